@@ -1,0 +1,445 @@
+"""Reading a corpus of news articles: decoding, HTML text extraction, metadata sidecars.
+
+An article is a ``.txt``/``.md`` file (read as text) or an ``.html``/``.htm`` page (its visible
+text). Optional metadata sits next to it in ``<stem>.toml`` (keys ``title``, ``source``,
+``url``, ``published``). A bad file is reported as an ``ArticleError`` and never stops the
+rest of the corpus; a bad sidecar field only adds a warning to its article.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+from geo.clean import CleanText, clean_text
+
+MAX_BYTES = 5_000_000  # bigger files are refused: no news article is this long
+TITLE_MAX_CHARS = 200
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm")
+SIDECAR_KEYS = ("title", "source", "url", "published")
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+# Share of control characters (or undecodable ones) above which data is not text.
+BINARY_CONTROL_SHARE = 0.05
+
+
+@dataclass
+class Article:
+    """One article: its text, the cleaned text for the geoparser, and its metadata."""
+
+    id: str  # file stem
+    path: Path | None
+    raw: str  # decoded file text (for .html: the extracted text)
+    clean: CleanText
+    title: str  # sidecar title, else the title segment, else the first line (<= 200 chars)
+    source: str | None  # sidecar source, else the text's "Source:" trailer
+    url: str | None
+    published: datetime.date | None  # sidecar only (text-based dates come later)
+    published_basis: str  # "metadata" or "unknown"
+    warnings: list[str] = field(default_factory=list)
+    content_hash: str = ""  # sha256 of raw text
+
+
+class ArticleError(Exception):
+    """A file (or folder) that could not be read as an article; ``str()`` names it."""
+
+    def __init__(self, path: Path | str | None, reason: str) -> None:
+        self.path = Path(path) if isinstance(path, str) else path
+        self.reason = reason
+        name = self.path.name if self.path is not None else "<text>"
+        super().__init__(f"{name or self.path}: {reason}")
+
+
+# ---------------------------------------------------------------------------------------
+# Decoding
+
+
+_CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
+
+
+def _looks_binary(text: str) -> bool:
+    if not text:
+        return False
+    return len(_CONTROL_RE.findall(text)) > BINARY_CONTROL_SHARE * len(text)
+
+
+def _bomless_utf16(data: bytes) -> str | None:
+    """'utf-16-le'/'utf-16-be' for BOM-less UTF-16 of mostly Latin text, else None."""
+    if len(data) < 4 or len(data) % 2:
+        return None
+    even, odd = data[0::2], data[1::2]
+    half = len(data) // 2
+    if odd.count(0) > 0.4 * half and even.count(0) < 0.05 * half:
+        return "utf-16-le"
+    if even.count(0) > 0.4 * half and odd.count(0) < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def decode_bytes(data: bytes, name: str) -> str:
+    """Decode file bytes to text: BOM first, then UTF-8, then cp1252 (then latin-1).
+
+    Refuses binary data (NUL bytes outside UTF-16, or mostly control characters) with an
+    ``ArticleError`` naming ``name``.
+    """
+    encoding: str | None = None
+    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        encoding = "utf-32"
+    elif data.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif b"\x00" in data:
+        encoding = _bomless_utf16(data)
+        if encoding is None:
+            raise ArticleError(name, "binary file (contains NUL bytes), not text")
+    if encoding is not None:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise ArticleError(name, f"not valid {encoding} text: {exc.reason}") from None
+    else:
+        for candidate in ("utf-8", "cp1252", "latin-1"):
+            try:
+                text = data.decode(candidate)
+                break
+            except UnicodeDecodeError:
+                continue
+    if _looks_binary(text):
+        raise ArticleError(name, "binary file (mostly control characters), not text")
+    return text
+
+
+# ---------------------------------------------------------------------------------------
+# HTML
+
+_DROP_TAGS = frozenset(
+    {"script", "style", "nav", "footer", "aside", "noscript", "template", "svg", "iframe"}
+)
+_VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+)
+_BLOCK_TAGS = frozenset(
+    {
+        "address", "article", "blockquote", "body", "br", "dd", "div", "dl", "dt", "figcaption",
+        "figure", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main", "ol", "p",
+        "pre", "section", "table", "tbody", "td", "th", "thead", "tr", "ul", "html", "form",
+        "fieldset", "details", "summary", "caption",
+    }
+)  # fmt: skip
+_META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+_LATIN1_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii"})
+_INLINE_SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
+
+
+class _TextExtractor(HTMLParser):
+    """Visible text of a page: paragraphs separated by blank lines, the <title> first."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.title: list[str] = []
+        self.paragraphs: list[str] = []
+        self._current: list[str] = []
+        self._drop_depth = 0
+        self._in_title = False
+        self._pre_depth = 0
+
+    def _flush(self) -> None:
+        text = "".join(self._current)
+        self._current = []
+        if self._pre_depth == 0:
+            text = _INLINE_SPACE_RE.sub(" ", text)
+        text = text.strip()
+        if text:
+            self.paragraphs.append(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self._in_title = True
+            return
+        if tag in _DROP_TAGS:
+            if tag not in _VOID_TAGS:
+                self._drop_depth += 1
+            return
+        if self._drop_depth:
+            return
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        if tag == "pre":
+            self._pre_depth += 1
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS and not self._drop_depth:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+            return
+        if tag in _DROP_TAGS:
+            self._drop_depth = max(0, self._drop_depth - 1)
+            return
+        if self._drop_depth:
+            return
+        if tag in _BLOCK_TAGS:
+            self._flush()
+        if tag == "pre":
+            self._pre_depth = max(0, self._pre_depth - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title.append(data)
+        elif not self._drop_depth:
+            self._current.append(data)
+
+    def text(self) -> str:
+        self._flush()
+        title = _INLINE_SPACE_RE.sub(" ", "".join(self.title)).strip()
+        parts = self.paragraphs
+        if title and (not parts or parts[0] != title):
+            parts = [title, *parts]
+        return "\n\n".join(parts)
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML page (stdlib ``html.parser``; scripts, nav, asides dropped)."""
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return parser.text()
+
+
+def _decode_html(data: bytes, name: str) -> str:
+    if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        declared = _META_CHARSET_RE.search(data[:4096])
+        if declared:
+            charset = declared.group(1).decode("ascii").lower()
+            if charset in _LATIN1_LABELS:
+                charset = "cp1252"  # what browsers do with these labels
+            try:
+                text = data.decode(charset)
+            except (LookupError, UnicodeDecodeError):
+                pass
+            else:
+                if "\x00" not in text and not _looks_binary(text):
+                    return text
+    return decode_bytes(data, name)
+
+
+# ---------------------------------------------------------------------------------------
+# Sidecar metadata
+
+
+def _check_date(value: datetime.date, sidecar: str, warnings: list[str]) -> datetime.date | None:
+    today = datetime.date.today()
+    if value < EARLIEST_DATE or value > today:
+        warnings.append(
+            f"{sidecar}: published date {value.isoformat()} is outside 1900-01-01..{today}; ignored"
+        )
+        return None
+    return value
+
+
+def _parse_published(value: object, sidecar: str, warnings: list[str]) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    elif isinstance(value, str):
+        try:
+            value = datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            warnings.append(f"{sidecar}: published {value!r} is not a YYYY-MM-DD date; ignored")
+            return None
+    if not isinstance(value, datetime.date):
+        warnings.append(f"{sidecar}: published must be a date, not {type(value).__name__}; ignored")
+        return None
+    return _check_date(value, sidecar, warnings)
+
+
+def read_sidecar(path: Path) -> tuple[dict[str, object], list[str]]:
+    """Metadata from ``<stem>.toml`` next to ``path``: (fields, warnings). Never raises."""
+    sidecar = path.with_suffix(".toml")
+    meta: dict[str, object] = {}
+    warnings: list[str] = []
+    if not sidecar.is_file():
+        return meta, warnings
+    try:
+        data = tomllib.loads(sidecar.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        warnings.append(f"{sidecar.name}: unreadable metadata sidecar ({exc}); ignored")
+        return meta, warnings
+    unknown = sorted(set(data) - set(SIDECAR_KEYS))
+    if unknown:
+        warnings.append(f"{sidecar.name}: unknown key(s) {', '.join(unknown)} ignored")
+    for key in ("title", "source", "url"):
+        if key not in data:
+            continue
+        value = data[key]
+        if isinstance(value, str) and value.strip():
+            meta[key] = value.strip()
+        else:
+            warnings.append(f"{sidecar.name}: {key} must be a non-empty string; ignored")
+    if "published" in data:
+        published = _parse_published(data["published"], sidecar.name, warnings)
+        if published is not None:
+            meta["published"] = published
+    return meta, warnings
+
+
+# ---------------------------------------------------------------------------------------
+# Articles
+
+
+def _first_line_title(clean: CleanText) -> str:
+    for seg in clean.segments:
+        if seg.kind == "title":
+            return clean.original[seg.start : seg.end].strip()
+    for line in clean.text.splitlines():
+        line = line.strip()
+        if line:
+            if len(line) <= TITLE_MAX_CHARS:
+                return line
+            cut = line[: TITLE_MAX_CHARS - 1]
+            space = cut.rfind(" ")
+            if space > TITLE_MAX_CHARS // 2:
+                cut = cut[:space]
+            return cut.rstrip(" ,;:-—–") + "…"
+    return ""
+
+
+def _build_article(
+    id: str,
+    path: Path | None,
+    text: str,
+    meta: dict[str, object],
+    warnings: list[str],
+) -> Article:
+    clean = clean_text(text)
+    title = meta.get("title")
+    source = meta.get("source")
+    url = meta.get("url")
+    published = meta.get("published")
+    return Article(
+        id=id,
+        path=path,
+        raw=text,
+        clean=clean,
+        title=title if isinstance(title, str) else _first_line_title(clean),
+        source=source if isinstance(source, str) else clean.source_hint,
+        url=url if isinstance(url, str) else None,
+        published=published if isinstance(published, datetime.date) else None,
+        published_basis="metadata" if isinstance(published, datetime.date) else "unknown",
+        warnings=warnings,
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+    )
+
+
+def article_from_text(
+    id: str,
+    text: str,
+    published: datetime.date | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    url: str | None = None,
+) -> Article:
+    """An article from text that did not come from a file (JSON input, pasted text)."""
+    if not text.strip():
+        raise ArticleError(id, "empty text")
+    warnings: list[str] = []
+    meta: dict[str, object] = {"title": title, "source": source, "url": url}
+    if published is not None:
+        if isinstance(published, datetime.datetime):
+            published = published.date()
+        meta["published"] = _check_date(published, "published", warnings)
+    return _build_article(id, None, text, meta, warnings)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise ArticleError(path, f"cannot read file: {exc.strerror or exc}") from None
+    if size > MAX_BYTES:
+        raise ArticleError(path, f"file too big ({size:,} bytes; the limit is {MAX_BYTES:,})")
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ArticleError(path, f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise ArticleError(path, f"file too big (over {MAX_BYTES:,} bytes)")
+    return data
+
+
+def load_article(path: Path) -> Article:
+    """Read one article file (.txt, .md, .html, .htm) and its optional sidecar.
+
+    Raises ``ArticleError`` for a missing, unreadable, empty, binary or too big file. A
+    malformed sidecar or a bad sidecar field only adds a warning.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise ArticleError(path, "is a folder, not a file")
+    data = _read_bytes(path)
+    if not data.strip():
+        raise ArticleError(path, "empty file")
+    if path.suffix.lower() in HTML_SUFFIXES:
+        text = html_to_text(_decode_html(data, path.name))
+        if not text.strip():
+            raise ArticleError(path, "no visible text in the HTML page")
+    else:
+        text = decode_bytes(data, path.name)
+        if not text.strip():
+            raise ArticleError(path, "empty file")
+    meta, warnings = read_sidecar(path)
+    return _build_article(path.stem, path, text, meta, warnings)
+
+
+def load_corpus(folder: Path) -> tuple[list[Article], list[ArticleError]]:
+    """Every .txt/.md/.html/.htm file in ``folder`` (not recursive), sorted by name.
+
+    One bad file never stops the others: it becomes an ``ArticleError``. A file with the
+    same text as an earlier one is reported as a duplicate. A missing or unreadable folder
+    raises ``ArticleError``.
+    """
+    folder = Path(folder)
+    if not folder.exists():
+        raise ArticleError(folder, f"folder not found: {folder}")
+    if not folder.is_dir():
+        raise ArticleError(folder, f"not a folder: {folder}")
+    try:
+        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+    except OSError as exc:
+        raise ArticleError(folder, f"cannot read folder {folder}: {exc.strerror or exc}") from None
+    articles: list[Article] = []
+    errors: list[ArticleError] = []
+    seen_hashes: dict[str, Path] = {}
+    seen_ids: set[str] = set()
+    for path in entries:
+        if path.name.startswith(".") or path.suffix.lower() not in ARTICLE_SUFFIXES:
+            continue
+        try:
+            if path.is_dir():
+                continue
+            article = load_article(path)
+        except ArticleError as exc:
+            errors.append(exc)
+            continue
+        except Exception as exc:  # one bad file never stops the corpus
+            errors.append(ArticleError(path, f"could not load: {exc!r}"))
+            continue
+        first = seen_hashes.get(article.content_hash)
+        if first is not None:
+            errors.append(ArticleError(path, f"duplicate of {first.name}"))
+            continue
+        seen_hashes[article.content_hash] = path
+        if article.id in seen_ids:
+            article.warnings.append(f"id {article.id!r} already used; using {path.name!r}")
+            article.id = path.name
+        seen_ids.add(article.id)
+        articles.append(article)
+    return articles, errors

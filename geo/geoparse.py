@@ -1,0 +1,172 @@
+"""Geoparsing one document: text -> cleaned text -> spaCy Doc -> toponyms -> resolved places.
+
+Offsets in the output always point into the text the caller gave (before cleaning), so
+`text[start:end]` is the mention, whatever boilerplate the cleaner removed.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+from spacy.language import Language
+
+from geo.clean import CleanText, clean_text
+from geo.gazetteer import Gazetteer, get_gazetteer
+from geo.nlp import load_pipeline
+from geo.resolve import Resolution, resolve_toponyms
+from geo.toponyms import ADJECTIVAL, PLACE, find_toponyms
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    """A resolved toponym, as written to JSON (the `geoparse` command-line contract)."""
+
+    start: int
+    end: int
+    text: str
+    name: str
+    lat: float
+    lon: float
+    level: str
+    geonameid: int | None
+    confidence: float
+    country: str
+    role: str  # "place" (mapped), "adjectival" or "in_name" (reported, not mapped)
+    adjectival: bool
+    sentence_start: int
+    sentence_end: int
+    caption: bool
+    uncertainty_km: float | None = None
+    derived_from: str | None = None
+    alternatives: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UnresolvedMention:
+    start: int
+    end: int
+    text: str
+    sentence: str
+    reason: str
+
+
+@dataclass
+class GeoparseResult:
+    id: str
+    toponyms: list[PlaceMention]
+    unresolved: list[UnresolvedMention]
+    error: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "id": self.id,
+            "toponyms": [asdict(t) for t in self.toponyms],
+            "unresolved": [asdict(u) for u in self.unresolved],
+        }
+        if self.error:
+            out["error"] = self.error
+        return out
+
+    @property
+    def places(self) -> list[PlaceMention]:
+        """The mentions that go on the map (no adjectives, no names inside organisations)."""
+        return [t for t in self.toponyms if t.role == PLACE]
+
+
+class Geoparser:
+    """Holds the loaded pipeline and gazetteer; parse many documents with one instance."""
+
+    def __init__(self, gazetteer: Gazetteer | None = None, nlp: Language | None = None) -> None:
+        self.gazetteer = gazetteer or get_gazetteer()
+        self.nlp = nlp or load_pipeline()
+
+    def parse(self, doc_id: str, text: str, clean: bool = True) -> GeoparseResult:
+        cleaned = clean_text(text) if clean else None
+        parsed_text = cleaned.text if cleaned else text
+        doc = self.nlp(parsed_text)
+        toponyms = find_toponyms(doc, self.gazetteer)
+        resolutions = resolve_toponyms(toponyms, parsed_text, self.gazetteer)
+        return _result(doc_id, text, parsed_text, cleaned, resolutions)
+
+    def parse_many(
+        self, docs: Iterable[tuple[str, str]], processes: int | None = None
+    ) -> Iterator[GeoparseResult]:
+        """Parse (id, text) pairs in order, on several cores when there are many."""
+        docs = list(docs)
+        processes = processes or min(os.cpu_count() or 1, 4)
+        if processes <= 1 or len(docs) < 8:
+            for doc_id, text in docs:
+                yield self.parse_safely(doc_id, text)
+            return
+        global _worker
+        _worker = self  # inherited by forked workers: no second model load
+        chunk = max(1, min(16, len(docs) // (processes * 4)))
+        with ProcessPoolExecutor(max_workers=processes) as pool:
+            yield from pool.map(_parse_in_worker, docs, chunksize=chunk)
+
+    def parse_safely(self, doc_id: str, text: str) -> GeoparseResult:
+        """Like parse, but a failure becomes an error record instead of an exception."""
+        try:
+            return self.parse(doc_id, text)
+        except Exception as exc:  # noqa: BLE001 - one bad document must not stop the rest
+            return GeoparseResult(doc_id, [], [], error=f"{type(exc).__name__}: {exc}")
+
+
+_worker: Geoparser | None = None
+
+
+def _parse_in_worker(item: tuple[str, str]) -> GeoparseResult:
+    assert _worker is not None
+    return _worker.parse_safely(*item)
+
+
+def _result(
+    doc_id: str, original: str, parsed: str, cleaned: CleanText | None,
+    resolutions: list[Resolution],
+) -> GeoparseResult:
+    def to_original(start: int, end: int) -> tuple[int, int]:
+        return cleaned.span_to_original(start, end) if cleaned else (start, end)
+
+    toponyms: list[PlaceMention] = []
+    unresolved: list[UnresolvedMention] = []
+    for res in resolutions:
+        top = res.toponym
+        start, end = to_original(top.start, top.end)
+        s_start, s_end = to_original(top.sentence_start, top.sentence_end)
+        if not res.resolved:
+            unresolved.append(
+                UnresolvedMention(start, end, original[start:end],
+                                  parsed[top.sentence_start:top.sentence_end], res.reason)
+            )
+            continue
+        place = res.place
+        toponyms.append(
+            PlaceMention(
+                start=start,
+                end=end,
+                text=original[start:end],
+                name=place.name if place else top.text,
+                lat=float(res.lat),  # type: ignore[arg-type]
+                lon=float(res.lon),  # type: ignore[arg-type]
+                level=res.level,
+                geonameid=place.geonameid if place else None,
+                confidence=res.confidence,
+                country=place.country if place else "",
+                role=top.role,
+                adjectival=top.role == ADJECTIVAL,
+                sentence_start=s_start,
+                sentence_end=s_end,
+                caption=bool(cleaned) and cleaned.kind_at(top.start) == "caption",
+                uncertainty_km=res.uncertainty_km,
+                derived_from=res.reason or None,
+                alternatives=[
+                    {"name": p.name, "lat": p.lat, "lon": p.lon, "country": p.country,
+                     "level": p.level, "geonameid": p.geonameid}
+                    for p in res.alternatives
+                ],
+            )
+        )
+    return GeoparseResult(doc_id, toponyms, unresolved)

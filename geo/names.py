@@ -1,0 +1,56 @@
+"""Name keys: one spelling-insensitive key per place name.
+
+News text and gazetteers spell Middle-East names in many ways: "Ar Raqqah" / "Raqqa",
+"Al Qayyarah" / "Qayyarah", "Sāmarrā’" / "Samarra", "Hammam al-Alil" / "Hammam Al Alil".
+Instead of listing variants per town, both the gazetteer and the text are reduced to the
+same key: ASCII-folded, lower case, apostrophes and hamza/ayn marks removed, the Arabic
+article dropped, doubled letters collapsed and a final "h" after a vowel dropped.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from unidecode import unidecode
+
+# The Arabic definite article in its usual romanisations, assimilated forms included
+# ("Ar Raqqah", "As Sulaymaniyah", "Ash Sharqat", "Adh Dhuluiyah").
+ARABIC_ARTICLES = frozenset(
+    {"al", "el", "ar", "as", "ash", "an", "ad", "adh", "at", "ath", "az"}
+)
+_QUOTES = re.compile(r"[\u2018\u2019\u201b\u02bb\u02bc\u02be\u02bf\u0060\u00b4'ʿʾ]")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_DOUBLED = re.compile(r"([a-z])\1+")
+
+
+def fold(text: str) -> str:
+    """ASCII-fold and lower-case; apostrophes vanish, other punctuation becomes space."""
+    text = _QUOTES.sub("", text)
+    text = unidecode(text).lower()
+    text = text.replace("'", "")
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+def _token_key(token: str) -> str:
+    token = _DOUBLED.sub(r"\1", token)
+    if len(token) > 3 and token.endswith("h") and token[-2] in "aeiou":
+        token = token[:-1]
+    return token
+
+
+def name_key(name: str) -> str:
+    """The lookup key of a place name; equal keys mean 'may be the same name'."""
+    tokens = fold(name).split()
+    # "Al-Qayyarah", "Hammam al-Alil": drop the article wherever it precedes a word,
+    # but keep a name that is only an article-like word ("As" alone is not a place key).
+    kept = [t for i, t in enumerate(tokens) if not (t in ARABIC_ARTICLES and i + 1 < len(tokens))]
+    return " ".join(_token_key(t) for t in kept)
+
+
+def is_latin_name(name: str) -> bool:
+    """True when every letter is Latin script (with or without diacritics)."""
+    for char in name:
+        if char.isalpha() and "LATIN" not in unicodedata.name(char, ""):
+            return False
+    return any(char.isalpha() for char in name)

@@ -1,0 +1,216 @@
+"""Toponym resolution: which gazetteer place each mention refers to, and how sure we are.
+
+Same-named places are told apart by evidence from the whole article:
+- level and size: countries and large cities are what news usually means;
+- focus: the countries the article keeps mentioning (by name, through its places and its
+  demonyms); a "Samarra" in an article about Iraq is the Iraqi one, not Samara in Russia;
+- proximity: places of one article cluster; a candidate near the article's other places
+  gains over a same-named one far away (second pass);
+- what the text says it is: "Nineveh province", "the town of X".
+One sense per article: every mention of a name resolves to the same place.
+Names the gazetteer lacks may still get a point from a relative phrase (geo.relative).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from geo.gazetteer import Candidate, Gazetteer, Place, distance_km
+from geo.names import name_key
+from geo.relative import Anchor, derive_point
+from geo.toponyms import ADJECTIVAL, Toponym
+
+PROVINCE_WORDS = {"province", "governorate", "region", "state", "district", "county"}
+SETTLEMENT_WORDS = {"city", "town", "village"}
+PROXIMITY_KM = 400.0
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A toponym with the place chosen for it (or why none was)."""
+
+    toponym: Toponym
+    place: Place | None
+    lat: float | None
+    lon: float | None
+    level: str
+    confidence: float
+    alternatives: tuple[Place, ...] = ()
+    reason: str = ""  # why unresolved, or how a derived point was made
+    uncertainty_km: float | None = None
+
+    @property
+    def resolved(self) -> bool:
+        return self.lat is not None
+
+
+@dataclass
+class _Group:
+    """All mentions of one name in the article."""
+
+    key: str
+    toponyms: list[Toponym]
+    candidates: tuple[Candidate, ...]
+    feature_words: set[str] = field(default_factory=set)
+    chosen: Place | None = None
+    scores: list[tuple[float, Place]] = field(default_factory=list)
+
+
+def _population_score(place: Place) -> float:
+    return math.log10(place.population + 1) / 2  # 0 .. ~3.5
+
+
+def _base_score(cand: Candidate, group: _Group, focus: dict[str, float]) -> float:
+    place = cand.place
+    score = _population_score(place)
+    if place.level == "country":
+        score += 5.0
+    elif place.level == "province":
+        score += 1.6  # below a large same-named city (Baghdad), above a small one
+        if group.feature_words & PROVINCE_WORDS:
+            score += 4.0
+    elif group.feature_words & SETTLEMENT_WORDS:
+        score += 1.0
+    if cand.exact:
+        score += 0.6
+    score += 3.0 * focus.get(place.country, 0.0)
+    return score
+
+
+def _focus(groups: list[_Group], adjectival: list[Place]) -> dict[str, float]:
+    """Share of the article's evidence that points at each country."""
+    votes: Counter[str] = Counter()
+    for group in groups:
+        countries = {c.place.country for c in group.candidates}
+        weight = len(group.toponyms)
+        if len(countries) == 1:
+            votes[next(iter(countries))] += weight
+        elif group.candidates and group.candidates[0].place.level == "country":
+            votes[group.candidates[0].place.country] += weight
+    for place in adjectival:
+        votes[place.country] += 0.5
+    total = sum(votes.values())
+    if not total:
+        return {}
+    top = max(votes.values())
+    # Normalised to the main country, so a one-country article gives that country 1.0.
+    return {country: count / top for country, count in votes.items()}
+
+
+def _confidence(scores: list[tuple[float, Place]]) -> float:
+    if not scores:
+        return 0.0
+    best = scores[0][0]
+    margin = 3.0 if len(scores) == 1 else best - scores[1][0]
+    # A logistic of the margin over the runner-up: 0.5 for a tie, ~0.95 for a clear win.
+    certainty = 1 / (1 + math.exp(-margin))
+    size = 1.0 if scores[0][1].level in {"country", "province"} or scores[0][1].population else 0.9
+    return round(certainty * size, 3)
+
+
+def resolve_toponyms(
+    toponyms: list[Toponym], text: str, gazetteer: Gazetteer
+) -> list[Resolution]:
+    """Resolve every toponym of one text; the result is in the input order."""
+    groups: dict[str, _Group] = {}
+    adjectival: list[Place] = []
+    demonyms: dict[int, Place | None] = {}
+    for i, top in enumerate(toponyms):
+        if top.role == ADJECTIVAL:
+            demonyms[i] = gazetteer.demonym(top.text)
+            if demonyms[i] is not None:
+                adjectival.append(demonyms[i])
+            continue
+        key = name_key(top.text)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = _Group(key, [], gazetteer.candidates(top.text))
+        group.toponyms.append(top)
+        if top.feature_word:
+            group.feature_words.add(top.feature_word)
+
+    focus = _focus(list(groups.values()), adjectival)
+    for group in groups.values():
+        group.scores = sorted(
+            ((_base_score(c, group, focus), c.place) for c in group.candidates),
+            key=lambda s: -s[0],
+        )
+        group.chosen = group.scores[0][1] if group.scores else None
+
+    # Second pass: proximity to the article's other places (not countries: too coarse).
+    for group in groups.values():
+        if len(group.scores) < 2:
+            continue
+        others = [
+            g.chosen for g in groups.values()
+            if g is not group and g.chosen is not None and g.chosen.level != "country"
+        ]
+        if not others:
+            continue
+        rescored = []
+        for score, place in group.scores:
+            if place.level == "country":
+                rescored.append((score, place))
+                continue
+            near = sum(1 for o in others if distance_km(place, o) < PROXIMITY_KM)
+            rescored.append((score + 2.0 * near / len(others), place))
+        group.scores = sorted(rescored, key=lambda s: -s[0])
+        group.chosen = group.scores[0][1]
+
+    results: list[Resolution] = []
+    anchors = [
+        Anchor(t.start, t.end, g.chosen.name, g.chosen.lat, g.chosen.lon)
+        for g in groups.values() if g.chosen is not None
+        for t in g.toponyms
+    ]
+    for i, top in enumerate(toponyms):
+        if top.role == ADJECTIVAL:
+            place = demonyms.get(i)
+            results.append(_from_place(top, place, 0.9, (), "" if place else "unknown demonym"))
+            continue
+        group = groups[name_key(top.text)]
+        if group.chosen is not None:
+            alternatives = tuple(p for _, p in group.scores[1:4])
+            results.append(
+                _from_place(top, group.chosen, _confidence(group.scores), alternatives, "")
+            )
+            continue
+        derived = None
+        for mention in group.toponyms:
+            derived = derive_point(text, mention.end, anchors)
+            if derived:
+                break
+        if derived is not None:
+            results.append(
+                Resolution(
+                    toponym=top, place=None, lat=derived.lat, lon=derived.lon, level="derived",
+                    confidence=0.6, reason=f"derived from '{derived.phrase}'",
+                    uncertainty_km=derived.uncertainty_km,
+                )
+            )
+        else:
+            results.append(
+                Resolution(toponym=top, place=None, lat=None, lon=None, level="",
+                           confidence=0.0, reason="no gazetteer entry and no relative phrase")
+            )
+    return results
+
+
+def _from_place(
+    top: Toponym, place: Place | None, confidence: float, alternatives: tuple[Place, ...],
+    reason: str,
+) -> Resolution:
+    if place is None:
+        return Resolution(top, None, None, None, "", 0.0, (), reason)
+    return Resolution(top, place, place.lat, place.lon, place.level, confidence, alternatives)
+
+
+def group_by_place(resolutions: list[Resolution]) -> dict[int, list[Resolution]]:
+    """Mentions per resolved place id (used by reports and tests)."""
+    out: dict[int, list[Resolution]] = defaultdict(list)
+    for res in resolutions:
+        if res.place is not None:
+            out[res.place.id].append(res)
+    return out

@@ -1,0 +1,385 @@
+"""Toponym recognition: which spans of the parsed text name a place.
+
+Two sources, combined:
+1. spaCy's statistical NER (when installed). GPE/LOC/FAC entities are taken as they are; an
+   entity of any other label (Samarra as NORP, Qayyarah as PERSON, Erbil as ORG) is taken when
+   the gazetteer confirms it and the place is plausible for the article.
+2. Direct gazetteer matching of capitalised token runs the model missed, with stricter
+   plausibility (common words and person names are the usual false friends).
+
+Each toponym has a role: a `place` goes on the map; an `adjectival` use ("Iraqi forces") and
+a place named inside an organisation (`in_name`: "Mosul University", "The Washington Post")
+are reported, flagged, but never drawn as places.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from spacy.tokens import Doc, Span, Token
+
+from geo.gazetteer import Candidate, Gazetteer
+
+PLACE = "place"
+ADJECTIVAL = "adjectival"
+IN_NAME = "in_name"
+
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+# Labels whose spans never hold a toponym that we should take (dates, numbers...).
+SKIP_LABELS = {"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"}
+PERSON_TITLES = {
+    "gen", "general", "president", "mr", "mrs", "ms", "dr", "sen", "senator", "gov",
+    "governor", "maj", "col", "lt", "capt", "captain", "minister", "secretary", "king",
+    "queen", "prince", "sheikh", "ayatollah", "imam", "pope", "rep", "judge", "commander",
+    "director", "sgt", "adm", "admiral", "brig", "cleric", "spokesman", "chairman",
+}
+# Words before a name that make it a place ("in Qayyarah", "north of Tikrit").
+PLACE_CUES = {
+    "in", "at", "near", "from", "to", "into", "toward", "towards", "outside", "around",
+    "across", "via", "between", "of", "inside", "through", "within", "entered", "reached",
+    "retake", "recapture", "liberate", "captured", "seized", "stormed", "besieged",
+}
+FEATURE_WORDS = {
+    "province", "governorate", "region", "district", "city", "town", "village", "county",
+    "state", "area", "valley", "river", "mountains", "mountain", "desert", "base", "airport",
+}
+DIRECTION_PREFIXES = {
+    "northern", "southern", "eastern", "western", "central", "north", "south", "east",
+    "west", "northeastern", "northwestern", "southeastern", "southwestern", "upper", "lower",
+}
+CONNECTORS = {"al", "el", "ad", "ar", "as", "ash", "an", "at", "az", "of", "de", "la", "bin",
+              "ibn", "abu", "-", "and", "du", "del", "da", "do", "dos", "das", "von", "van",
+              "le", "les", "los", "las", "the", "upon", "on", "en", "sur"}
+MONTHS_AND_DAYS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
+    "friday", "saturday", "sunday", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec",
+}
+MAX_NAME_TOKENS = 6
+PROMINENT_POPULATION = 100_000
+
+
+@dataclass(frozen=True)
+class Toponym:
+    """A place mention in the parsed text (offsets into that text)."""
+
+    start: int
+    end: int
+    text: str
+    label: str  # the NER label that proposed it, or "GAZ" for a direct gazetteer match
+    role: str  # PLACE, ADJECTIVAL or IN_NAME
+    sentence_start: int
+    sentence_end: int
+    feature_word: str = ""  # "province", "town"... when the text says what it is
+
+
+def _is_capitalised(token: Token) -> bool:
+    return token.text[:1].isupper()
+
+
+def _trim(span: Span) -> Span | None:
+    """Strip "the", direction adjectives and a possessive from an entity span."""
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (
+        doc[start].lower_ == "the" or doc[start].lower_ in DIRECTION_PREFIXES
+        or doc[start].is_punct
+    ):
+        start += 1
+    while end > start and (doc[end - 1].lower_ in {"'s", "’s", "'", "’"} or doc[end - 1].is_punct):
+        end -= 1
+    if start >= end:
+        return None
+    text = doc[start:end].text
+    # "Iraq’s" can stay one token; drop the possessive by characters.
+    for suffix in ("’s", "'s"):
+        if text.endswith(suffix) and len(text) > 3:
+            return doc.char_span(doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text) - 2)
+    return doc[start:end]
+
+
+def _preceded_by_title(span: Span) -> bool:
+    i = span.start - 1
+    while i >= 0 and span.doc[i].text in {".", ","}:
+        i -= 1
+    return i >= 0 and span.doc[i].lower_.rstrip(".") in PERSON_TITLES
+
+
+def _cue_before(span: Span) -> bool:
+    i = span.start - 1
+    if i >= 0 and span.doc[i].lower_ == "the":
+        i -= 1
+    return i >= 0 and span.doc[i].lower_ in PLACE_CUES
+
+
+def _feature_after(span: Span) -> str:
+    doc = span.doc
+    if span.end < len(doc) and doc[span.end].lower_ in FEATURE_WORDS:
+        return doc[span.end].lower_
+    return ""
+
+
+def _feature_before(span: Span) -> str:
+    """'the town of Kharbardan', 'the city of Tikrit'."""
+    doc = span.doc
+    if span.start >= 2 and doc[span.start - 1].lower_ == "of" and (
+        doc[span.start - 2].lower_ in FEATURE_WORDS
+    ):
+        return doc[span.start - 2].lower_
+    return ""
+
+
+class ToponymFinder:
+    """Finds the toponyms of one parsed document."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+
+    def __call__(self, doc: Doc) -> list[Toponym]:
+        self.doc = doc
+        self.taken = [False] * len(doc)
+        self.found: list[Toponym] = []
+        self.lower_words = {t.lower_ for t in doc if t.is_lower}
+        self.surnames = self._person_surnames(doc)
+        self.focus = self._focus_countries(doc)
+        ents = list(doc.ents)
+        for ent in ents:  # place-labelled entities first: they are the most reliable
+            if ent.label_ in PLACE_LABELS:
+                self._take_entity(ent)
+        for ent in ents:
+            if ent.label_ not in PLACE_LABELS and ent.label_ not in SKIP_LABELS:
+                self._take_entity(ent)
+        for ent in ents:  # dates and numbers are never place names
+            if ent.label_ in SKIP_LABELS:
+                for i in range(ent.start, ent.end):
+                    self.taken[i] = True
+        self._match_gazetteer_runs()
+        return sorted(self.found, key=lambda t: t.start)
+
+    # -- document-level evidence -------------------------------------------------------
+
+    def _person_surnames(self, doc: Doc) -> set[str]:
+        """Last names of people, so "Hamza" alone later is not read as a village."""
+        names = set()
+        for ent in doc.ents:
+            if ent.label_ == "PERSON" and len(ent) > 1:
+                names.add(ent[-1].lower_)
+        for token in doc:
+            if token.lower_.rstrip(".") in PERSON_TITLES and token.i + 1 < len(doc):
+                j = token.i + 1
+                while j < len(doc) and (_is_capitalised(doc[j]) or doc[j].text == "."):
+                    j += 1
+                if j - token.i > 1 and _is_capitalised(doc[j - 1]):
+                    names.add(doc[j - 1].lower_)
+        return names
+
+    def _focus_countries(self, doc: Doc) -> Counter[str]:
+        """Countries the article is about: place entities and demonyms that resolve surely."""
+        focus: Counter[str] = Counter()
+        for ent in doc.ents:
+            span = _trim(ent)
+            if span is None:
+                continue
+            if ent.label_ in PLACE_LABELS:
+                cands = self.gazetteer.candidates(span.text)
+                if cands and cands[0].place.level in {"country", "province"} or (
+                    cands and cands[0].place.population >= PROMINENT_POPULATION
+                ):
+                    focus[cands[0].place.country] += 1
+            elif ent.label_ == "NORP":
+                place = self.gazetteer.demonym(span.text)
+                if place is not None:
+                    focus[place.country] += 1
+        if not focus:  # no model: let unambiguous country names speak
+            for token in doc:
+                if _is_capitalised(token) and len(token) > 3:
+                    cands = self.gazetteer.candidates(token.text)
+                    if cands and cands[0].place.level == "country" and cands[0].exact:
+                        focus[cands[0].place.country] += 1
+        return focus
+
+    # -- plausibility -----------------------------------------------------------------
+
+    def _plausible(self, span: Span, cands: tuple[Candidate, ...], label: str) -> bool:
+        """Whether a gazetteer match on a span not labelled as a place is really a place.
+
+        The model's other labels and bare capitalised words are often right about Middle-East
+        names it has never seen (Qayyarah as PERSON), and often wrong about common words and
+        surnames that some village somewhere carries (Fox, Grant, Sharon). A match is taken
+        when the place is a country or province, a large city, or a place in a country the
+        article is about and the sentence uses it as a place ("south of Qayyarah").
+        """
+        if not cands:
+            return False
+        text = span.text
+        if text.lower() in MONTHS_AND_DAYS or _preceded_by_title(span):
+            return False
+        if len(span) == 1 and span[0].lower_ in self.surnames:
+            return False
+        cue = _cue_before(span) or bool(_feature_after(span)) or bool(_feature_before(span))
+        for cand in cands:
+            place = cand.place
+            if place.level in {"country", "province"}:
+                if (cand.exact or len(text) > 3) and (
+                    label != "GAZ" or place.level == "country" or cue or place.country in self.focus
+                ):
+                    return True
+                continue
+            large = place.population >= PROMINENT_POPULATION
+            in_focus = place.country in self.focus
+            if label == "GAZ":
+                if cand.exact and large and (cue or in_focus):
+                    return True
+                if in_focus and cue and cand.exact and place.population > 0:
+                    return True
+            elif (large and (cand.exact or in_focus)) or (in_focus and cue):
+                return True
+        return False
+
+    def _common_word(self, span: Span) -> bool:
+        if len(span) != 1:
+            return False
+        token = span[0]
+        return (
+            token.is_stop
+            or token.lower_ in self.lower_words
+            or (token.is_sent_start and not token.is_upper)
+            or len(token.text) < 3
+        )
+
+    # -- taking spans -----------------------------------------------------------------
+
+    def _add(self, span: Span, label: str, role: str) -> None:
+        if any(self.taken[span.start:span.end]):
+            return
+        for i in range(span.start, span.end):
+            self.taken[i] = True
+        sent = span.sent if self.doc.has_annotation("SENT_START") else self.doc[:]
+        self.found.append(
+            Toponym(
+                start=span.start_char,
+                end=span.end_char,
+                text=span.text,
+                label=label,
+                role=role,
+                sentence_start=sent.start_char,
+                sentence_end=sent.end_char,
+                feature_word=_feature_after(span) or _feature_before(span),
+            )
+        )
+
+    def _take_entity(self, ent: Span) -> None:
+        span = _trim(ent)
+        if span is None or any(self.taken[span.start:span.end]):
+            return
+        label = ent.label_
+        if label == "NORP" or (label in {"ORG", "PERSON"} and len(span) == 1):
+            place = self.gazetteer.demonym(span.text)
+            if place is not None:
+                self._add(span, label, ADJECTIVAL)
+                return
+        cands = self.gazetteer.candidates(span.text)
+        if label in {"GPE", "LOC"}:
+            if not cands and len(span) > 1:
+                # "Kurdish Republic of Iraq": no gazetteer entry, but it names Iraq.
+                before = len(self.found)
+                self._take_names_inside(span, label, PLACE)
+                if len(self.found) > before:
+                    return
+            self._add(span, label, PLACE)
+            return
+        if label == "FAC":
+            # Buildings and roads rarely have gazetteer entries, and a same-named town
+            # ("White House", Tennessee) would be wrong; take only big exact matches.
+            if any(c.exact and c.place.population >= PROMINENT_POPULATION for c in cands):
+                self._add(span, label, PLACE)
+            return
+        if self._plausible(span, cands, label):
+            self._add(span, label, PLACE)
+            return
+        if label in {"ORG", "FAC", "WORK_OF_ART", "EVENT", "PRODUCT", "LAW"} and len(span) > 1:
+            self._take_names_inside(span, label, IN_NAME)
+
+    def _take_names_inside(self, span: Span, label: str, role: str) -> None:
+        """Places named inside an organisation ("Mosul University"): flagged, not mapped."""
+        for sub in self._gazetteer_spans(span.start, span.end):
+            demonym = len(sub) == 1 and self.gazetteer.demonym(sub.text) is not None
+            cands = self.gazetteer.candidates(sub.text)
+            strong = any(
+                c.place.level in {"country", "province"}
+                or (c.exact and c.place.population >= PROMINENT_POPULATION)
+                for c in cands
+            )
+            if demonym:
+                self._add(sub, label, ADJECTIVAL)
+            elif strong:
+                self._add(sub, label, role)
+
+    def _gazetteer_spans(self, start: int, end: int) -> list[Span]:
+        """Longest capitalised sub-spans of [start, end) that the gazetteer or demonyms know."""
+        doc = self.doc
+        out: list[Span] = []
+        i = start
+        while i < end:
+            if not _is_capitalised(doc[i]) or doc[i].is_punct:
+                i += 1
+                continue
+            matched = None
+            for j in range(min(end, i + MAX_NAME_TOKENS), i, -1):
+                last = doc[j - 1]
+                if not _is_capitalised(last) or last.is_punct:
+                    continue
+                inner = doc[i:j]
+                if any(
+                    not (_is_capitalised(t) or t.lower_ in CONNECTORS or t.text in {"-", "'"})
+                    for t in inner
+                ):
+                    continue
+                if self.gazetteer.has_name(inner.text) or (
+                    j == i + 1 and self.gazetteer.demonym(inner.text) is not None
+                ):
+                    matched = inner
+                    break
+            if matched is not None:
+                out.append(matched)
+                i = matched.end
+            else:
+                i += 1
+        return out
+
+    def _match_gazetteer_runs(self) -> None:
+        """Names the model did not propose at all."""
+        doc = self.doc
+        i = 0
+        while i < len(doc):
+            if self.taken[i] or not _is_capitalised(doc[i]):
+                i += 1
+                continue
+            j = i
+            while j < len(doc) and not self.taken[j] and (
+                _is_capitalised(doc[j]) or doc[j].lower_ in CONNECTORS or doc[j].text == "-"
+            ):
+                j += 1
+            run_words = [t for t in doc[i:j] if t.lower_ not in CONNECTORS]
+            for span in self._gazetteer_spans(i, j):
+                if self._common_word(span) or span.text.lower() in DIRECTION_PREFIXES:
+                    continue
+                if len(run_words) > len(span):
+                    # Part of a longer name ("Council on Foreign Relations"): a place only
+                    # as the name of an organisation, and only when it is a strong match.
+                    self._take_names_inside(span, "GAZ", IN_NAME)
+                    continue
+                if len(span) == 1 and self.gazetteer.demonym(span.text) is not None:
+                    self._add(span, "GAZ", ADJECTIVAL)
+                    continue
+                cands = self.gazetteer.candidates(span.text)
+                if self._plausible(span, cands, "GAZ"):
+                    self._add(span, "GAZ", PLACE)
+            i = max(j, i + 1)
+
+
+def find_toponyms(doc: Doc, gazetteer: Gazetteer) -> list[Toponym]:
+    """All toponyms of a parsed document, in text order."""
+    return ToponymFinder(gazetteer)(doc)

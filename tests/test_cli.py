@@ -1,0 +1,96 @@
+"""The `campaign-map geoparse` contract: JSON Lines in, one JSON line out per document."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from geo.cli import main
+
+CONTRACT_KEYS = {"start", "end", "text", "name", "lat", "lon", "level", "geonameid",
+                 "confidence"}
+
+
+def _run(tmp_path: Path, lines: list[str], capsys: pytest.CaptureFixture[str]) -> list[dict]:
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    main(["geoparse", "--input", str(source), "--output", str(out), "--processes", "1",
+          "--quiet"])
+    return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+
+
+def test_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = "Iraqi troops advanced on Mosul from Qayyarah, officials in Baghdad said."
+    docs = [json.dumps({"id": "a", "text": text, "published": "2016-10-17"}),
+            json.dumps({"id": "b", "text": "Nothing here.", "published": None})]
+    records = _run(tmp_path, docs, capsys)
+    assert [r["id"] for r in records] == ["a", "b"]
+    first = records[0]
+    assert {"id", "toponyms", "unresolved"} <= set(first)
+    names = set()
+    for top in first["toponyms"]:
+        assert CONTRACT_KEYS <= set(top)
+        assert text[top["start"]:top["end"]] == top["text"]
+        assert -90 <= top["lat"] <= 90 and -180 <= top["lon"] <= 180
+        assert 0 <= top["confidence"] <= 1
+        names.add(top["text"])
+    assert {"Mosul", "Qayyarah", "Baghdad", "Iraqi"} <= names
+    assert [t["adjectival"] for t in first["toponyms"] if t["text"] == "Iraqi"] == [True]
+    assert records[1]["toponyms"] == []
+
+
+def test_bad_lines_get_error_records_and_the_rest_go_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = ["{not json", json.dumps({"id": "x", "text": 42}), json.dumps([1, 2]),
+            json.dumps({"id": "ok", "text": "Fighting in Tikrit."})]
+    records = _run(tmp_path, docs, capsys)
+    assert len(records) == 4
+    assert "not valid JSON" in records[0]["error"] and records[0]["id"] == "line-1"
+    assert records[1]["id"] == "x" and "'text' must be a string" in records[1]["error"]
+    assert "JSON object" in records[2]["error"]
+    assert [t["text"] for t in records[3]["toponyms"]] == ["Tikrit"]
+    err = capsys.readouterr().err
+    assert "line 1" in err and "x:" in err
+
+
+def test_stdin_stdout_and_text_files(tmp_path: Path) -> None:
+    line = json.dumps({"id": "s", "text": "Clashes near Kirkuk."}) + "\n"
+    proc = subprocess.run(
+        [sys.executable, "-m", "geo.cli", "geoparse", "--input", "-", "--output", "-",
+         "--quiet"], input=line, capture_output=True, text=True, check=True,
+    )
+    record = json.loads(proc.stdout)
+    assert record["id"] == "s" and record["toponyms"][0]["text"] == "Kirkuk"
+
+
+def test_folder_input_with_bad_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("Troops entered Ramadi.", encoding="utf-8")
+    (corpus / "empty.txt").write_bytes(b"")
+    (corpus / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20)
+    (corpus / "cp1252.txt").write_bytes("Caf\xe9 talks in Baghdad.".encode("cp1252"))
+    out = tmp_path / "out.jsonl"
+    main(["geoparse", "--input", str(corpus), "--output", str(out), "--quiet"])
+    records = {r["id"]: r for r in map(json.loads, out.read_text("utf-8").splitlines())}
+    assert [t["text"] for t in records["good"]["toponyms"]] == ["Ramadi"]
+    assert [t["text"] for t in records["cp1252"]["toponyms"]] == ["Baghdad"]
+    assert "empty" in records["empty"]["error"].lower()
+    assert "binary" in records["binary"]["error"].lower()
+    err = capsys.readouterr().err
+    assert "empty.txt" in err and "binary.txt" in err
+
+
+def test_large_input_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    big = tmp_path / "big.txt"
+    big.write_text("Troops moved toward Mosul. " * 800_000, encoding="utf-8")  # ~21 MB
+    out = tmp_path / "out.jsonl"
+    main(["geoparse", "--input", str(big), "--output", str(out), "--quiet"])
+    record = json.loads(out.read_text("utf-8"))
+    assert "limit" in record["error"].lower() or "too large" in record["error"].lower()

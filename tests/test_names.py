@@ -1,0 +1,32 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geo.names import fold, is_latin_name, name_key
+
+
+def test_transliteration_variants_share_a_key() -> None:
+    assert name_key("Ar Raqqah") == name_key("Raqqa") == name_key("ar-Raqqa")
+    assert name_key("Al Qayyārah") == name_key("Qayyarah") == name_key("al-Qayyara")
+    assert name_key("Sāmarrā’") == name_key("Samarra")
+    assert name_key("Hammam al-Alil") == name_key("Hammam Al Alil")
+    assert name_key("Ma'arrat") == name_key("Maarrat") == name_key("Ma’arrat")
+
+
+def test_different_names_keep_different_keys() -> None:
+    assert name_key("Mosul") != name_key("Tikrit")
+    assert name_key("Erbil") != name_key("Irbil")  # a real alias, not a spelling rule
+    assert name_key("As") == "as"  # an article alone is still a name
+
+
+def test_fold_and_script() -> None:
+    assert fold("Şalāḩ ad Dīn") == "salah ad din"
+    assert is_latin_name("Nīnawá")
+    assert not is_latin_name("الموصل")
+    assert not is_latin_name("123")
+
+
+@given(st.text(max_size=40))
+def test_name_key_is_idempotent_on_its_output(text: str) -> None:
+    key = name_key(text)
+    assert key == key.strip()
+    assert name_key(key) == key or not key
