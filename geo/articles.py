@@ -59,6 +59,15 @@ class ArticleError(Exception):
 # Decoding
 
 
+_BINARY_SIGNATURES = (
+    b"\x89PNG",
+    b"\xff\xd8\xff",  # JPEG
+    b"GIF8",
+    b"%PDF-",
+    b"PK\x03\x04",  # zip, docx, epub
+    b"\x1f\x8b",  # gzip
+    b"\x7fELF",
+)
 _CONTROL_RE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 
 
@@ -75,10 +84,14 @@ def _bomless_utf16(data: bytes) -> str | None:
     even, odd = data[0::2], data[1::2]
     half = len(data) // 2
     if odd.count(0) > 0.4 * half and even.count(0) < 0.05 * half:
-        return "utf-16-le"
-    if even.count(0) > 0.4 * half and odd.count(0) < 0.05 * half:
-        return "utf-16-be"
-    return None
+        encoding, low = "utf-16-le", even
+    elif even.count(0) > 0.4 * half and odd.count(0) < 0.05 * half:
+        encoding, low = "utf-16-be", odd
+    else:
+        return None
+    # UTF-16 of Latin-script text: the low bytes are mostly printable ASCII.
+    ascii_text = sum(1 for b in low if 32 <= b < 127 or b in (9, 10, 13))
+    return encoding if ascii_text >= 0.8 * half else None
 
 
 def decode_bytes(data: bytes, name: str) -> str:
@@ -87,6 +100,8 @@ def decode_bytes(data: bytes, name: str) -> str:
     Refuses binary data (NUL bytes outside UTF-16, or mostly control characters) with an
     ``ArticleError`` naming ``name``.
     """
+    if data.startswith(_BINARY_SIGNATURES):
+        raise ArticleError(name, "binary file (image, PDF or archive), not text")
     encoding: str | None = None
     if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         encoding = "utf-32"

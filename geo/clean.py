@@ -29,6 +29,7 @@ CAPTION_ELLIPSIS_MAX_CHARS = 800
 TEASER_MAX_CHARS = 250  # an inline teaser headline is never longer than this
 READ_MORE_HEADLINE_MAX_CHARS = 160
 PULL_QUOTE_MAX_CHARS = 500
+PULL_QUOTE_MAX_CANDIDATES = 50  # attribution-like lines examined per text
 DATELINE_MAX_CHARS = 150
 # A sidebar/comments cut must leave at least this much article before it, else only the
 # trigger line is dropped (a "5 Comments" counter at the top of a page is not a section).
@@ -127,7 +128,7 @@ class CleanText:
         return [s for s in self.segments if s.kind == "boilerplate"]
 
     def datelines(self) -> list[str]:
-        """The date part of each dateline segment, e.g. "December 6, 2016"."""
+        """The date part of each dateline segment, e.g. "June 1, 2015"."""
         dates: list[str] = []
         for seg in self.segments:
             if seg.kind != "dateline":
@@ -250,7 +251,7 @@ _CAMEL_WORDS = frozenset(
 _TEASER_SPACED_END_RE = re.compile(
     r"(?:(?<=[a-z0-9]{2}[.!?])|(?<=[!?]))[\"”’]?[ \t]+(?=[“‘\"]?[A-Z])|[ \t]+(?=[“‘]|\"[A-Z])"
 )
-# "...expel diplomats over poisoning The Foreign Ministry said": an all-lowercase word, then a
+# "...leaders meet over the crisis The ministry said": an all-lowercase word, then a
 # capitalised function word that starts a sentence.
 _TEASER_FUNCTION_WORD_RE = re.compile(
     r"(?<![\w'’-])[a-z][a-z'’-]*(?P<gap>[ \t]+)(?=(?:The|A|An|But|And|In|On|At|He|She|It|They|We"
@@ -518,22 +519,32 @@ def _find_captions(plan: _Plan, title: int | None) -> None:
             plan.spans.append((line.start, line.end, "caption", "photo caption"))
 
 
-def _repeats_body(raw: str, quote: str, start: int, end: int) -> bool:
-    rest = _norm(raw[:start] + " " + raw[end:])
-    fragments = [_norm(f) for f in _ELLIPSIS_SPLIT_RE.split(quote)]
-    fragments = [f.strip(" \"'") for f in fragments]
+def _repeats_body(normalized: str, quote: str) -> bool:
+    """Whether the quote's words also stand elsewhere in the (normalized) text."""
+    fragments = [_norm(f).strip(" \"'") for f in _ELLIPSIS_SPLIT_RE.split(quote)]
     fragments = [f for f in fragments if len(f) >= 15]
     if not fragments:
         return False
-    found = [f for f in fragments if f in rest]
+    found = []
+    for frag in fragments:
+        first = normalized.find(frag)
+        if first >= 0 and normalized.find(frag, first + 1) >= 0:  # the quote itself + a repeat
+            found.append(frag)
     return sum(map(len, found)) * 2 >= sum(map(len, fragments)) or any(len(f) >= 40 for f in found)
 
 
 def _find_pull_quotes(plan: _Plan) -> None:
     lines, raw = plan.lines, plan.raw
+    normalized: str | None = None
+    checked = 0
     for a in range(1, plan.cut_line):
         if a in plan.line_marks or not _ATTRIBUTION_RE.fullmatch(lines[a].text):
             continue
+        nxt = a + 1
+        while nxt < plan.cut_line and lines[nxt].blank:
+            nxt += 1
+        if nxt < plan.cut_line and lines[nxt].text.lstrip()[:1] in "–—―-":
+            continue  # a dashed list, not an attribution
         q_end = a - 1
         while q_end >= 0 and lines[q_end].blank:
             q_end -= 1
@@ -542,10 +553,15 @@ def _find_pull_quotes(plan: _Plan) -> None:
             q_start -= 1
         if q_end < 0 or any(k in plan.line_marks for k in range(q_start, q_end + 1)):
             continue
-        quote = raw[lines[q_start].start : lines[q_end].end]
-        if len(quote.strip()) > PULL_QUOTE_MAX_CHARS:
+        if lines[q_end].text.lstrip()[:1] in "–—―-":
             continue
-        if not _repeats_body(raw, quote, lines[q_start].start, lines[a].end):
+        quote = raw[lines[q_start].start : lines[q_end].end]
+        if len(quote.strip()) > PULL_QUOTE_MAX_CHARS or checked >= PULL_QUOTE_MAX_CANDIDATES:
+            continue
+        checked += 1
+        if normalized is None:
+            normalized = _norm(raw[: plan.cut])
+        if not _repeats_body(normalized, quote):
             continue
         before = q_start - 1
         while before >= 0 and lines[before].blank:
@@ -571,6 +587,8 @@ def _glue_boundary(raw: str, start: int, stop: int) -> int | None:
             continue
         if not (prev.isalnum() or prev in _GLUE_PREV_OK):
             continue
+        if prev == '"' and (p < 2 or raw[p - 2].isspace()):
+            continue  # an opening quote, not one closing a glued headline
         if prev.isalpha():
             w0 = p - 1
             while w0 > 0 and raw[w0 - 1].isalpha():

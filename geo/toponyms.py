@@ -57,6 +57,15 @@ MONTHS_AND_DAYS = {
     "friday", "saturday", "sunday", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
     "sept", "oct", "nov", "dec",
 }
+# Words after a place name inside an organisation's name that make it that place's
+# institution ("Mosul University", "Washington Post"), unlike a person ("Mary Smith Trust").
+INSTITUTION_WORDS = {
+    "university", "college", "school", "airport", "post", "times", "herald", "tribune",
+    "journal", "news", "police", "council", "city", "county", "club", "fc", "united",
+    "stadium", "hospital", "museum", "zoo", "bank", "chamber", "province", "state", "district",
+    "government", "municipality", "court", "prison", "port", "station", "cathedral", "mosque",
+    "dam", "refinery", "base", "operations", "command", "front", "offensive", "campaign",
+}
 MAX_NAME_TOKENS = 6
 PROMINENT_POPULATION = 100_000
 
@@ -73,6 +82,11 @@ class Toponym:
     sentence_start: int
     sentence_end: int
     feature_word: str = ""  # "province", "town"... when the text says what it is
+    lookup: str = ""  # the name to look up when it differs from text ("Orange" of "Orange County")
+
+    @property
+    def name(self) -> str:
+        return self.lookup or self.text
 
 
 def _is_capitalised(token: Token) -> bool:
@@ -84,7 +98,7 @@ def _trim(span: Span) -> Span | None:
     start, end = span.start, span.end
     doc = span.doc
     while start < end and (
-        doc[start].lower_ == "the" or doc[start].lower_ in DIRECTION_PREFIXES
+        doc[start].lower_ == "the" or doc[start].text in DIRECTION_PREFIXES
         or doc[start].is_punct
     ):
         start += 1
@@ -98,6 +112,13 @@ def _trim(span: Span) -> Span | None:
         if text.endswith(suffix) and len(text) > 3:
             return doc.char_span(doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text) - 2)
     return doc[start:end]
+
+
+def _acronym(text: str) -> bool:
+    """'BA', 'MoD', 'AI': short strings with several capitals are rarely places unless the
+    model labels them so ("US" is caught by the model or a curated alias)."""
+    letters = text.replace(".", "").replace(" ", "")
+    return len(letters) <= 4 and sum(c.isupper() for c in letters) >= 2
 
 
 def _preceded_by_title(span: Span) -> bool:
@@ -214,13 +235,15 @@ class ToponymFinder:
         if not cands:
             return False
         text = span.text
-        if text.lower() in MONTHS_AND_DAYS or _preceded_by_title(span):
+        if text.lower() in MONTHS_AND_DAYS or _preceded_by_title(span) or _acronym(text):
             return False
         if len(span) == 1 and span[0].lower_ in self.surnames:
             return False
         cue = _cue_before(span) or bool(_feature_after(span)) or bool(_feature_before(span))
         for cand in cands:
             place = cand.place
+            if place.level == "continent" and cand.exact:
+                return True
             if place.level in {"country", "province"}:
                 if (cand.exact or len(text) > 3) and (
                     label != "GAZ" or place.level == "country" or cue or place.country in self.focus
@@ -251,7 +274,7 @@ class ToponymFinder:
 
     # -- taking spans -----------------------------------------------------------------
 
-    def _add(self, span: Span, label: str, role: str) -> None:
+    def _add(self, span: Span, label: str, role: str, lookup: Span | None = None) -> None:
         if any(self.taken[span.start:span.end]):
             return
         for i in range(span.start, span.end):
@@ -266,7 +289,11 @@ class ToponymFinder:
                 role=role,
                 sentence_start=sent.start_char,
                 sentence_end=sent.end_char,
-                feature_word=_feature_after(span) or _feature_before(span),
+                feature_word=(
+                    span[-1].lower_ if lookup is not None
+                    else _feature_after(span) or _feature_before(span)
+                ),
+                lookup=lookup.text if lookup is not None else "",
             )
         )
 
@@ -282,6 +309,12 @@ class ToponymFinder:
                 return
         cands = self.gazetteer.candidates(span.text)
         if label in {"GPE", "LOC"}:
+            if not cands and len(span) > 1 and span[-1].lower_ in FEATURE_WORDS:
+                # "Orange County", "Oaxaca State": the name without the feature word.
+                base = span[:-1]
+                if self.gazetteer.candidates(base.text):
+                    self._add(span, label, PLACE, lookup=base)
+                    return
             if not cands and len(span) > 1:
                 # "Kurdish Republic of Iraq": no gazetteer entry, but it names Iraq.
                 before = len(self.found)
@@ -303,13 +336,23 @@ class ToponymFinder:
             self._take_names_inside(span, label, IN_NAME)
 
     def _take_names_inside(self, span: Span, label: str, role: str) -> None:
-        """Places named inside an organisation ("Mosul University"): flagged, not mapped."""
+        """Places named inside a longer name.
+
+        In an organisation ("Mosul University", "The Washington Post") they are flagged
+        IN_NAME, never mapped; in an unknown place name ("Kurdish Republic of Iraq") the
+        country or province it contains is the place.
+        """
         for sub in self._gazetteer_spans(span.start, span.end):
             demonym = len(sub) == 1 and self.gazetteer.demonym(sub.text) is not None
             cands = self.gazetteer.candidates(sub.text)
+            if _acronym(sub.text):
+                continue
+            after = self.doc[sub.end] if sub.end < span.end else None
+            names_institution = after is None or after.lower_ in INSTITUTION_WORDS
             strong = any(
-                c.place.level in {"country", "province"}
-                or (c.exact and c.place.population >= PROMINENT_POPULATION)
+                c.place.level in {"continent", "country"}
+                or (c.place.level == "province" and c.place.country in self.focus)
+                or (c.exact and c.place.population >= PROMINENT_POPULATION and names_institution)
                 for c in cands
             )
             if demonym:

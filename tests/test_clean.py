@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import json
 from pathlib import Path
 
 import pytest
@@ -93,7 +94,7 @@ def test_seed_001_page_debris() -> None:
     cap = text.index("Dempsey: Iran no threat to US in Iraq at present (Anadolu)")
     assert clean.kind_at(cap) == "caption"
     assert clean.kind_at(text.index("US army general")) == "body"
-    assert "simultaneously in several areas.\n\n\"When you ask me" in text
+    assert 'simultaneously in several areas.\n\n"When you ask me' in text
 
 
 def test_seed_002_share_line_and_sidebar() -> None:
@@ -226,7 +227,7 @@ def test_read_more_lines() -> None:
     clean = clean_text(raw)
     assert "river crossing" not in clean.text and "Read more" not in clean.text
     # a lead paragraph cut short by its link keeps its words
-    lead = "A man was hurt in a crash near the bridge. The crash happened at noon near the Read More"
+    lead = "A man was hurt in a crash near the bridge. The crash happened at noon near Read More"
     clean = clean_text(lead + "\n\n" + BODY)
     assert clean.text.startswith("A man was hurt in a crash near the bridge. The crash happened")
     assert "Read More" not in clean.text
@@ -272,7 +273,11 @@ def test_share_debris_lines() -> None:
     # a bare credit is debris; a "Photo:" line that describes something is a caption
     assert "Photo: Smoke rises" in clean.text
     assert clean.kind_at(clean.text.index("Photo: Smoke rises")) == "caption"
-    for credit in ("AFP/Getty Images", "Photo by John Moore/Getty Images", "REUTERS/Ahmed Jadallah"):
+    for credit in (
+        "AFP/Getty Images",
+        "Photo by John Moore/Getty Images",
+        "REUTERS/Ahmed Jadallah",
+    ):
         assert clean_text(f"{BODY}{credit}\n{BODY}").text == BODY + BODY, credit
     assert clean.text.count("Government forces advanced") == 2
     # lowercase words on their own line are text, not buttons
@@ -280,7 +285,7 @@ def test_share_debris_lines() -> None:
 
 
 def test_sidebar_cut_needs_article_before_it() -> None:
-    raw = BODY + "\nRelated\nMilitants seize the airport of another city on March 3, 2015\n"
+    raw = BODY + "\nRelated\nMilitants seize the airport of another city\nMarch 3, 2015\n"
     clean = clean_text(raw)
     assert clean.text == BODY.rstrip()
     assert clean.datelines() == []
@@ -301,7 +306,7 @@ def test_comment_sections() -> None:
     clean = clean_text(BODY + numbered)
     assert clean.text == BODY.rstrip()
     # "Obama said:" introducing a quote in the body is not a comment
-    body_quote = BODY + "Obama said:\n\"We will prevail.\"\n"
+    body_quote = BODY + 'Obama said:\n"We will prevail."\n'
     assert clean_text(body_quote).text == body_quote
 
 
@@ -333,6 +338,27 @@ def test_pull_quote_needs_repetition() -> None:
     # a quoted block that does not repeat the body is kept
     other = BODY + f"\n{quote}\n\n– General Smith\n"
     assert clean_text(other).text == other
+
+
+def test_dashed_list_is_not_an_attribution() -> None:
+    listing = (
+        BODY
+        + "\nGovernment forces advanced on the northern city on Tuesday\n- Tal Afar\n- Sinjar\n"
+    )
+    assert clean_text(listing).text == listing
+
+
+BENCHMARKS = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
+
+
+def test_benchmark_articles_mostly_unchanged() -> None:
+    """Plain news bodies (no page debris) must come through untouched."""
+    path = BENCHMARKS / "geowebnews.jsonl"
+    if not path.is_file():
+        pytest.skip("benchmarks not present")
+    docs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    changed = [d["id"] for d in docs if clean_text(d["text"]).text != d["text"]]
+    assert len(changed) <= len(docs) // 50, changed  # only real teasers ("Related: ...")
 
 
 def test_kind_at_and_to_original_bounds() -> None:
@@ -379,9 +405,9 @@ FRAGMENTS = [
     "Mosul",
 ]
 
-texts = st.lists(
-    st.one_of(st.text(max_size=40), st.sampled_from(FRAGMENTS)), max_size=40
-).map("".join)
+texts = st.lists(st.one_of(st.text(max_size=40), st.sampled_from(FRAGMENTS)), max_size=40).map(
+    "".join
+)
 
 
 @settings(max_examples=300, deadline=None)

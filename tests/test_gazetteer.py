@@ -37,7 +37,10 @@ def test_variants_without_a_list_per_town(gazetteer: Gazetteer) -> None:
 
 def test_demonyms(gazetteer: Gazetteer) -> None:
     assert gazetteer.demonym("Iraqi").country == "IQ"
-    assert gazetteer.demonym("Iranians").country == "IR"
+    assert gazetteer.demonym("Iranian").country == "IR"
+    assert gazetteer.demonym("Iranians") is None  # a people, not a place
+    assert gazetteer.demonym("French").country == "FR"  # not Mayotte
+    assert gazetteer.demonym("European").level == "continent"
     assert gazetteer.demonym("Kurdish") is not None
     assert gazetteer.demonym("Sunni") is None
 
