@@ -148,6 +148,13 @@ def resolve_toponyms(
 
     focus = _focus(list(groups.values()), adjectival)
     for group in groups.values():
+        if all(t.label == "LOC" for t in group.toponyms):
+            # LOC is the model's label for seas, regions and ranges ("Atlantic", "Middle
+            # East"); a same-named village is only credible in a country the article is about.
+            group.candidates = tuple(
+                c for c in group.candidates
+                if c.place.level not in {"city", "village"} or c.place.country in focus
+            )
         group.scores = sorted(
             ((_base_score(c, group, focus), c.place) for c in group.candidates),
             key=lambda s: -s[0],

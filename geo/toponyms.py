@@ -347,8 +347,11 @@ class ToponymFinder:
             cands = self.gazetteer.candidates(sub.text)
             if _acronym(sub.text):
                 continue
-            after = self.doc[sub.end] if sub.end < span.end else None
-            names_institution = after is None or after.lower_ in INSTITUTION_WORDS
+            if sub.end < span.end:
+                names_institution = self.doc[sub.end].lower_ in INSTITUTION_WORDS
+            else:  # "University of Mosul", not "Queen Mary"
+                names_institution = sub.start > span.start and self.doc[sub.start - 1].lower_ in {
+                    "of", "in", "at", "de"}
             strong = any(
                 c.place.level in {"continent", "country"}
                 or (c.place.level == "province" and c.place.country in self.focus)

@@ -34,7 +34,7 @@ def test_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert {"id", "toponyms", "unresolved"} <= set(first)
     names = set()
     for top in first["toponyms"]:
-        assert CONTRACT_KEYS <= set(top)
+        assert set(top) >= CONTRACT_KEYS
         assert text[top["start"]:top["end"]] == top["text"]
         assert -90 <= top["lat"] <= 90 and -180 <= top["lon"] <= 180
         assert 0 <= top["confidence"] <= 1
