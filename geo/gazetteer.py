@@ -310,9 +310,12 @@ def build_index(target: Path | None = None, extra: Path = DEFAULT_EXTRA) -> Path
     """Compile the gazetteer into SQLite; written to a temporary file and renamed."""
     target = target or default_index_path()
     target.parent.mkdir(parents=True, exist_ok=True)
+    extra_rows = load_extra(extra)  # a bad curated file fails before the slow part
+    for table in ("alias", "correction", "demonym"):
+        _curated(extra, table)
     cities = list(_cities())
     rows: list[_Row] = [
-        *_continents(), *_countries(), *_provinces(cities), *cities, *load_extra(extra)
+        *_continents(), *_countries(), *_provinces(cities), *cities, *extra_rows
     ]
     _apply_curated(rows, extra)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
@@ -387,13 +390,17 @@ class Gazetteer:
         if not path.exists():
             build_index(path)
         self.path = path
-        self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+        self.reopen()
         self._countries = {
             p.country: p for p in self._query("SELECT * FROM place WHERE level='country'")
         }
         self._provinces = {
             p.admin1: p for p in self._query("SELECT * FROM place WHERE level='province'")
         }
+
+    def reopen(self) -> None:
+        """(Re)connect; a forked worker process calls it to get a connection of its own."""
+        self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
 
     def _query(self, sql: str, args: Iterable[object] = ()) -> list[Place]:
         return [_place(row) for row in self._db.execute(sql, tuple(args))]

@@ -6,18 +6,27 @@ Offsets in the output always point into the text the caller gave (before cleanin
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from spacy.language import Language
 
 from geo.clean import CleanText, clean_text
 from geo.gazetteer import Gazetteer, get_gazetteer
+from geo.geocoder import ONLINE_ENV, FallbackGeocoder
 from geo.nlp import load_pipeline
 from geo.resolve import Resolution, resolve_toponyms
 from geo.toponyms import ADJECTIVAL, PLACE, find_toponyms
+
+# Nominatim's address types mapped to our levels; anything else is a facility.
+ONLINE_LEVELS = {
+    "country": "country", "state": "province", "province": "province", "region": "province",
+    "city": "city", "town": "city", "village": "village", "hamlet": "village",
+    "suburb": "village",
+}
 
 
 @dataclass(frozen=True)
@@ -79,9 +88,16 @@ class GeoparseResult:
 class Geoparser:
     """Holds the loaded pipeline and gazetteer; parse many documents with one instance."""
 
-    def __init__(self, gazetteer: Gazetteer | None = None, nlp: Language | None = None) -> None:
+    def __init__(
+        self, gazetteer: Gazetteer | None = None, nlp: Language | None = None,
+        online: FallbackGeocoder | None = None,
+    ) -> None:
         self.gazetteer = gazetteer or get_gazetteer()
         self.nlp = nlp or load_pipeline()
+        # Only when the user configured an online provider; None keeps every run offline.
+        self.online = online or (
+            FallbackGeocoder.from_environment() if os.environ.get(ONLINE_ENV) else None
+        )
 
     def parse(self, doc_id: str, text: str, clean: bool = True) -> GeoparseResult:
         cleaned = clean_text(text) if clean else None
@@ -89,6 +105,8 @@ class Geoparser:
         doc = self.nlp(parsed_text)
         toponyms = find_toponyms(doc, self.gazetteer)
         resolutions = resolve_toponyms(toponyms, parsed_text, self.gazetteer)
+        if self.online is not None:
+            resolutions = [self._ask_online(r) for r in resolutions]
         return _result(doc_id, text, parsed_text, cleaned, resolutions)
 
     def parse_many(
@@ -104,8 +122,23 @@ class Geoparser:
         global _worker
         _worker = self  # inherited by forked workers: no second model load
         chunk = max(1, min(16, len(docs) // (processes * 4)))
-        with ProcessPoolExecutor(max_workers=processes) as pool:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(processes, context, initializer=_reopen_in_worker) as pool:
             yield from pool.map(_parse_in_worker, docs, chunksize=chunk)
+
+    def _ask_online(self, res: Resolution) -> Resolution:
+        """A miss of the offline gazetteer, put to the configured online geocoder."""
+        if res.resolved or res.toponym.role != PLACE or self.online is None:
+            return res
+        location = self.online.geocode(res.toponym.name)
+        if location is None:
+            return res
+        kind = str((location.raw or {}).get("addresstype") or (location.raw or {}).get("type"))
+        level = ONLINE_LEVELS.get(kind, "facility")
+        return replace(
+            res, lat=location.latitude, lon=location.longitude, level=level,
+            confidence=0.5, reason=f"online geocoder: {location.address}",
+        )
 
     def parse_safely(self, doc_id: str, text: str) -> GeoparseResult:
         """Like parse, but a failure becomes an error record instead of an exception."""
@@ -116,6 +149,12 @@ class Geoparser:
 
 
 _worker: Geoparser | None = None
+
+
+def _reopen_in_worker() -> None:
+    # An SQLite connection must not be shared across fork: each worker opens its own.
+    assert _worker is not None
+    _worker.gazetteer.reopen()
 
 
 def _parse_in_worker(item: tuple[str, str]) -> GeoparseResult:

@@ -1,7 +1,7 @@
 """Relative locations: places the gazetteer lacks, placed from what the text says about them.
 
-"the town of Kharbardan, located 10 kilometres (6 miles) south of Qayyarah" puts Kharbardan
-10 km south of a place we can resolve; "a village between X and Y" puts it midway. The point
+"the village of Bazwaya, located 12 kilometres (7 miles) east of Hawija" puts Bazwaya
+12 km east of a place we can resolve; "a village between X and Y" puts it midway. The point
 is computed with geopy's geodesic functions and carries an uncertainty radius, because
 "10 km south" is never exactly 10 km due south.
 """

@@ -3,7 +3,7 @@
 Same-named places are told apart by evidence from the whole article:
 - level and size: countries and large cities are what news usually means;
 - focus: the countries the article keeps mentioning (by name, through its places and its
-  demonyms); a "Samarra" in an article about Iraq is the Iraqi one, not Samara in Russia;
+  demonyms); a "Tripoli" in an article about Libya is the Libyan one, not the Lebanese city;
 - proximity: places of one article cluster; a candidate near the article's other places
   gains over a same-named one far away (second pass);
 - what the text says it is: "Nineveh province", "the town of X".

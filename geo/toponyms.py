@@ -2,13 +2,13 @@
 
 Two sources, combined:
 1. spaCy's statistical NER (when installed). GPE/LOC/FAC entities are taken as they are; an
-   entity of any other label (Samarra as NORP, Qayyarah as PERSON, Erbil as ORG) is taken when
+   entity of any other label (a town tagged NORP, PERSON or ORG) is taken when
    the gazetteer confirms it and the place is plausible for the article.
 2. Direct gazetteer matching of capitalised token runs the model missed, with stricter
    plausibility (common words and person names are the usual false friends).
 
 Each toponym has a role: a `place` goes on the map; an `adjectival` use ("Iraqi forces") and
-a place named inside an organisation (`in_name`: "Mosul University", "The Washington Post")
+a place named inside an organisation (`in_name`: "Fallujah University", "The Washington Post")
 are reported, flagged, but never drawn as places.
 """
 
@@ -34,7 +34,7 @@ PERSON_TITLES = {
     "queen", "prince", "sheikh", "ayatollah", "imam", "pope", "rep", "judge", "commander",
     "director", "sgt", "adm", "admiral", "brig", "cleric", "spokesman", "chairman",
 }
-# Words before a name that make it a place ("in Qayyarah", "north of Tikrit").
+# Words before a name that make it a place ("in Hawija", "north of Baiji").
 PLACE_CUES = {
     "in", "at", "near", "from", "to", "into", "toward", "towards", "outside", "around",
     "across", "via", "between", "of", "inside", "through", "within", "entered", "reached",
@@ -51,6 +51,11 @@ DIRECTION_PREFIXES = {
 CONNECTORS = {"al", "el", "ad", "ar", "as", "ash", "an", "at", "az", "of", "de", "la", "bin",
               "ibn", "abu", "-", "and", "du", "del", "da", "do", "dos", "das", "von", "van",
               "le", "les", "los", "las", "the", "upon", "on", "en", "sur"}
+# Connectors inside one name ("Hammam al-Alil", "Republic of Iraq"); unlike "and" or "on"
+# they do not join two names into one run.
+NAME_CONNECTORS = {"al", "el", "ad", "ar", "as", "ash", "an", "at", "az", "of", "de", "la",
+                   "bin", "ibn", "abu", "-", "du", "del", "da", "dos", "das", "von", "van",
+                   "le", "les", "los", "las"}
 MONTHS_AND_DAYS = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
@@ -58,7 +63,7 @@ MONTHS_AND_DAYS = {
     "sept", "oct", "nov", "dec",
 }
 # Words after a place name inside an organisation's name that make it that place's
-# institution ("Mosul University", "Washington Post"), unlike a person ("Mary Smith Trust").
+# institution ("Fallujah University", "Washington Post"), unlike a person ("Mary Smith Trust").
 INSTITUTION_WORDS = {
     "university", "college", "school", "airport", "post", "times", "herald", "tribune",
     "journal", "news", "police", "council", "city", "county", "club", "fc", "united",
@@ -143,7 +148,7 @@ def _feature_after(span: Span) -> str:
 
 
 def _feature_before(span: Span) -> str:
-    """'the town of Kharbardan', 'the city of Tikrit'."""
+    """'the town of Bashiqa', 'the city of Baiji'."""
     doc = span.doc
     if span.start >= 2 and doc[span.start - 1].lower_ == "of" and (
         doc[span.start - 2].lower_ in FEATURE_WORDS
@@ -172,10 +177,11 @@ class ToponymFinder:
         for ent in ents:
             if ent.label_ not in PLACE_LABELS and ent.label_ not in SKIP_LABELS:
                 self._take_entity(ent)
-        for ent in ents:  # dates and numbers are never place names
-            if ent.label_ in SKIP_LABELS:
-                for i in range(ent.start, ent.end):
-                    self.taken[i] = True
+        # The model has spoken on every entity (and on dates and numbers, which are never
+        # place names): gazetteer matching only looks at the tokens outside them.
+        for ent in ents:
+            for i in range(ent.start, ent.end):
+                self.taken[i] = True
         self._match_gazetteer_runs()
         return sorted(self.found, key=lambda t: t.start)
 
@@ -227,10 +233,10 @@ class ToponymFinder:
         """Whether a gazetteer match on a span not labelled as a place is really a place.
 
         The model's other labels and bare capitalised words are often right about Middle-East
-        names it has never seen (Qayyarah as PERSON), and often wrong about common words and
+        names it has never seen (a town tagged PERSON), and often wrong about common words and
         surnames that some village somewhere carries (Fox, Grant, Sharon). A match is taken
         when the place is a country or province, a large city, or a place in a country the
-        article is about and the sentence uses it as a place ("south of Qayyarah").
+        article is about and the sentence uses it as a place ("south of Hawija").
         """
         if not cands:
             return False
@@ -253,9 +259,9 @@ class ToponymFinder:
             large = place.population >= PROMINENT_POPULATION
             in_focus = place.country in self.focus
             if label == "GAZ":
-                if cand.exact and large and (cue or in_focus):
+                if large and (in_focus or (cand.exact and cue)):
                     return True
-                if in_focus and cue and cand.exact and place.population > 0:
+                if in_focus and cue and cand.exact:
                     return True
             elif (large and (cand.exact or in_focus)) or (in_focus and cue):
                 return True
@@ -338,7 +344,7 @@ class ToponymFinder:
     def _take_names_inside(self, span: Span, label: str, role: str) -> None:
         """Places named inside a longer name.
 
-        In an organisation ("Mosul University", "The Washington Post") they are flagged
+        In an organisation ("Fallujah University", "The Washington Post") they are flagged
         IN_NAME, never mapped; in an unknown place name ("Kurdish Republic of Iraq") the
         country or province it contains is the place.
         """
@@ -349,7 +355,7 @@ class ToponymFinder:
                 continue
             if sub.end < span.end:
                 names_institution = self.doc[sub.end].lower_ in INSTITUTION_WORDS
-            else:  # "University of Mosul", not "Queen Mary"
+            else:  # "University of Fallujah", not "Queen Mary"
                 names_institution = sub.start > span.start and self.doc[sub.start - 1].lower_ in {
                     "of", "in", "at", "de"}
             strong = any(
@@ -405,9 +411,16 @@ class ToponymFinder:
                 continue
             j = i
             while j < len(doc) and not self.taken[j] and (
-                _is_capitalised(doc[j]) or doc[j].lower_ in CONNECTORS or doc[j].text == "-"
-            ):
+                _is_capitalised(doc[j]) or doc[j].lower_ in NAME_CONNECTORS or doc[j].text == "-"
+            ) and doc[j].lower_ not in MONTHS_AND_DAYS:
                 j += 1
+            while i < j - 1 and doc[i].is_stop:  # "While Baghdad ...": a capitalised stop word
+                i += 1
+            if _feature_before(doc[i:j]) and not any(self.taken[i:j]):
+                # "the town of Bashiqa": a place by the text's own word, known or not.
+                self._add(doc[i:j], "PATTERN", PLACE)
+                i = j
+                continue
             run_words = [t for t in doc[i:j] if t.lower_ not in CONNECTORS]
             for span in self._gazetteer_spans(i, j):
                 if self._common_word(span) or span.text.lower() in DIRECTION_PREFIXES:

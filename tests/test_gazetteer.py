@@ -56,8 +56,8 @@ def test_build_is_atomic_on_failure(tmp_path: Path) -> None:
     target = tmp_path / "gaz.sqlite"
     target.write_bytes(b"previous good index")
     extra = tmp_path / "bad.toml"
-    extra.write_text('[[alias]]\nname = "X"\ngeonameid = 1\nsource = "s"\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="no place 1"):
+    extra.write_text('[[alias]]\nname = "X"\ngeonameid = 1\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="no source"):
         build_index(target, extra=extra)
     assert target.read_bytes() == b"previous good index"
     assert list(tmp_path.glob("*.tmp")) == []
@@ -120,3 +120,19 @@ def test_distance() -> None:
     a = Place(1, "a", 48.8566, 2.3522, "FR", "", 0, "city", 1)
     b = Place(2, "b", 51.5074, -0.1278, "GB", "", 0, "city", 2)
     assert distance_km(a, b) == pytest.approx(343.5, abs=1)
+
+
+def test_geoparser_asks_the_online_geocoder_only_for_misses(gazetteer: Gazetteer,
+                                                            tmp_path: Path) -> None:
+    from geo.geoparse import Geoparser
+
+    online = FallbackGeocoder(GazetteerGeocoder(gazetteer), _FakeOnline(), tmp_path / "o.json",
+                              0, 0)
+    parser = Geoparser(gazetteer=gazetteer, online=online)
+    before = _FakeOnline.calls
+    result = parser.parse("t", "Fighting spread from Mosul to the town of Qwxzyabad.")
+    by_text = {t.text: t for t in result.toponyms}
+    assert by_text["Mosul"].derived_from is None
+    assert (by_text["Qwxzyabad"].lat, by_text["Qwxzyabad"].lon) == (10.0, 20.0)
+    assert by_text["Qwxzyabad"].derived_from.startswith("online geocoder")
+    assert _FakeOnline.calls == before + 1
