@@ -76,6 +76,9 @@ class Scores:
     # Own variant only: matched pairs whose gold has coordinates but the prediction has
     # none. They have no error distance, so they are counted here instead of vanishing.
     unresolved_matches: int = 0
+    # Pairs >= 161 km apart although both name the same GeoNames entry: the error is in the
+    # point chosen for that entry (country and province points), not in the disambiguation.
+    same_entry_far: int = 0
 
 
 # ----------------------------------------------------------------------- loading
@@ -252,6 +255,7 @@ def _score(
     subset = gold_subset_g if e2e else gold_subset_own
     tp = fp = fn = 0
     unresolved = 0
+    same_entry_far = 0
     errors: list[float] = []
     doc_ids: set[str] = set()
     for doc in gold_docs:
@@ -273,6 +277,10 @@ def _score(
                 unresolved += 1  # only possible in the own variant
                 continue
             errors.append(haversine_km(g["lat"], g["lon"], p["lat"], p["lon"]))
+            if errors[-1] >= ACC_THRESHOLD_KM and g.get("geonameid") and (
+                str(g["geonameid"]) == str(p.get("geonameid"))
+            ):
+                same_entry_far += 1
     if e2e and corpus == "geowebnews" and GWN_TITLE_DOC_ID in doc_ids:
         fn += GWN_TITLE_EXTRA_FN  # reproduces EUPEG's published recall (see above)
     precision = _ratio(tp, tp + fp)
@@ -295,6 +303,7 @@ def _score(
         acc161=res["acc161"],
         auc=res["auc"],
         unresolved_matches=unresolved,
+        same_entry_far=same_entry_far,
     )
 
 
@@ -347,9 +356,10 @@ def _fmt(value: float | None, digits: int) -> str:
 def format_table(rows: Sequence[tuple[str, Scores]]) -> str:
     """Markdown table; ratios to 3 decimals, kilometres to whole numbers."""
     header = (
-        "| corpus / protocol | P | R | F1 | Acc@161 | mean km | median km | AUC | n |"
+        "| corpus / protocol | P | R | F1 | Acc@161 | mean km | median km | AUC | n "
+        "| same entry, >=161 km |"
     )
-    lines = [header, "|---|---|---|---|---|---|---|---|---|"]
+    lines = [header, "|---|---|---|---|---|---|---|---|---|---|"]
     for label, s in rows:
         cells = [
             label,
@@ -361,6 +371,7 @@ def format_table(rows: Sequence[tuple[str, Scores]]) -> str:
             _fmt(s.median_km, 0),
             _fmt(s.auc, 3),
             str(s.n),
+            str(s.same_entry_far),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from geo.names import is_latin_name, name_key
 
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 LEVELS = ("continent", "country", "province", "city", "village", "facility", "derived")
 # Population at which a GeoNames populated place counts as a city rather than a village.
 CITY_POPULATION = 10_000

@@ -12,8 +12,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from unidecode import unidecode
-
 # The Arabic definite article in its usual romanisations, assimilated forms included
 # ("Ar Raqqah", "As Sulaymaniyah", "Ash Sharqat", "Adh Dhuluiyah").
 ARABIC_ARTICLES = frozenset(
@@ -24,12 +22,24 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DOUBLED = re.compile(r"([a-z])\1+")
 
 
+# Latin letters that Unicode decomposition does not reduce to ASCII.
+_LATIN_EXTRA = str.maketrans({
+    "ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE",
+    "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H", "þ": "th", "ð": "d",
+    "ŀ": "l", "ĸ": "k", "ŋ": "n",
+})
+
+
 def fold(text: str) -> str:
-    """ASCII-fold and lower-case; apostrophes vanish, other punctuation becomes space."""
-    text = _QUOTES.sub("", text)
-    text = unidecode(text).lower()
-    text = text.replace("'", "")
-    return _NON_ALNUM.sub(" ", text).strip()
+    """ASCII-fold and lower-case; apostrophes vanish, other punctuation becomes space.
+
+    Decomposition (NFKD) strips the diacritics of Latin script; other scripts fall out as
+    punctuation, which is fine because gazetteer names are kept only in Latin script.
+    """
+    text = _QUOTES.sub("", text).translate(_LATIN_EXTRA)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return _NON_ALNUM.sub(" ", text.replace("'", "")).strip()
 
 
 def _token_key(token: str) -> str:

@@ -297,6 +297,7 @@ def test_format_table() -> None:
         median_km=343.55,
         acc161=0.0,
         auc=0.59,
+        same_entry_far=1,
     )
     empty = Scores(
         corpus="lgl",
@@ -318,7 +319,7 @@ def test_format_table() -> None:
     assert lines[0].startswith("| corpus / protocol | P | R | F1 | Acc@161 |")
     assert (
         lines[2]
-        == "| LGL E2E | 0.500 | 0.333 | 0.400 | 0.000 | 344 | 344 | 0.590 | 1 |"
+        == "| LGL E2E | 0.500 | 0.333 | 0.400 | 0.000 | 344 | 344 | 0.590 | 1 | 1 |"
     )
     assert lines[3].count("n/a") == 4
 
@@ -369,3 +370,15 @@ def test_smoke_shifted_predictions_on_trnews() -> None:
     assert (s.precision, s.recall) == (1.0, 1.0)
     assert s.acc161 == 0.0
     assert s.median_km == pytest.approx(556.0, abs=1.0)  # 5 degrees of latitude
+
+
+def test_same_entry_far_counts_point_convention_errors() -> None:
+    gold = [GoldDocument("d", "Canada", [{"start": 0, "end": 6, "name": "Canada",
+                                          "lat": 60.0, "lon": -113.6, "geonameid": "6251999"}])]
+    far_same = {"d": {"id": "d", "toponyms": [{"start": 0, "end": 6, "text": "Canada",
+                                               "lat": 60.0, "lon": -95.0,
+                                               "geonameid": 6251999}]}}
+    far_other = {"d": {"id": "d", "toponyms": [{"start": 0, "end": 6, "text": "Canada",
+                                                "lat": 60.0, "lon": -95.0, "geonameid": 1}]}}
+    assert score_e2e("lgl", gold, far_same).same_entry_far == 1
+    assert score_e2e("lgl", gold, far_other).same_entry_far == 0
