@@ -132,6 +132,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    from geo.build import build
+
+    started = time.perf_counter()
+    try:
+        summary = build(Path(args.corpus), Path(args.out), processes=args.processes,
+                        progress=not args.quiet)
+    except ArticleError as exc:
+        print(f"campaign-map build: {exc}", file=sys.stderr)
+        return 2
+    print(f"{summary}\nbuilt {args.out}/ in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
 def cmd_gazetteer(args: argparse.Namespace) -> int:
     from geo.gazetteer import build_index, default_index_path
 
@@ -165,6 +179,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--predictions", help="folder to write the predictions to")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("build", help="build the map data (events, articles) of a corpus")
+    p.add_argument("--corpus", default="seeds", help="folder of articles (default: seeds)")
+    p.add_argument("--out", default="mapdata", help="output folder (default: mapdata)")
+    p.add_argument("--processes", type=int, default=None)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_build)
 
     p = sub.add_parser("gazetteer", help="build the offline gazetteer index")
     p.add_argument("--path", help="where to write it (default: the user cache)")

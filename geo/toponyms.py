@@ -286,6 +286,9 @@ class ToponymFinder:
         for i in range(span.start, span.end):
             self.taken[i] = True
         sent = span.sent if self.doc.has_annotation("SENT_START") else self.doc[:]
+        # Sentence bounds without the white space around it (snippets start with a word).
+        first = next((t for t in sent if not t.is_space), sent[0])
+        last = next((t for t in reversed(sent) if not t.is_space), sent[-1])
         self.found.append(
             Toponym(
                 start=span.start_char,
@@ -293,8 +296,8 @@ class ToponymFinder:
                 text=span.text,
                 label=label,
                 role=role,
-                sentence_start=sent.start_char,
-                sentence_end=sent.end_char,
+                sentence_start=first.idx,
+                sentence_end=last.idx + len(last.text),
                 feature_word=(
                     span[-1].lower_ if lookup is not None
                     else _feature_after(span) or _feature_before(span)

@@ -209,6 +209,9 @@ def test_publication_never_after_today() -> None:
 def test_publication_inference_ignores_dates_without_a_year() -> None:
     pub = publication_date(None, [], "Fighting resumed on Dec. 4 and on Friday.")
     assert pub.basis == "unknown"
+    # A date computed from an explicit one is not itself written in the text.
+    pub = publication_date(None, [], "The strike came two days after April 9, 2016.")
+    assert (pub.date, pub.basis) == (D(2016, 4, 9), "inferred")
 
 
 # ---------------------------------------------------------------------------------------
@@ -298,6 +301,10 @@ def test_weekend_when_published_on_a_weekend() -> None:
     assert (on_sunday.date_start, on_sunday.date_end) == (saturday, sunday)
     on_saturday = _one("It fell over the weekend.", saturday)
     assert (on_saturday.date_start, on_saturday.date_end) == (saturday, saturday)  # cut at P
+    last = _one("It fell last weekend.", sunday)
+    assert (last.date_start, last.date_end) == (D(2016, 12, 3), D(2016, 12, 4))
+    monday = _one("It fell last weekend.", D(2016, 12, 12))
+    assert (monday.date_start, monday.date_end) == (saturday, sunday)
 
 
 def test_weekday_fixes_the_year_of_a_month_day() -> None:
@@ -345,6 +352,7 @@ def test_anchored_offsets() -> None:
         "Mayor Smith said the 2015 budget is 9,000 dollars at 10:30.",
         "Wed, Sat and Sun are abbreviations.",
         "nine weeks after it began",
+        "The next day, troops entered the town.",
         "three decades of repressive practices",
         "The troops rested for a while. USA Today reported 24 hours later.",
     ],
@@ -484,6 +492,18 @@ def test_expressions_never_overlap_and_match_the_text(published, words) -> None:
         assert expr.date_start <= expr.date_end
         if published is not None and not expr.planned:
             assert expr.date_end <= published
+
+
+_DATE_ALPHABET = "0123456789 ,.-–/'’ACDFJMNOSTWadeghiklmnorstuwyk\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(published=st.one_of(st.none(), publication_dates),
+       text=st.one_of(st.text(max_size=80), st.text(alphabet=_DATE_ALPHABET, max_size=80)))
+def test_any_text_is_safe(published, text) -> None:
+    for expr in find_time_expressions(text, published):
+        assert text[expr.start : expr.end] == expr.text
+        assert expr.date_start <= expr.date_end
 
 
 @settings(max_examples=100, deadline=None)
