@@ -208,6 +208,8 @@ def build(
     out.mkdir(parents=True, exist_ok=True)
     cache_dir = out / "cache"
     cache_dir.mkdir(exist_ok=True)
+    for stale in [*out.glob(".*.tmp"), *cache_dir.glob(".*.tmp")]:
+        stale.unlink()  # left by a build that was killed while writing
     summary = BuildSummary(articles=len(articles), skipped=[str(e) for e in errors])
 
     cached: dict[str, dict[str, Any]] = {}

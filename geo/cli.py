@@ -7,17 +7,19 @@ against a benchmark gold file), `gazetteer` (builds the offline index at set-up)
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from tqdm import tqdm
 
-from geo.articles import ArticleError, load_article, load_corpus
+from geo.articles import Article, ArticleError, article_from_text, load_article, load_corpus
 
 
 @contextmanager
@@ -29,73 +31,104 @@ def _open(path: str, mode: str) -> Iterator[IO[str]]:
         yield fh
 
 
-def _read_jsonl(lines: IO[str]) -> Iterator[tuple[str, str | None, str | None]]:
-    """(id, text, error) per line; a bad line yields an error instead of stopping."""
+@dataclass
+class _Input:
+    """One document to geoparse, or the reason it cannot be."""
+
+    id: str
+    article: Article | None = None
+    error: str | None = None
+
+
+def _published(value: object, number: int) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"line {number}: 'published' must be YYYY-MM-DD or null") from None
+
+
+def _read_jsonl(lines: IO[str]) -> Iterator[_Input]:
+    """One input per line; a bad line becomes an error record instead of stopping the run."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield f"line-{number}", None, f"line {number}: not valid JSON ({exc.msg})"
+            yield _Input(f"line-{number}", error=f"line {number}: not valid JSON ({exc.msg})")
             continue
         if not isinstance(item, dict):
-            yield f"line-{number}", None, f"line {number}: expected a JSON object"
+            yield _Input(f"line-{number}", error=f"line {number}: expected a JSON object")
             continue
         doc_id = str(item.get("id", f"line-{number}"))
         text = item.get("text")
         if not isinstance(text, str):
-            yield doc_id, None, f"line {number}: 'text' must be a string"
+            yield _Input(doc_id, error=f"line {number}: 'text' must be a string")
             continue
-        yield doc_id, text, None
+        try:
+            published = _published(item.get("published"), number)
+            article = article_from_text(doc_id, text, published=published,
+                                        title=item.get("title"), source=item.get("source"),
+                                        url=item.get("url"))
+        except (ValueError, ArticleError) as exc:
+            yield _Input(doc_id, error=str(exc))
+            continue
+        yield _Input(doc_id, article)
 
 
-def _inputs(source: str) -> Iterator[tuple[str, str | None, str | None]]:
+def _inputs(source: str) -> Iterator[_Input]:
     path = Path(source)
     if source != "-" and path.is_dir():
         articles, errors = load_corpus(path)
         for err in errors:
-            yield err.path.stem if err.path else source, None, str(err)
+            yield _Input(err.path.stem if err.path else source, error=str(err))
         for article in articles:
-            yield article.id, article.raw, None
+            yield _Input(article.id, article)
         return
     if source != "-" and path.suffix.lower() not in {".jsonl", ".json", ".ndjson"}:
         try:
-            article = load_article(path)
+            yield _Input(path.stem, load_article(path))
         except ArticleError as exc:
-            yield path.stem, None, str(exc)
-            return
-        yield article.id, article.raw, None
+            yield _Input(path.stem, error=str(exc))
         return
     with _open(source, "r") as fh:
         yield from _read_jsonl(fh)
 
 
 def cmd_geoparse(args: argparse.Namespace) -> int:
+    from geo.build import article_events, event_properties
     from geo.geoparse import Geoparser
 
     items = list(_inputs(args.input))
-    parser = Geoparser()
-    good = [(doc_id, text) for doc_id, text, err in items if err is None and text is not None]
+    good = [(item.id, item.article.raw) for item in items if item.article is not None]
+    parser = Geoparser() if good else None
     results = {
-        r.id: r for r in tqdm(parser.parse_many(good, processes=args.processes),
+        r.id: r for r in tqdm(parser.parse_many(good, processes=args.processes) if parser else [],
                               total=len(good), desc="geoparse", unit="doc",
                               disable=args.quiet or len(good) < 20, file=sys.stderr)
     }
     failures = 0
     with _open(args.output, "w") as out:
-        for doc_id, _text, err in items:
-            if err is not None:
+        for item in items:
+            record: dict[str, object]
+            if item.article is None:
                 failures += 1
-                print(f"campaign-map geoparse: {doc_id}: {err}", file=sys.stderr)
-                record: dict[str, object] = {"id": doc_id, "toponyms": [], "unresolved": [],
-                                             "error": err}
+                print(f"campaign-map geoparse: {item.id}: {item.error}", file=sys.stderr)
+                record = {"id": item.id, "toponyms": [], "unresolved": [], "events": [],
+                          "error": item.error}
             else:
-                result = results[doc_id]
+                result = results[item.id]
+                record = result.to_json()
                 if result.error:
                     failures += 1
-                    print(f"campaign-map geoparse: {doc_id}: {result.error}", file=sys.stderr)
-                record = result.to_json()
+                    print(f"campaign-map geoparse: {item.id}: {result.error}", file=sys.stderr)
+                    record["events"] = []
+                else:
+                    _, events = article_events(item.article, result)
+                    record["events"] = [event_properties(e) | {"lat": e.lat, "lon": e.lon}
+                                        for e in events]
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
     return 1 if failures and failures == len(items) else 0
 
