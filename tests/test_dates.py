@@ -174,8 +174,11 @@ def test_seed_004_inferred_publication_from_caption() -> None:
 
 def test_seed_without_date_and_without_metadata_is_unknown() -> None:
     article = _seed("000")
-    pub = publication_date(article.published, article.clean.datelines(), article.clean.text)
+    pub = publication_date(None, article.clean.datelines(), article.clean.text)
     assert (pub.date, pub.basis, pub.evidence) == (None, "unknown", "")
+    # Its collector's sidecar is what dates it.
+    pub = publication_date(article.published, article.clean.datelines(), article.clean.text)
+    assert (pub.date, pub.basis) == (D(2015, 3, 2), "metadata")
 
 
 # ---------------------------------------------------------------------------------------
