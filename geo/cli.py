@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 import time
 from collections.abc import Iterator
@@ -179,6 +180,44 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from geo import mapview
+    from geo.export import export_map, load_articles, write_export
+
+    data = Path(args.data)
+    features = mapview.load_events(data / "events.geojson")
+    if not features:
+        print(f"campaign-map export: no events in {data}/events.geojson; run "
+              "`campaign-map build` first", file=sys.stderr)
+        return 2
+    flt = mapview.EventFilter(
+        start=datetime.date.fromisoformat(args.start) if args.start else None,
+        end=datetime.date.fromisoformat(args.end) if args.end else None,
+        types=frozenset(args.types or ()), actors=frozenset(args.actors or ()),
+        sources=frozenset(args.sources or ()), articles=frozenset(args.articles or ()),
+        place_query=args.place or "",
+    )
+    chosen = mapview.filter_events(features, flt)
+    m = export_map(chosen, load_articles(data / "articles.json"), title=args.title,
+                   briefing=args.briefing)
+    size = write_export(m, Path(args.out))
+    print(f"wrote {args.out}: {len(chosen)} events, {size / 1e6:.2f} MB")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import subprocess
+
+    app = Path(__file__).resolve().parent.parent / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(app),
+               "--server.port", str(args.port), "--server.headless", str(args.headless).lower(),
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    env = dict(os.environ)
+    if args.briefing:
+        env["CAMPAIGN_MAP_VIEW"] = "briefing"  # the app opens in the briefing view
+    return subprocess.call(command, env=env)
+
+
 def cmd_gazetteer(args: argparse.Namespace) -> int:
     from geo.gazetteer import build_index, default_index_path
 
@@ -219,6 +258,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--processes", type=int, default=None)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_build)
+
+    p = sub.add_parser("export", help="write a self-contained HTML map")
+    p.add_argument("--out", default="campaign.html")
+    p.add_argument("--data", default="mapdata", help="folder with events.geojson")
+    p.add_argument("--title", default="Campaign Map")
+    p.add_argument("--start", help="YYYY-MM-DD: events overlapping from this day")
+    p.add_argument("--end", help="YYYY-MM-DD: events overlapping up to this day")
+    p.add_argument("--types", nargs="*", help="event types (offensive, capture, ...)")
+    p.add_argument("--actors", nargs="*")
+    p.add_argument("--sources", nargs="*")
+    p.add_argument("--articles", nargs="*", help="article ids")
+    p.add_argument("--place", help="place name contains")
+    p.add_argument("--briefing", action="store_true", help="dark, large-type style")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("serve", help="open the map app (Streamlit)")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--briefing", action="store_true", help="print the briefing view's URL")
+    p.add_argument("--headless", action="store_true", help="do not open a browser")
+    p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("gazetteer", help="build the offline gazetteer index")
     p.add_argument("--path", help="where to write it (default: the user cache)")

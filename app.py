@@ -1,0 +1,268 @@
+"""Campaign Map: the Streamlit app (analyst dashboard and `?view=briefing` screen).
+
+Layout and widgets only; the logic lives in `geo/` (filters and map layers in
+`geo.mapview`, playback in `geo.playback`, tables in `geo.tables`, ingest in `geo.corpus`).
+Run with `campaign-map serve` (or `streamlit run app.py`).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import mapview, playback, tables
+from geo.articles import ArticleError
+from geo.build import build
+from geo.corpus import UPLOAD_TYPES, add_article
+
+CORPUS = Path(os.environ.get("CAMPAIGN_MAP_CORPUS", "seeds"))
+MAPDATA = Path(os.environ.get("CAMPAIGN_MAP_DATA", "mapdata"))
+EVENTS = MAPDATA / "events.geojson"
+ARTICLES = MAPDATA / "articles.json"
+MAP_KEY = "campaign-map"
+
+st.set_page_config(page_title="Campaign Map", page_icon="🗺️", layout="wide")
+briefing = (st.query_params.get("view") == "briefing"
+            or os.environ.get("CAMPAIGN_MAP_VIEW") == "briefing")
+
+
+# -- data ------------------------------------------------------------------------------
+
+
+def _stamp(path: Path) -> float:
+    return path.stat().st_mtime if path.exists() else 0.0
+
+
+@st.cache_data(show_spinner=False)
+def load_data(events_stamp: float, articles_stamp: float) -> tuple[list[dict], dict]:
+    articles = json.loads(ARTICLES.read_text("utf-8")) if ARTICLES.exists() else {
+        "articles": [], "skipped": []}
+    return mapview.load_events(EVENTS), articles
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def base_map(events_stamp: float, style: str) -> tuple[object, list[str]]:
+    """The map with every event on it, built once per data version and style."""
+    features, _ = load_data(events_stamp, _stamp(ARTICLES))
+    m = mapview.base_map(mapview.MapOptions(style=style, zoom=5 if style == "dark" else 6))
+    regions = mapview.event_layers(m, features, mapview.region_shapes(), briefing=style == "dark")
+    mapview.Legend(note=("No outline for: " + ", ".join(map(mapview.escape_text,
+                                                               regions.missing)))
+                   if regions.missing else "").add_to(m)
+    return mapview.finish(m), regions.missing
+
+
+def refresh_if_corpus_changed() -> None:
+    """New files dropped into the corpus folder are picked up on the next refresh."""
+    signature = playback.folder_signature(CORPUS)
+    if st.session_state.get("corpus_signature") == signature and EVENTS.exists():
+        return
+    if st.session_state.get("corpus_signature") is not None or not EVENTS.exists():
+        with st.spinner("Mapping new articles…"):
+            build(CORPUS, MAPDATA, progress=False)
+    st.session_state["corpus_signature"] = signature
+
+
+refresh_if_corpus_changed()
+features, articles_doc = load_data(_stamp(EVENTS), _stamp(ARTICLES))
+articles = {a["id"]: a for a in articles_doc["articles"]}
+span = mapview.date_range(features)
+
+if briefing:
+    st.markdown(playback.BRIEFING_CSS, unsafe_allow_html=True)
+
+# -- empty state -----------------------------------------------------------------------
+
+if not features:
+    st.title("Campaign Map")
+    st.info(f"No events yet. Put news articles (.txt, .md, .html) into `{CORPUS}/` or add one "
+            "below; each is geoparsed and mapped.")
+    if articles_doc["skipped"]:
+        st.warning("Files that could not be read: " + "; ".join(
+            f"{s['file']}: {s['reason']}" for s in articles_doc["skipped"]))
+
+# -- controls --------------------------------------------------------------------------
+
+if span and playback.WINDOW_KEY not in st.session_state:
+    st.session_state[playback.WINDOW_KEY] = playback.default_window(span, briefing)
+    st.session_state["playing"] = briefing  # the briefing screen plays on its own
+
+
+def _range_moved() -> None:
+    st.session_state[playback.WINDOW_KEY] = st.session_state["date_range"]
+
+
+state = playback.PlaybackState.from_session(st.session_state, span)
+with st.sidebar:
+    st.header("Campaign Map")
+    if span:
+        if "date_range" not in st.session_state:
+            st.session_state["date_range"] = (state.start, state.end)
+        st.slider("Dates", min_value=span[0], max_value=span[1], format="YYYY-MM-DD",
+                  key="date_range", on_change=_range_moved)
+        cols = st.columns(2)
+        cols[0].toggle("▶ Play", key="playing", help="Step the date window through time")
+        cols[1].selectbox("Step", list(playback.STEPS), key="step")
+        st.select_slider("Seconds per step", [0.5, 1.0, 2.0, 4.0], value=1.0, key="speed")
+        state = playback.PlaybackState.from_session(st.session_state, span)
+    types = st.multiselect("Event types", list(mapview.EVENT_STYLES),
+                           format_func=lambda t: mapview.EVENT_STYLES[t][1], key="types")
+    all_actors = sorted({a for f in features for a in (f["properties"]["actors"] or "").split("; ")
+                         if a})
+    actors = st.multiselect("Actors", all_actors, key="actors")
+    sources = st.multiselect("Sources", sorted({a["source"] or "unknown"
+                                                for a in articles.values()}), key="sources")
+    picked_articles = st.multiselect("Articles", list(articles),
+                                     format_func=lambda i: articles[i]["title"][:80],
+                                     key="articles")
+    query = st.text_input("Place search", key="place_query", placeholder="e.g. a town name")
+    style = "dark" if briefing or st.toggle("Dark basemap", key="dark") else "light"
+    if "added" in st.session_state:
+        st.success(st.session_state.pop("added"))
+
+    with st.expander("Add an article"), st.form("add_article", clear_on_submit=True):
+        uploaded = st.file_uploader("File", type=list(UPLOAD_TYPES))
+        pasted = st.text_area("…or paste the text")
+        title = st.text_input("Title (optional)")
+        source = st.text_input("Source (optional)")
+        published = st.date_input("Published (optional)", value=None)
+        if st.form_submit_button("Add and map"):
+            try:
+                if uploaded is not None:
+                    data, name = uploaded.getvalue(), uploaded.name
+                else:
+                    data, name = pasted.encode("utf-8"), (title or "pasted") + ".txt"
+                path = add_article(CORPUS, data, name, published=published,
+                                   source=source or None, title=title or None)
+                with st.spinner("Geoparsing…"):
+                    summary = build(CORPUS, MAPDATA, progress=False)
+                st.session_state["corpus_signature"] = playback.folder_signature(CORPUS)
+                st.session_state["added"] = (f"Added {path.name}: {summary.events} events "
+                                             "in the corpus.")
+                st.rerun()
+            except ArticleError as exc:
+                st.error(str(exc))
+
+flt = mapview.EventFilter(
+    start=state.start if span else None, end=state.end if span else None,
+    types=frozenset(types), actors=frozenset(actors), articles=frozenset(picked_articles),
+    sources=frozenset(s for s in sources if s != "unknown"), place_query=query,
+)
+if "unknown" in sources:
+    flt = mapview.EventFilter(**{**flt.__dict__, "sources": flt.sources | {""}})
+
+# -- map and the current period --------------------------------------------------------
+
+
+@st.fragment(run_every=state.seconds if state.playing and span else None)
+def map_panel() -> None:
+    current = playback.PlaybackState.from_session(st.session_state, span)
+    if current.playing and span:
+        current = current.advanced()
+        current.store(st.session_state)
+    window = mapview.EventFilter(**{**flt.__dict__, "start": current.start, "end": current.end})
+    visible = mapview.filter_events(features, window)
+    st.markdown(f'<div class="cm-period">{playback.period_label(current.start, current.end)}'
+                f'<span class="cm-count"> · {len(visible)} events</span></div>',
+                unsafe_allow_html=True)
+    if not features:
+        return
+    m, _missing = base_map(_stamp(EVENTS), style)
+    clicked = st_folium(m, key=f"{MAP_KEY}-{style}", height=820 if briefing else 620,
+                        use_container_width=True,
+                        feature_group_to_add=mapview.visible_group(
+                            f["properties"]["id"] for f in visible),
+                        returned_objects=["last_object_clicked"])
+    mapview.detach_dynamic(m)
+    if briefing:
+        playback.caption_panel(st, visible)
+    else:
+        st.session_state["clicked"] = (clicked or {}).get("last_object_clicked")
+
+
+map_panel()
+if briefing:
+    st.stop()
+
+visible = mapview.filter_events(features, flt)
+
+# -- what was clicked or picked --------------------------------------------------------
+
+left, right = st.columns([3, 2])
+with right:
+    st.subheader("Event details")
+    table = pd.DataFrame(tables.rows(visible))
+    picked = mapview.events_at(visible, st.session_state.get("clicked"))
+    if not picked:
+        st.caption("Click a marker on the map, or pick a row of the table below.")
+    for feature in picked[:10]:
+        st.markdown(mapview.event_popup(feature["properties"]), unsafe_allow_html=True)
+        article = articles.get(feature["properties"]["article_id"])
+        if article:
+            with st.expander("Full article text"):
+                st.text(article["text"])
+    if picked:
+        same_place = mapview.same_place(features, picked[0])
+        st.caption(f"{len(same_place)} events at {picked[0]['properties']['place']} in the "
+                   "corpus")
+        st.dataframe(pd.DataFrame(tables.rows(same_place))[["date_start", "event_type",
+                                                            "snippet"]], hide_index=True)
+
+with left:
+    st.subheader("Events over time")
+    if visible:
+        chart = (
+            alt.Chart(table.assign(month=pd.to_datetime(table["date_start"])))
+            .mark_bar()
+            .encode(x=alt.X("yearmonth(month):T", title="month"),
+                    y=alt.Y("count():Q", title="events"),
+                    color=alt.Color("event_type:N", scale=alt.Scale(
+                        domain=list(mapview.EVENT_STYLES),
+                        range=[c for c, _ in mapview.EVENT_STYLES.values()])),
+                    tooltip=["event_type", "count()"])
+            .properties(height=220)
+        )
+        st.altair_chart(chart, use_container_width=True)
+    else:
+        st.caption("No events match the filters.")
+
+st.subheader(f"Events ({len(visible)})")
+if visible:
+    selection = st.dataframe(table[tables.COLUMNS], hide_index=True, on_select="rerun",
+                             selection_mode="single-row", key="event_table")
+    rows = selection.selection.rows if selection else []
+    if rows:
+        feature = visible[rows[0]]
+        lon, lat = feature["geometry"]["coordinates"]
+        st.session_state["clicked"] = {"lat": lat, "lng": lon}
+    stamp = datetime.date.today().isoformat()
+    cols = st.columns(3)
+    cols[0].download_button("Download GeoJSON", tables.to_geojson(visible),
+                            f"campaign-events-{stamp}.geojson", "application/geo+json")
+    cols[1].download_button("Download CSV", tables.to_csv(visible),
+                            f"campaign-events-{stamp}.csv", "text/csv")
+
+# -- what could not be mapped ----------------------------------------------------------
+
+with st.expander("Places that could not be resolved, undated articles, skipped files"):
+    unresolved = [{"article": a["title"][:60], "place": u["text"], "reason": u["reason"],
+                   "sentence": u["sentence"][:200]}
+                  for a in articles.values() for u in a["unresolved"]]
+    st.markdown(f"**Unresolved place names ({len(unresolved)})**")
+    if unresolved:
+        st.dataframe(pd.DataFrame(unresolved), hide_index=True)
+    undated = [a for a in articles.values() if not a["published"]]
+    st.markdown(f"**Undated articles ({len(undated)})**: their events have no date and are "
+                "not on the time slider.")
+    for article in undated:
+        st.write(f"- {article['title']} ({article['file']})")
+    st.markdown(f"**Skipped files ({len(articles_doc['skipped'])})**")
+    for skipped in articles_doc["skipped"]:
+        st.write(f"- {skipped['file']}: {skipped['reason']}")

@@ -1,0 +1,559 @@
+"""The map: event layers, popups, legend and time controls, shared by the app and the export.
+
+Everything here produces folium elements. Each element writes plain Leaflet JavaScript, so the
+same layers run inside streamlit-folium (which takes only the map's script) and in a static
+HTML file. Controls (legend, time slider, title) are Leaflet controls built in JavaScript for
+the same reason.
+
+Article text reaches the browser only through `escape_text`: folium and Leaflet write popup and
+tooltip strings into innerHTML (and folium into JavaScript template strings), so HTML,
+backticks and `${` are neutralised here, once, before anything else sees the text.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import folium
+from branca.element import MacroElement
+from folium.elements import JSCSSMixin
+from folium.plugins import MarkerCluster
+from jinja2 import Template
+
+# One colour per event type (colour-blind-safe palette, Okabe-Ito), with its legend label.
+EVENT_STYLES: dict[str, tuple[str, str]] = {
+    "offensive": ("#D55E00", "Offensive or assault"),
+    "capture": ("#CC79A7", "Capture or recapture"),
+    "airstrike": ("#E69F00", "Airstrike or shelling"),
+    "withdrawal": ("#56B4E9", "Withdrawal or retreat"),
+    "deployment": ("#0072B2", "Deployment or troop movement"),
+    "meeting": ("#009E73", "Meeting or visit"),
+    "statement": ("#999999", "Statement or briefing"),
+    "plan": ("#F0E442", "Plan or announcement"),
+    "civilian_harm": ("#8B0000", "Civilian harm or displacement"),
+    "other": ("#666666", "Other"),
+}
+POINT_LEVELS = {"city", "village", "derived", "facility"}
+REGION_LEVELS = {"province", "country", "continent"}
+
+
+# ---------------------------------------------------------------------------------------
+# Loading and filtering
+
+
+def load_events(path: Path) -> list[dict[str, Any]]:
+    """The features of an events.geojson written by `campaign-map build`."""
+    if not path.exists():
+        return []
+    return json.loads(path.read_text(encoding="utf-8")).get("features", [])
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What the analyst asked to see; empty sets mean 'all'."""
+
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    types: frozenset[str] = frozenset()
+    actors: frozenset[str] = frozenset()
+    articles: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()
+    place_query: str = ""
+    include_undated: bool = False
+
+
+def overlaps(props: dict[str, Any], start: datetime.date | None,
+             end: datetime.date | None) -> bool:
+    """An event is visible when its interval overlaps the selected range."""
+    if not props.get("date_start"):
+        return False
+    if start and props["date_end"] < start.isoformat():
+        return False
+    return not (end and props["date_start"] > end.isoformat())
+
+
+def filter_events(features: Iterable[dict[str, Any]], flt: EventFilter) -> list[dict[str, Any]]:
+    query = flt.place_query.strip().lower()
+    out = []
+    for feature in features:
+        p = feature["properties"]
+        if p.get("date_start"):
+            if not overlaps(p, flt.start, flt.end):
+                continue
+        elif not flt.include_undated:
+            continue
+        if flt.types and p["event_type"] not in flt.types:
+            continue
+        if flt.actors and not flt.actors & set(filter(None, (p.get("actors") or "").split("; "))):
+            continue
+        if flt.articles and p["article_id"] not in flt.articles:
+            continue
+        if flt.sources and (p.get("article_source") or "") not in flt.sources:
+            continue
+        if query and query not in (p["place"] or "").lower() and query not in (
+            p.get("other_places") or "").lower():
+            continue
+        out.append(feature)
+    return out
+
+
+def date_range(features: Iterable[dict[str, Any]]) -> tuple[datetime.date, datetime.date] | None:
+    starts = [f["properties"]["date_start"] for f in features if f["properties"].get("date_start")]
+    ends = [f["properties"]["date_end"] for f in features if f["properties"].get("date_end")]
+    if not starts:
+        return None
+    return datetime.date.fromisoformat(min(starts)), datetime.date.fromisoformat(max(ends))
+
+
+# ---------------------------------------------------------------------------------------
+# Text for the browser
+
+
+def escape_text(text: object) -> str:
+    """HTML-escape and defuse JavaScript template syntax (backticks, `${`)."""
+    escaped = html.escape("" if text is None else str(text), quote=True)
+    return escaped.replace("`", "&#96;").replace("${", "&#36;{")
+
+
+def safe_url(url: object) -> str | None:
+    """Only http(s) links are shown; `javascript:` and friends are dropped."""
+    if not isinstance(url, str):
+        return None
+    return url if urlparse(url.strip()).scheme in {"http", "https"} else None
+
+
+def highlighted_snippet(props: dict[str, Any]) -> str:
+    """The snippet with its place and time expressions marked, everything escaped."""
+    snippet = props.get("snippet") or ""
+    try:
+        marks = json.loads(props.get("marks") or "[]")
+    except (TypeError, ValueError):
+        marks = props.get("marks") if isinstance(props.get("marks"), list) else []
+    pieces, cursor = [], 0
+    for mark in sorted(marks, key=lambda m: m["start"]):
+        start, end = int(mark["start"]), int(mark["end"])
+        if start < cursor or end > len(snippet):
+            continue  # overlapping or stale marks: show the text plain
+        pieces.append(escape_text(snippet[cursor:start]))
+        kind = "place" if mark.get("kind") == "place" else "time"
+        pieces.append(f'<mark class="cm-{kind}">{escape_text(snippet[start:end])}</mark>')
+        cursor = end
+    pieces.append(escape_text(snippet[cursor:]))
+    return "".join(pieces)
+
+
+def interval_label(props: dict[str, Any]) -> str:
+    start, end = props.get("date_start"), props.get("date_end")
+    if not start:
+        return "undated"
+    label = start if start == end else f"{start} – {end}"
+    basis = props.get("time_basis")
+    if basis == "publication":
+        label += " (reported on)"
+    elif props.get("planned"):
+        label += " (planned)"
+    return label
+
+
+def event_popup(props: dict[str, Any]) -> str:
+    color, type_label = EVENT_STYLES.get(props.get("event_type"), EVENT_STYLES["other"])
+    title = escape_text(props.get("article_title") or props.get("article_id"))
+    url = safe_url(props.get("article_url"))
+    link = f'<a href="{escape_text(url)}" target="_blank" rel="noopener">{title}</a>' if url \
+        else title
+    rows = [
+        f'<div class="cm-type" style="border-left:6px solid {color}">{escape_text(type_label)}'
+        f' · {escape_text(props.get("place"))} <span class="cm-level">'
+        f'({escape_text(props.get("level"))})</span></div>',
+        f'<div class="cm-when">{escape_text(interval_label(props))}</div>',
+        f'<blockquote class="cm-snippet">{highlighted_snippet(props)}</blockquote>',
+        f'<div class="cm-article">{link}<br>{escape_text(props.get("article_source") or "")}'
+        f' · published {escape_text(props.get("published") or "unknown")}</div>',
+    ]
+    if props.get("actors"):
+        rows.append(f'<div class="cm-actors">Actors: {escape_text(props["actors"])}</div>')
+    if props.get("figures"):
+        rows.append(f'<div class="cm-figures">Figures: {escape_text(props["figures"])}</div>')
+    rows.append(f'<div class="cm-conf">confidence {float(props.get("confidence") or 0):.2f}'
+                f'{" · derived place" if props.get("level") == "derived" else ""}</div>')
+    return '<div class="cm-popup">' + "".join(rows) + "</div>"
+
+
+def event_tooltip(props: dict[str, Any]) -> str:
+    _, type_label = EVENT_STYLES.get(props.get("event_type"), EVENT_STYLES["other"])
+    return f"{escape_text(props.get('place'))}: {escape_text(type_label)}, " \
+           f"{escape_text(interval_label(props))}"
+
+
+def browser_feature(feature: dict[str, Any]) -> dict[str, Any]:
+    """What the browser needs of one event: position, style, dates and ready-made HTML."""
+    props = feature["properties"]
+    color, _ = EVENT_STYLES.get(props.get("event_type"), EVENT_STYLES["other"])
+    return {
+        "type": "Feature",
+        "geometry": feature["geometry"],
+        "properties": {
+            "id": props["id"],
+            "color": color,
+            "level": props.get("level"),
+            "start": props.get("date_start") or "",
+            "end": props.get("date_end") or "",
+            "radius_m": (props.get("uncertainty_km") or 0) * 1000,
+            "popup": event_popup(props),
+            "tooltip": event_tooltip(props),
+        },
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# Map elements (small folium plugins)
+
+
+FILTER_JS = """
+window.campaignLayers = window.campaignLayers || [];
+window.cmApply = window.cmApply || function (visible) {
+    // visible(properties) -> bool; re-adds the markers that pass, keeps marker objects.
+    var shown = 0;
+    window.campaignLayers.forEach(function (l) {
+        if (l.kind === "points") {
+            var keep = l.markers.filter(function (m) { return visible(m.feature.properties); });
+            l.cluster.clearLayers();
+            l.cluster.addLayers(keep);
+            l.halo.clearLayers();
+            keep.forEach(function (m) { if (m.halo) { l.halo.addLayer(m.halo); } });
+            shown += keep.length;
+        } else if (l.kind === "regions") {
+            l.layer.eachLayer(function (r) {
+                var on = r.feature.properties.members.some(function (p) { return visible(p); });
+                r.setStyle(on ? {opacity: 1, fillOpacity: 0.12} : {opacity: 0, fillOpacity: 0});
+                if (on) { shown += r.feature.properties.members.filter(visible).length; }
+            });
+        }
+    });
+    document.documentElement.setAttribute("data-visible-events", String(shown));
+    return shown;
+};
+"""
+
+
+class EventLayer(JSCSSMixin, MacroElement):
+    """Point events (cities, villages, derived places) as coloured circles, clustered.
+
+    A derived place ("10 km south of X") also gets a dashed circle of its uncertainty.
+    Marker objects are made once; filters (`ShowOnly`, the export's slider) re-add the
+    ones that pass through `window.cmApply`, so moving the slider never rebuilds the map.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        """ + FILTER_JS + """
+        var {{ this.get_name() }}_data = {{ this.data | tojson }};
+        var {{ this.get_name() }} = L.markerClusterGroup({
+            maxClusterRadius: 40, spiderfyOnMaxZoom: true, showCoverageOnHover: false,
+            chunkedLoading: true});
+        var {{ this.get_name() }}_halo = L.layerGroup();
+        var {{ this.get_name() }}_markers = {{ this.get_name() }}_data.features.map(function (f) {
+            var ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+            var m = L.circleMarker(ll, {radius: {{ this.radius }}, color: "#222",
+                weight: 1, fillColor: f.properties.color, fillOpacity: 0.9,
+                className: "cm-event"});
+            m.bindPopup(f.properties.popup, {maxWidth: {{ this.popup_width }}});
+            m.bindTooltip(f.properties.tooltip);
+            m.feature = f;
+            if (f.properties.radius_m > 0) {
+                m.halo = L.circle(ll, {radius: f.properties.radius_m,
+                    color: f.properties.color, weight: 2, dashArray: "6 4", fill: false,
+                    interactive: false});
+            }
+            return m;
+        });
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {{ this.get_name() }}_halo.addTo({{ this._parent.get_name() }});
+        window.campaignLayers.push({kind: "points", cluster: {{ this.get_name() }},
+            markers: {{ this.get_name() }}_markers, halo: {{ this.get_name() }}_halo});
+        window.cmApply(function () { return true; });
+        {% endmacro %}
+        """
+    )
+
+    # The same Leaflet.markercluster files folium's MarkerCluster uses; `make_offline`
+    # swaps them for the copies installed from npm.
+    default_js = MarkerCluster.default_js
+    default_css = MarkerCluster.default_css
+
+    def __init__(self, features: Sequence[dict[str, Any]], radius: int = 7,
+                 popup_width: int = 420) -> None:
+        super().__init__()
+        self._name = "EventLayer"
+        self.data = {"type": "FeatureCollection",
+                     "features": [browser_feature(f) for f in features]}
+        self.radius = radius
+        self.popup_width = popup_width
+
+
+class RegionLayer(MacroElement):
+    """Province- and country-level events: the region's outline, not a fake point.
+
+    Each region with events is drawn once, with its outline from the basemap and a popup
+    listing its events. Regions the basemap lacks are listed in `missing` for the caller.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        """ + FILTER_JS + """
+        var {{ this.get_name() }} = L.geoJson({{ this.data | tojson }}, {
+            style: function (f) { return {color: f.properties.color, weight: 3,
+                dashArray: "8 6", fillColor: f.properties.color, fillOpacity: 0.12}; },
+            onEachFeature: function (f, layer) {
+                layer.bindPopup(f.properties.popup, {maxWidth: {{ this.popup_width }},
+                                                    maxHeight: 400});
+                layer.bindTooltip(f.properties.tooltip, {sticky: true});
+            }
+        }).addTo({{ this._parent.get_name() }});
+        window.campaignLayers.push({kind: "regions", layer: {{ this.get_name() }}});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, features: Sequence[dict[str, Any]], region_shapes: dict[str, Any],
+                 popup_width: int = 420) -> None:
+        super().__init__()
+        self._name = "RegionLayer"
+        self.popup_width = popup_width
+        by_region: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for feature in features:
+            by_region[_region_key(feature["properties"]["place"])].append(feature)
+        self.missing = sorted(
+            events[0]["properties"]["place"] for key, events in by_region.items()
+            if key not in region_shapes
+        )
+        out = []
+        for key, events in sorted(by_region.items()):
+            if key not in region_shapes:
+                continue
+            events.sort(key=lambda f: f["properties"].get("date_start") or "")
+            first = events[0]["properties"]
+            color, _ = EVENT_STYLES.get(first.get("event_type"), EVENT_STYLES["other"])
+            popup = "".join(event_popup(f["properties"]) for f in events[:20])
+            if len(events) > 20:
+                popup += f"<div>… and {len(events) - 20} more events</div>"
+            out.append({
+                "type": "Feature", "geometry": region_shapes[key],
+                "properties": {
+                    "color": color, "popup": popup,
+                    "tooltip": f"{escape_text(first.get('place'))} "
+                               f"({escape_text(first.get('level'))}): {len(events)} events",
+                    "members": [browser_feature(f)["properties"] for f in events],
+                },
+            })
+        self.data = {"type": "FeatureCollection", "features": out}
+
+
+class ShowOnly(MacroElement):
+    """Show only the events whose ids are listed: the app's filters and slider, applied in
+    the browser to markers that already exist (what `feature_group_to_add` sends)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        """ + FILTER_JS + """
+        (function () {
+            var ids = new Set({{ this.ids | tojson }});
+            window.cmApply(function (p) { return ids.has(p.id); });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        super().__init__()
+        self._name = "ShowOnly"
+        self.ids = sorted(ids)
+
+
+def _region_key(name: str) -> str:
+    from geo.names import name_key
+
+    return name_key(name or "")
+
+
+class Legend(MacroElement):
+    """The event-type legend, as a Leaflet control (works in the app and the export)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: "bottomright"});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", "cm-legend");
+            div.innerHTML = {{ this.html | tojson }};
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, types: Iterable[str] | None = None, note: str = "") -> None:
+        super().__init__()
+        self._name = "Legend"
+        shown = [t for t in EVENT_STYLES if types is None or t in set(types)]
+        items = "".join(
+            f'<div><span class="cm-swatch" style="background:{EVENT_STYLES[t][0]}"></span>'
+            f"{escape_text(EVENT_STYLES[t][1])}</div>"
+            for t in shown
+        )
+        items += ('<div><span class="cm-swatch cm-derived"></span>derived place '
+                  "(dashed: uncertainty)</div>"
+                  '<div><span class="cm-swatch cm-region"></span>province / country event</div>')
+        self.html = f"<b>Event types</b>{items}" + (f'<div class="cm-note">{note}</div>'
+                                                    if note else "")
+
+
+class PageStyle(MacroElement):
+    """CSS for popups, legend and controls, injected by script (st_folium takes scripts)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var style = document.createElement("style");
+            style.textContent = {{ this.css | tojson }};
+            document.head.appendChild(style);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, briefing: bool = False) -> None:
+        super().__init__()
+        self._name = "PageStyle"
+        scale = 1.6 if briefing else 1.0
+        self.css = f"""
+.cm-popup {{ font: {14 * scale:.0f}px/1.4 system-ui, sans-serif; }}
+.cm-type {{ padding-left: 6px; font-weight: 600; }}
+.cm-level {{ font-weight: 400; color: #555; }}
+.cm-when {{ color: #333; margin: 2px 0 4px; }}
+.cm-snippet {{ margin: 4px 0; padding: 4px 8px; border-left: 3px solid #bbb;
+  background: #fafafa; }}
+.cm-snippet mark.cm-place {{ background: #ffe08a; }}
+.cm-snippet mark.cm-time {{ background: #bde0fe; }}
+.cm-article, .cm-actors, .cm-figures, .cm-conf {{ font-size: 0.9em; color: #333; }}
+.cm-legend {{ background: rgba(255,255,255,0.92); padding: 8px 10px; border-radius: 6px;
+  font: {13 * scale:.0f}px/1.5 system-ui, sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }}
+.cm-swatch {{ display: inline-block; width: 12px; height: 12px; border-radius: 50%;
+  margin-right: 6px; border: 1px solid #222; vertical-align: -1px; }}
+.cm-swatch.cm-derived {{ background: transparent; border: 2px dashed #333; }}
+.cm-swatch.cm-region {{ border-radius: 2px; background: rgba(0,0,0,.12);
+  border: 2px dashed #333; }}
+.cm-note {{ max-width: 220px; color: #555; font-size: 0.85em; }}
+"""
+
+
+def split_by_precision(features: Iterable[dict[str, Any]]) -> tuple[list[dict], list[dict]]:
+    """Point-level events and region-level events."""
+    points, regions = [], []
+    for feature in features:
+        level = feature["properties"].get("level")
+        (regions if level in REGION_LEVELS else points).append(feature)
+    return points, regions
+
+
+def region_shapes() -> dict[str, Any]:
+    """Province and country outlines of the offline basemap, by name key."""
+    from geo.basemap import load_basemap
+    from geo.names import name_key
+
+    shapes: dict[str, Any] = {}
+    try:
+        basemap = load_basemap()
+    except FileNotFoundError:
+        return shapes
+    for feature in basemap.get("features", []):
+        props = feature.get("properties", {})
+        if props.get("kind") in {"province", "country"} and props.get("name"):
+            for name in [props["name"], *props.get("aliases", [])]:
+                shapes.setdefault(name_key(name), feature["geometry"])
+    return shapes
+
+
+@dataclass
+class MapOptions:
+    style: str = "light"  # "light" (desk) or "dark" (briefing room)
+    center: tuple[float, float] = (34.5, 42.0)
+    zoom: int = 6
+    extra_css: list[str] = field(default_factory=list)
+
+
+def base_map(options: MapOptions | None = None) -> folium.Map:
+    """The map every view starts from: offline basemap, styles, no tile server.
+
+    Call `finish` once every layer is on it: that swaps every library link for local files.
+    """
+    from geo.basemap import add_basemap
+
+    options = options or MapOptions()
+    m = folium.Map(location=list(options.center), zoom_start=options.zoom, tiles=None,
+                   max_zoom=12, min_zoom=3, control_scale=True, prefer_canvas=False)
+    add_basemap(m, style=options.style)
+    PageStyle(briefing=options.style == "dark").add_to(m)
+    return m
+
+
+def finish(m: folium.Map) -> folium.Map:
+    """Make the finished map self-contained: no CDN link survives (see geo.assets)."""
+    from geo.assets import make_offline
+
+    return make_offline(m)
+
+
+def event_layers(m: folium.Map, features: Sequence[dict[str, Any]], shapes: dict[str, Any],
+                 briefing: bool = False) -> RegionLayer:
+    """Add every event to the map once; returns the region layer (its `missing` regions)."""
+    points, regions = split_by_precision(features)
+    width = 640 if briefing else 420
+    region_layer = RegionLayer(regions, shapes, popup_width=width)
+    region_layer.add_to(m)
+    EventLayer(points, radius=11 if briefing else 7, popup_width=width).add_to(m)
+    return region_layer
+
+
+def visible_group(ids: Iterable[str]) -> folium.FeatureGroup:
+    """The small feature group the app sends on every filter or slider change."""
+    group = folium.FeatureGroup(name="visible", control=False)
+    ShowOnly(ids).add_to(group)
+    return group
+
+
+def detach_dynamic(m: folium.Map) -> None:
+    """st_folium adds the feature group it sends to the map object; a cached base map must
+    lose it again, or its script would change on the next run and the map remount."""
+    for name in [n for n in m._children if n.startswith("feature_group_feature_group_")]:
+        del m._children[name]
+
+
+def events_at(features: Sequence[dict[str, Any]], clicked: dict[str, Any] | None,
+              tolerance: float = 1e-4) -> list[dict[str, Any]]:
+    """The events drawn at a clicked point (the map returns only its coordinates)."""
+    if not clicked or clicked.get("lat") is None:
+        return []
+    lat, lng = float(clicked["lat"]), float(clicked["lng"])
+    return [f for f in features
+            if abs(f["geometry"]["coordinates"][1] - lat) < tolerance
+            and abs(f["geometry"]["coordinates"][0] - lng) < tolerance]
+
+
+def same_place(features: Sequence[dict[str, Any]], event: dict[str, Any]) -> list[dict[str, Any]]:
+    coords = event["geometry"]["coordinates"]
+    return sorted((f for f in features if f["geometry"]["coordinates"] == coords),
+                  key=lambda f: f["properties"].get("date_start") or "")

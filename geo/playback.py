@@ -1,0 +1,110 @@
+"""Time playback for the app: the date window, stepping it, and the briefing screen's parts."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import MutableMapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from geo.articles import ARTICLE_SUFFIXES
+
+WINDOW_KEY = "window"
+STEPS = {"week": 7, "day": 1, "month": 30}
+# Big type for a screen read from the back of a room: no sidebar, dark, high contrast.
+BRIEFING_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header,
+[data-testid="stToolbar"], footer { display: none !important; }
+.stApp { background: #0b0d10; color: #f5f5f5; }
+.block-container { padding: 0.5rem 1rem; max-width: 100%; }
+.cm-period { font: 700 64px/1.1 system-ui, sans-serif; color: #ffd166; margin: 4px 0 8px; }
+.cm-count { font-size: 36px; color: #e0e0e0; font-weight: 400; }
+.cm-caption { font: 30px/1.35 system-ui, sans-serif; color: #f5f5f5; margin: 6px 0;
+  border-left: 8px solid #ffd166; padding-left: 14px; }
+.cm-caption b { color: #ffd166; }
+</style>
+"""
+
+
+@dataclass
+class PlaybackState:
+    """The date window the map shows, and whether it is moving."""
+
+    start: datetime.date
+    end: datetime.date
+    lo: datetime.date  # the corpus span
+    hi: datetime.date
+    playing: bool = False
+    step_days: int = 7
+    seconds: float = 1.0
+
+    @classmethod
+    def from_session(cls, session: MutableMapping[str, Any],
+                     span: tuple[datetime.date, datetime.date] | None) -> PlaybackState:
+        lo, hi = span or (datetime.date.today(), datetime.date.today())
+        start, end = session.get(WINDOW_KEY, (lo, hi))
+        start, end = max(lo, min(start, hi)), max(lo, min(end, hi))
+        return cls(start, max(start, end), lo, hi, bool(session.get("playing", False)),
+                   STEPS.get(session.get("step", "week"), 7), float(session.get("speed", 1.0)))
+
+    def with_range(self, start: datetime.date, end: datetime.date) -> PlaybackState:
+        return replace(self, start=start, end=end)
+
+    def advanced(self) -> PlaybackState:
+        """One step later; past the end it starts again (the briefing screen loops)."""
+        width = self.end - self.start
+        step = datetime.timedelta(days=self.step_days)
+        if self.end >= self.hi:
+            return replace(self, start=self.lo, end=min(self.hi, self.lo + width))
+        end = min(self.hi, self.end + step)
+        return replace(self, start=end - width, end=end)
+
+    def store(self, session: MutableMapping[str, Any]) -> None:
+        session[WINDOW_KEY] = (self.start, self.end)
+
+
+def default_window(span: tuple[datetime.date, datetime.date], briefing: bool) -> tuple[
+        datetime.date, datetime.date]:
+    """Desk: the whole campaign. Briefing: a moving two-month window from the start."""
+    if not briefing:
+        return span
+    return span[0], min(span[1], span[0] + datetime.timedelta(days=60))
+
+
+def period_label(start: datetime.date, end: datetime.date) -> str:
+    if start == end:
+        return start.strftime("%-d %B %Y")
+    if start.year == end.year:
+        if start.month == end.month:
+            return f"{start.day}–{end.day} {end:%B %Y}"
+        return f"{start:%-d %b} – {end:%-d %b %Y}"
+    return f"{start:%-d %b %Y} – {end:%-d %b %Y}"
+
+
+def folder_signature(folder: Path) -> tuple[tuple[str, float, int], ...]:
+    """Names, times and sizes of a corpus folder's files: changes when files come or go."""
+    if not folder.is_dir():
+        return ()
+    entries = []
+    for entry in os.scandir(folder):
+        if entry.is_file() and entry.name.endswith((*ARTICLE_SUFFIXES, ".toml")):
+            stat = entry.stat()
+            entries.append((entry.name, stat.st_mtime, stat.st_size))
+    return tuple(sorted(entries))
+
+
+def caption_panel(st: Any, visible: list[dict[str, Any]], limit: int = 3) -> None:
+    """The briefing screen's captions: the latest events of the window, in big type."""
+    from geo.mapview import escape_text
+
+    latest = sorted(visible, key=lambda f: (f["properties"]["date_end"] or "",
+                                            f["properties"]["id"]), reverse=True)[:limit]
+    for feature in latest:
+        p = feature["properties"]
+        snippet = p["snippet"] if len(p["snippet"]) < 240 else p["snippet"][:237] + "…"
+        st.markdown(f'<div class="cm-caption"><b>{escape_text(p["date_start"])} · '
+                    f'{escape_text(p["place"])}</b> — {escape_text(snippet)}</div>',
+                    unsafe_allow_html=True)

@@ -1,0 +1,128 @@
+"""Map building: escaping, popups, filters, layers as the browser will get them."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import folium
+
+from geo import mapview, playback, tables
+from geo.corpus import add_article
+
+HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(1)> `${alert(1)}` \"q\" 'q'"
+
+
+def feature(i: int = 0, **props) -> dict:
+    base = {
+        "id": f"a:{i}", "place": "Townville", "level": "city", "event_type": "offensive",
+        "date_start": "2016-03-24", "date_end": "2016-03-24", "time_basis": "explicit",
+        "snippet": "Troops entered Townville on March 24.", "actors": "ISIS; Peshmerga",
+        "figures": "", "marks": json.dumps([{"start": 15, "end": 24, "kind": "place"},
+                                            {"start": 25, "end": 36, "kind": "time"}]),
+        "article_id": "a", "article_title": "Title", "article_source": "Source",
+        "article_url": "https://example.org/a", "published": "2016-03-25", "confidence": 0.9,
+        "other_places": "", "uncertainty_km": None,
+    }
+    base.update(props)
+    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [43.1, 36.3]},
+            "properties": base}
+
+
+def test_escape_defuses_html_and_template_syntax() -> None:
+    out = mapview.escape_text(HOSTILE)
+    assert "<" not in out and ">" not in out and "`" not in out and "${" not in out
+    assert "&lt;script&gt;" in out
+
+
+def test_popup_marks_place_and_time_and_escapes_everything() -> None:
+    popup = mapview.event_popup(feature()["properties"])
+    assert '<mark class="cm-place">Townville</mark>' in popup
+    assert '<mark class="cm-time">on March 24</mark>' in popup
+    assert 'href="https://example.org/a"' in popup
+    hostile = mapview.event_popup(feature(snippet=HOSTILE, article_title=HOSTILE, place=HOSTILE,
+                                          actors=HOSTILE, article_url="javascript:alert(1)",
+                                          marks="[]")["properties"])
+    assert "<script" not in hostile and "<img" not in hostile and "javascript:" not in hostile
+    assert "`" not in hostile and "${" not in hostile
+
+
+def test_filters_overlap_type_actor_place() -> None:
+    events = [feature(0), feature(1, date_start="2015-01-01", date_end="2015-01-31",
+                                  event_type="airstrike", actors="ISIS", place="Otherton"),
+              feature(2, date_start=None, date_end=None)]
+    flt = mapview.EventFilter(start=datetime.date(2015, 1, 20), end=datetime.date(2015, 2, 1))
+    assert [f["properties"]["id"] for f in mapview.filter_events(events, flt)] == ["a:1"]
+    assert len(mapview.filter_events(events, mapview.EventFilter())) == 2
+    assert len(mapview.filter_events(events, mapview.EventFilter(include_undated=True))) == 3
+    by_type = mapview.EventFilter(types=frozenset({"offensive"}))
+    assert [f["properties"]["id"] for f in mapview.filter_events(events, by_type)] == ["a:0"]
+    by_actor = mapview.EventFilter(actors=frozenset({"Peshmerga"}))
+    assert [f["properties"]["id"] for f in mapview.filter_events(events, by_actor)] == ["a:0"]
+    by_place = mapview.EventFilter(place_query="other")
+    assert [f["properties"]["id"] for f in mapview.filter_events(events, by_place)] == ["a:1"]
+    assert mapview.date_range(events) == (datetime.date(2015, 1, 1), datetime.date(2016, 3, 24))
+
+
+def test_layers_render_data_escaped_inside_the_script() -> None:
+    m = folium.Map(tiles=None)
+    events = [feature(0, snippet=HOSTILE, marks="[]"), feature(1, level="province",
+                                                               place="Province A")]
+    shapes = {"province a": {"type": "Polygon",
+                             "coordinates": [[[40, 30], [41, 30], [41, 31], [40, 30]]]}}
+    region = mapview.event_layers(m, events, shapes)
+    mapview.Legend().add_to(m)
+    page = m.get_root().render()
+    assert "<script>alert(1)" not in page and "</script><img" not in page
+    assert "L.markerClusterGroup" in page and "cm-legend" in page
+    assert region.missing == []
+    assert "Province A" in page
+    group = mapview.visible_group(["a:1", "a:0"])
+    group.add_to(m)
+    assert 'new Set(["a:0", "a:1"])' in m.get_root().render()
+
+
+def test_region_without_outline_is_reported() -> None:
+    region = mapview.RegionLayer([feature(0, level="country", place="Farland")], {})
+    assert region.missing == ["Farland"] and region.data["features"] == []
+
+
+def test_csv_and_geojson_downloads() -> None:
+    events = [feature(0, snippet="=HYPERLINK(\"http://x\")", place="+Place")]
+    text = tables.to_csv(events).decode("utf-8")
+    assert "'=HYPERLINK" in text and "'+Place" in text
+    assert json.loads(tables.to_geojson(events))["features"][0]["properties"]["id"] == "a:0"
+
+
+def test_playback_steps_and_loops() -> None:
+    span = (datetime.date(2015, 1, 1), datetime.date(2015, 3, 1))
+    state = playback.PlaybackState.from_session(
+        {"window": (datetime.date(2015, 1, 1), datetime.date(2015, 1, 31)), "step": "week"},
+        span)
+    nxt = state.advanced()
+    assert (nxt.start, nxt.end) == (datetime.date(2015, 1, 8), datetime.date(2015, 2, 7))
+    at_end = playback.PlaybackState(datetime.date(2015, 2, 1), datetime.date(2015, 3, 1),
+                                    *span).advanced()
+    assert at_end.start == span[0]
+    assert playback.period_label(datetime.date(2015, 3, 2), datetime.date(2015, 3, 2)) == \
+        "2 March 2015"
+
+
+def test_add_article_checks_and_writes(tmp_path) -> None:
+    import pytest
+
+    from geo.articles import ArticleError
+
+    path = add_article(tmp_path, b"Troops entered Ramadi.", "My Story.txt",
+                       published=datetime.date(2016, 1, 4), source='The "Source"')
+    assert path.name == "my-story.txt"
+    assert 'source = "The \\"Source\\""' in path.with_suffix(".toml").read_text("utf-8")
+    assert add_article(tmp_path, b"Again.", "My Story.txt").name == "my-story-2.txt"
+    with pytest.raises(ArticleError, match="not accepted"):
+        add_article(tmp_path, b"x", "evil.exe")
+    with pytest.raises(ArticleError, match="limit"):
+        add_article(tmp_path, b"x" * 6_000_000, "big.txt")
+    with pytest.raises(ArticleError, match="empty"):
+        add_article(tmp_path, b"   ", "blank.txt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "my-story-2.txt", "my-story.toml", "my-story.txt"]
