@@ -1,35 +1,59 @@
-# Campaign Map: the two commands a new machine needs are `make run` and `make test`.
+# Campaign Map: a new machine needs two commands, `make run` and `make test`.
 # Everything else here is what they depend on.
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+NODE_STAMP := assets/node_modules/.package-lock.json
+BASEMAP := mapdata/basemap.geojson
 
-.PHONY: run test setup lint geoparse-seeds evaluate benchmark clean
+.PHONY: run test setup lint build serve export evaluate benchmark browser clean
 
-# One command: install, build the data from seeds/, and show the result.
-run: setup geoparse-seeds
+# One command: install, build the map data from seeds/, open the app.
+run: setup build serve
 
 # One command: install and run the whole test suite (what CI runs).
 test: setup lint
 	$(BIN)/python -m pytest -q
 
-setup: $(STAMP)
+setup: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/campaign-map gazetteer
+	$(MAKE) --no-print-directory $(BASEMAP)
 
+# Python packages, pinned in pyproject.toml.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-lint: setup
-	$(BIN)/ruff check geo tests
+# Leaflet, its cluster plugin and the basemap data, pinned by assets/package-lock.json.
+$(NODE_STAMP): assets/package.json assets/package-lock.json
+	cd assets && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
-geoparse-seeds: setup
-	$(BIN)/campaign-map geoparse --input seeds --output mapdata/seeds.geoparse.jsonl
-	$(BIN)/python -m geo.report mapdata/seeds.geoparse.jsonl
+# Debian's chromium for the browser tests (Playwright drives it; it downloads nothing).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else echo "install Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+# The offline basemap (countries, provinces, rivers, cities) from registry data.
+$(BASEMAP): geo/basemap.py $(NODE_STAMP)
+	$(BIN)/python -m geo.basemap
+
+lint: setup
+	$(BIN)/ruff check geo tests app.py benchmarks
+
+build: setup
+	$(BIN)/campaign-map build --corpus seeds --out mapdata
+
+serve: setup
+	$(BIN)/campaign-map serve
+
+export: build
+	$(BIN)/campaign-map export --out campaign.html
 
 # The full benchmark run (minutes); figures go to the README's results table.
 evaluate: setup
@@ -39,6 +63,9 @@ evaluate: setup
 
 benchmark: setup
 	$(BIN)/python benchmarks/speed.py
+	$(BIN)/python benchmarks/build_speed.py
+	$(BIN)/python benchmarks/app_speed.py
+	$(BIN)/python benchmarks/export_speed.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) assets/node_modules .pytest_cache .ruff_cache $(BASEMAP)

@@ -7,6 +7,7 @@ Run with `campaign-map serve` (or `streamlit run app.py`).
 
 from __future__ import annotations
 
+import copy
 import datetime
 import json
 import os
@@ -170,21 +171,26 @@ def map_panel() -> None:
     window = mapview.EventFilter(**{**flt.__dict__, "start": current.start, "end": current.end})
     visible = mapview.filter_events(features, window)
     st.markdown(f'<div class="cm-period">{playback.period_label(current.start, current.end)}'
-                f'<span class="cm-count"> · {len(visible)} events</span></div>',
+                f'<span class="cm-count"> · {len(visible)} event{"s" * (len(visible) != 1)}'
+                f'</span></div>',
                 unsafe_allow_html=True)
     if not features:
         return
-    m, _missing = base_map(_stamp(EVENTS), style)
+    # st_folium renames the elements of the map it is given, so it gets a copy of the
+    # cached map each run; identical copies give identical scripts: no remount.
+    m = copy.deepcopy(base_map(_stamp(EVENTS), style)[0])
     clicked = st_folium(m, key=f"{MAP_KEY}-{style}", height=820 if briefing else 620,
                         use_container_width=True,
                         feature_group_to_add=mapview.visible_group(
                             f["properties"]["id"] for f in visible),
                         returned_objects=["last_object_clicked"])
-    mapview.detach_dynamic(m)
     if briefing:
         playback.caption_panel(st, visible)
     else:
-        st.session_state["clicked"] = (clicked or {}).get("last_object_clicked")
+        point = (clicked or {}).get("last_object_clicked")
+        if point and point != st.session_state.get("clicked"):
+            st.session_state["clicked"] = point
+            st.rerun(scope="app")  # the details panel lives outside this fragment
 
 
 map_panel()

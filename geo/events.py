@@ -83,6 +83,10 @@ EVENT_TYPE_LABELS = {
 }
 LEVEL_SPECIFICITY = {"derived": 4, "village": 4, "facility": 4, "city": 3, "province": 2,
                      "country": 1, "continent": 0}
+# A sentence dated this long before its article's publication is background ("sovereignty
+# was restored in 2004"), not news of the campaign: it gets no event.
+BACKGROUND = datetime.timedelta(days=3 * 365)
+RECENT = datetime.timedelta(days=365)
 # Time basis -> how much it adds to an event's confidence.
 BASIS_WEIGHT = {"explicit": 1.0, "relative": 0.85, "publication": 0.6}
 
@@ -219,6 +223,19 @@ def _main_place(text: str, mentions: list[PlaceMention]) -> PlaceMention:
     return max(candidates, key=lambda m: (LEVEL_SPECIFICITY.get(m.level, 0), -m.start))
 
 
+def _current(times: list[TimeExpression], published: datetime.date | None
+             ) -> list[TimeExpression]:
+    """Drop background dates when the sentence also has a current one.
+
+    "Photos over the past 24 hours show the flag of a group formed in 2013": the photos are
+    the news; 2013 dates a relative clause.
+    """
+    if published is None:
+        return times
+    recent = [t for t in times if t.date_end >= published - RECENT]
+    return [t for t in times if t in recent] if recent else times
+
+
 def extract_events(
     article: ArticleRef,
     text: str,
@@ -266,7 +283,8 @@ def extract_events(
     events = []
     for (s_start, s_end), in_sentence in sorted(by_sentence.items()):
         sentence = text[s_start:s_end]
-        sentence_times = [t for t in times if s_start <= t.start < s_end]
+        sentence_times = _current(
+            [t for t in times if s_start <= t.start < s_end], article.published)
         kind = event_type(sentence, sentence_times[0].start - s_start if sentence_times else None)
         place = _main_place(text, in_sentence)
         planned_times = [t for t in sentence_times if t.planned]
@@ -282,6 +300,8 @@ def extract_events(
             granularity, basis = "", "unknown"
         else:
             date_start, date_end, granularity, basis = interval
+            if article.published and date_end < article.published - BACKGROUND:
+                continue
         marks = [Mark(m.start - s_start, m.end - s_start, "place") for m in in_sentence
                  if m.start >= 0]  # an inherited place is not in this sentence
         marks += [Mark(t.start - s_start, t.end - s_start, "time") for t in sentence_times]

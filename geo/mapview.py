@@ -106,11 +106,17 @@ def filter_events(features: Iterable[dict[str, Any]], flt: EventFilter) -> list[
 
 
 def date_range(features: Iterable[dict[str, Any]]) -> tuple[datetime.date, datetime.date] | None:
-    starts = [f["properties"]["date_start"] for f in features if f["properties"].get("date_start")]
-    ends = [f["properties"]["date_end"] for f in features if f["properties"].get("date_end")]
-    if not starts:
+    """The corpus's time span for the slider.
+
+    Year-long intervals ("over the past year") do not stretch it: they still show in any
+    window they overlap, but the slider starts where the dated reporting starts.
+    """
+    dated = [f["properties"] for f in features if f["properties"].get("date_start")]
+    precise = [p for p in dated if p.get("granularity") != "year"] or dated
+    if not dated:
         return None
-    return datetime.date.fromisoformat(min(starts)), datetime.date.fromisoformat(max(ends))
+    return (datetime.date.fromisoformat(min(p["date_start"] for p in precise)),
+            datetime.date.fromisoformat(max(p["date_end"] for p in dated)))
 
 
 # ---------------------------------------------------------------------------------------
@@ -219,6 +225,8 @@ def browser_feature(feature: dict[str, Any]) -> dict[str, Any]:
 
 FILTER_JS = """
 window.campaignLayers = window.campaignLayers || [];
+window.cmMountedAt = window.cmMountedAt || String(Date.now());  // tests: no remount
+document.documentElement.setAttribute("data-mounted-at", window.cmMountedAt);
 window.cmApply = window.cmApply || function (visible) {
     // visible(properties) -> bool; re-adds the markers that pass, keeps marker objects.
     var shown = 0;
@@ -533,13 +541,6 @@ def visible_group(ids: Iterable[str]) -> folium.FeatureGroup:
     group = folium.FeatureGroup(name="visible", control=False)
     ShowOnly(ids).add_to(group)
     return group
-
-
-def detach_dynamic(m: folium.Map) -> None:
-    """st_folium adds the feature group it sends to the map object; a cached base map must
-    lose it again, or its script would change on the next run and the map remount."""
-    for name in [n for n in m._children if n.startswith("feature_group_feature_group_")]:
-        del m._children[name]
 
 
 def events_at(features: Sequence[dict[str, Any]], clicked: dict[str, Any] | None,

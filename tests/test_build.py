@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import shutil
 import signal
@@ -51,6 +52,11 @@ def test_outputs_are_standard_files(corpus: Path, tmp_path: Path) -> None:
     assert by_id["001_be3ca6a2eed3a1bd"]["published_basis"] == "text"
     assert by_id["004_5a53932adf590de1"]["published_basis"] == "inferred"
     assert by_id["000_bc2536e3535fb8c6"]["published_basis"] == "metadata"
+    # The seeds' campaign runs from Mosul's fall (June 2014) to December 2016.
+    from geo import mapview
+
+    assert mapview.date_range(collection["features"]) == (datetime.date(2014, 6, 1),
+                                                          datetime.date(2016, 12, 6))
 
 
 def test_incremental_and_deterministic(corpus: Path, tmp_path: Path) -> None:

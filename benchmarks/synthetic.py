@@ -1,0 +1,58 @@
+"""Synthetic map data for benchmarks: the seeds' events, replicated with varied dates and
+positions, written as a mapdata folder (events.geojson + articles.json).
+
+    python benchmarks/synthetic.py --events 10000 --out /tmp/mapdata-10k
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import random
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from geo.build import build  # noqa: E402
+
+
+def synthesize(n_events: int, out: Path, seed: int = 3) -> Path:
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "mapdata"
+        build(ROOT / "seeds", data, processes=1, progress=False)
+        base = json.loads((data / "events.geojson").read_text("utf-8"))["features"]
+        articles = json.loads((data / "articles.json").read_text("utf-8"))
+    rng = random.Random(seed)
+    start = datetime.date(2014, 6, 1)
+    features = []
+    for i in range(n_events):
+        feature = json.loads(json.dumps(base[i % len(base)]))
+        props = feature["properties"]
+        day = start + datetime.timedelta(days=rng.randrange(0, 940))
+        length = rng.choice([0, 0, 0, 1, 6, 30])
+        props["date_start"] = day.isoformat()
+        props["date_end"] = (day + datetime.timedelta(days=length)).isoformat()
+        props["id"] = f"{props['article_id']}:{i}"
+        lon, lat = feature["geometry"]["coordinates"]
+        feature["geometry"]["coordinates"] = [round(lon + rng.uniform(-0.6, 0.6), 5),
+                                              round(lat + rng.uniform(-0.6, 0.6), 5)]
+        features.append(feature)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "events.geojson").write_text(
+        json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+    (out / "articles.json").write_text(json.dumps(articles), "utf-8")
+    shutil.rmtree(out / "cache", ignore_errors=True)
+    return out
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=10_000)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    print(synthesize(args.events, args.out))

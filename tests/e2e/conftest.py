@@ -1,0 +1,142 @@
+"""Real-browser fixtures: Debian's chromium driven by Playwright, the app on loopback.
+
+Every request the browser makes is recorded; tests assert that none left the machine.
+Screenshots go to `artifacts/` (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from geo.build import build
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+if not CHROMIUM.exists():  # the set-up (make setup) installs it; say so instead of skipping
+    pytest.fail("Debian chromium is missing: run `make setup` (apt-get install chromium)",
+                pytrace=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise RuntimeError(f"the app at {url} did not become healthy in {timeout} s")
+
+
+@pytest.fixture(scope="session")
+def app_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A corpus (a copy of the seeds) and its built map data."""
+    base = tmp_path_factory.mktemp("app")
+    corpus, data = base / "corpus", base / "mapdata"
+    shutil.copytree(ROOT / "seeds", corpus)
+    build(corpus, data, processes=1, progress=False)
+    return corpus, data
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data: tuple[Path, Path]) -> Iterator[str]:
+    corpus, data = app_data
+    port = free_port()
+    env = {**os.environ, "CAMPAIGN_MAP_CORPUS": str(corpus), "CAMPAIGN_MAP_DATA": str(data)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class RequestLog:
+    def __init__(self) -> None:
+        self.urls: list[str] = []
+
+    def remote(self) -> list[str]:
+        """Requests to any host but the app's own (data: and about: never leave)."""
+        out = []
+        for url in self.urls:
+            parsed = urlparse(url)
+            if parsed.scheme in {"data", "about", "blob", "file"}:
+                continue
+            if parsed.hostname not in LOCAL_HOSTS:
+                out.append(url)
+        return out
+
+
+@pytest.fixture()
+def page(browser) -> Iterator[tuple[object, RequestLog, list[str]]]:
+    """A fresh page; remote requests are recorded and aborted, console errors collected."""
+    context = browser.new_context(viewport={"width": 1600, "height": 1000})
+    log, errors = RequestLog(), []
+    context.on("request", lambda request: log.urls.append(request.url))
+
+    def route(route) -> None:
+        host = urlparse(route.request.url).hostname
+        if route.request.url.startswith(("data:", "blob:", "file:")) or host in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            route.abort()
+
+    context.route("**/*", route)
+    pg = context.new_page()
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    pg.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"),
+                                    dialog.dismiss()))
+    yield pg, log, errors
+    context.close()
+
+
+def screenshot(pg, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    pg.screenshot(path=str(path), full_page=False)
+    return path

@@ -1,0 +1,90 @@
+"""The app in a real browser: map, markers, slider, marker click, briefing view, offline."""
+
+from __future__ import annotations
+
+import time
+
+from .conftest import screenshot
+
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def open_map(pg, url: str):
+    pg.goto(url, wait_until="domcontentloaded")
+    pg.wait_for_selector(MAP_FRAME, timeout=60_000)
+    frame = pg.locator(MAP_FRAME).last.content_frame
+    frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    frame.locator("html[data-visible-events]").wait_for(state="attached", timeout=60_000)
+    return frame
+
+
+def visible_events(frame) -> int:
+    return int(frame.locator("html").get_attribute("data-visible-events"))
+
+
+def wait_events(frame, accept, timeout: float = 30.0) -> int:
+    """Poll the map frame's visible-event count until `accept(count)`; returns it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        count = visible_events(frame)
+        if accept(count) or time.monotonic() > deadline:
+            return count
+        time.sleep(0.05)
+
+
+def test_map_slider_marker_and_offline(page, app_url) -> None:
+    pg, log, errors = page
+    frame = open_map(pg, app_url)
+    total = visible_events(frame)
+    assert total > 30
+    assert frame.locator(".cm-legend").is_visible()
+    markers = frame.locator("path.cm-event, .marker-cluster")
+    assert markers.count() > 3
+    screenshot(pg, "app-desk")
+
+    # Move the start of the date range to the end: fewer events overlap.
+    thumb = pg.locator('[data-testid="stSlider"] input[type="range"]').first
+    thumb.focus()
+    mounted = frame.locator("html").get_attribute("data-mounted-at")
+    thumb.press("End")
+    frame = pg.locator(MAP_FRAME).last.content_frame
+    assert wait_events(frame, lambda n: n < total) < total
+    # Only the event layer changed: the map was not rebuilt or remounted.
+    assert frame.locator("html").get_attribute("data-mounted-at") == mounted
+    screenshot(pg, "app-slider-moved")
+    thumb.press("Home")
+    assert wait_events(frame, lambda n: n == total) == total
+
+    # Click a marker (open clusters first) and read its snippet in the popup.
+    for _ in range(6):
+        if frame.locator("path.cm-event").count():
+            break
+        frame.locator(".marker-cluster").first.click()
+        pg.wait_for_timeout(700)
+    frame.locator("path.cm-event").first.click(force=True)
+    popup = frame.locator(".leaflet-popup-content .cm-snippet")
+    popup.wait_for(timeout=10_000)
+    assert len(popup.inner_text()) > 20
+    assert frame.locator(".leaflet-popup-content mark").count() >= 1
+    screenshot(pg, "app-popup")
+    # The click also fills the details panel beside the map.
+    pg.locator(".cm-popup").first.wait_for(timeout=20_000)
+
+    assert log.remote() == [], log.remote()
+    assert not [e for e in errors if "dialog" in e], errors
+
+
+def test_briefing_view_plays_by_itself(page, app_url) -> None:
+    pg, log, errors = page
+    frame = open_map(pg, f"{app_url}/?view=briefing")
+    period = pg.locator(".cm-period")
+    first = period.inner_text()
+    size = period.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
+    assert size >= 48  # readable from the back of a room
+    assert not pg.locator('[data-testid="stSidebar"]').is_visible()
+    pg.wait_for_function(
+        "([text]) => document.querySelector('.cm-period').innerText !== text",
+        arg=[first], timeout=30_000)
+    assert frame.locator(".leaflet-container").is_visible()
+    screenshot(pg, "app-briefing")
+    assert log.remote() == [], log.remote()

@@ -1,0 +1,86 @@
+"""The static export opened from file:// in a real browser, with the network cut."""
+
+from __future__ import annotations
+
+import html.parser
+from pathlib import Path
+
+from geo import mapview
+from geo.export import export_map, load_articles, write_export
+
+from .conftest import screenshot
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr"}
+
+
+def test_export_works_offline(page, app_data, tmp_path: Path) -> None:
+    _, data = app_data
+    features = mapview.load_events(data / "events.geojson")
+    target = tmp_path / "campaign.html"
+    size = write_export(export_map(features, load_articles(data / "articles.json")), target)
+    assert size < 1_500_000  # the seeds export stays small
+
+    pg, log, errors = page
+    pg.goto(target.as_uri())
+    pg.wait_for_selector("html[data-visible-events]", state="attached", timeout=30_000)
+    total = int(pg.locator("html").get_attribute("data-visible-events"))
+    assert total > 30
+    assert pg.locator(".cm-slider").is_visible() and pg.locator(".cm-legend").is_visible()
+    screenshot(pg, "export")
+
+    # Narrow the range to its last day: fewer events.
+    pg.evaluate("""() => { const s = window.cmSlider; s.from.value = s.to.value;
+                           s.from.dispatchEvent(new Event('input')); }""")
+    narrowed = int(pg.locator("html").get_attribute("data-visible-events"))
+    assert narrowed < total
+    pg.evaluate("""() => { const s = window.cmSlider; s.from.value = 0;
+                           s.from.dispatchEvent(new Event('input')); }""")
+
+    for _ in range(6):
+        if pg.locator("path.cm-event").count():
+            break
+        pg.locator(".marker-cluster").first.click()
+        pg.wait_for_timeout(700)
+    pg.locator("path.cm-event").first.click(force=True)
+    snippet = pg.locator(".leaflet-popup-content .cm-snippet")
+    snippet.wait_for(timeout=10_000)
+    assert len(snippet.inner_text()) > 20
+    assert pg.locator(".leaflet-popup-content .cm-article").inner_text()
+    screenshot(pg, "export-popup")
+
+    assert [u for u in log.urls if not u.startswith(("file:", "data:", "about:"))] == []
+    assert not errors, errors
+
+
+def test_export_is_valid_html(app_data, tmp_path: Path) -> None:
+    _, data = app_data
+    target = tmp_path / "campaign.html"
+    write_export(export_map(mapview.load_events(data / "events.geojson"),
+                            load_articles(data / "articles.json")), target)
+    page = target.read_text("utf-8")
+
+    class Checker(html.parser.HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+            self.errors: list[str] = []
+
+        def handle_starttag(self, tag, attrs) -> None:
+            if tag not in VOID:
+                self.stack.append(tag)
+
+        def handle_startendtag(self, tag, attrs) -> None:
+            if tag not in VOID:
+                self.errors.append(f"<{tag}/> is not a void element")
+
+        def handle_endtag(self, tag) -> None:
+            if not self.stack or self.stack[-1] != tag:
+                self.errors.append(f"unexpected </{tag}> (open: {self.stack[-3:]})")
+            else:
+                self.stack.pop()
+
+    checker = Checker()
+    checker.feed(page)
+    assert page.lstrip().lower().startswith("<!doctype html>")
+    assert not checker.errors and not checker.stack, (checker.errors[:5], checker.stack)
