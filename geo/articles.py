@@ -414,12 +414,10 @@ def load_article(path: Path) -> Article:
     return _build_article(path.stem, path, text, meta, warnings)
 
 
-def load_corpus(folder: Path) -> tuple[list[Article], list[ArticleError]]:
-    """Every .txt/.md/.html/.htm file in ``folder`` (not recursive), sorted by name.
+def corpus_files(folder: Path) -> list[Path]:
+    """The article files of a corpus folder (not recursive), sorted by name.
 
-    One bad file never stops the others: it becomes an ``ArticleError``. A file with the
-    same text as an earlier one is reported as a duplicate. A missing or unreadable folder
-    raises ``ArticleError``.
+    A missing or unreadable folder raises ``ArticleError``.
     """
     folder = Path(folder)
     if not folder.exists():
@@ -430,16 +428,37 @@ def load_corpus(folder: Path) -> tuple[list[Article], list[ArticleError]]:
         entries = sorted(folder.iterdir(), key=lambda p: p.name)
     except OSError as exc:
         raise ArticleError(folder, f"cannot read folder {folder}: {exc.strerror or exc}") from None
+    return [
+        path for path in entries
+        if not path.name.startswith(".") and path.suffix.lower() in ARTICLE_SUFFIXES
+        and not path.is_dir()
+    ]
+
+
+def article_ids(paths: list[Path]) -> dict[Path, str]:
+    """Each file's article id: its stem, or its full name when an earlier file has the stem."""
+    ids: dict[Path, str] = {}
+    taken: set[str] = set()
+    for path in paths:
+        ids[path] = path.stem if path.stem not in taken else path.name
+        taken.add(ids[path])
+    return ids
+
+
+def load_corpus(folder: Path) -> tuple[list[Article], list[ArticleError]]:
+    """Every .txt/.md/.html/.htm file in ``folder`` (not recursive), sorted by name.
+
+    One bad file never stops the others: it becomes an ``ArticleError``. A file with the
+    same text as an earlier one is reported as a duplicate. A missing or unreadable folder
+    raises ``ArticleError``.
+    """
+    paths = corpus_files(folder)
+    ids = article_ids(paths)
     articles: list[Article] = []
     errors: list[ArticleError] = []
     seen_hashes: dict[str, Path] = {}
-    seen_ids: set[str] = set()
-    for path in entries:
-        if path.name.startswith(".") or path.suffix.lower() not in ARTICLE_SUFFIXES:
-            continue
+    for path in paths:
         try:
-            if path.is_dir():
-                continue
             article = load_article(path)
         except ArticleError as exc:
             errors.append(exc)
@@ -452,9 +471,8 @@ def load_corpus(folder: Path) -> tuple[list[Article], list[ArticleError]]:
             errors.append(ArticleError(path, f"duplicate of {first.name}"))
             continue
         seen_hashes[article.content_hash] = path
-        if article.id in seen_ids:
+        if ids[path] != article.id:
             article.warnings.append(f"id {article.id!r} already used; using {path.name!r}")
-            article.id = path.name
-        seen_ids.add(article.id)
+            article.id = ids[path]
         articles.append(article)
     return articles, errors

@@ -24,15 +24,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from geo.articles import Article, ArticleError, load_corpus
+from geo.articles import MAX_BYTES, Article, ArticleError, article_ids, corpus_files, load_article
 from geo.dates import TimeExpression, find_time_expressions, publication_date
 from geo.events import DEFAULT_ACTORS, ArticleRef, Event, extract_events
 from geo.gazetteer import DEFAULT_EXTRA, INDEX_VERSION
-from geo.geoparse import GeoparseResult
+
+if TYPE_CHECKING:
+    from geo.geoparse import GeoparseResult
 
 GEO_PACKAGE = Path(__file__).resolve().parent
 
@@ -81,16 +83,25 @@ def _json_default(value: object) -> object:
     raise TypeError(type(value).__name__)
 
 
-def cache_key(article: Article) -> str:
-    """Changes whenever anything that shapes this article's events changes."""
-    digest = hashlib.sha256()
-    for part in (
-        pipeline_version(), article.raw, article.title, str(article.published),
-        article.source or "", article.url or "",
-    ):
-        digest.update(part.encode("utf-8", "surrogatepass"))
-        digest.update(b"\0")
-    return digest.hexdigest()
+def file_key(path: Path, article_id: str) -> tuple[str, str] | None:
+    """(cache key, content digest) of an article file, or None when it cannot be read
+    cheaply (too big, unreadable: `load_article` then reports why).
+
+    The key covers the file's bytes, its sidecar, its id and the pipeline version, so an
+    unchanged article is recognised without decoding or cleaning it.
+    """
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            return None
+        data = path.read_bytes()
+        sidecar = path.with_suffix(".toml")
+        extra = sidecar.read_bytes() if sidecar.exists() else b""
+    except OSError:
+        return None
+    content = hashlib.sha256(data).hexdigest()
+    key = hashlib.sha256(b"\0".join([pipeline_version().encode(), article_id.encode(),
+                                      content.encode(), extra])).hexdigest()
+    return key, content
 
 
 def _file_text(path: Path) -> str:
@@ -176,120 +187,161 @@ def _write_atomically(target: Path, write: Any) -> None:
             os.unlink(tmp)
 
 
-def write_events_geojson(features: list[dict[str, Any]], target: Path) -> None:
-    """RFC 7946 GeoJSON through geopandas/GDAL, so the file is what GIS tools expect."""
-    import geopandas as gpd
-    from shapely.geometry import Point
+def feature_json(event: Event) -> str:
+    """One GeoJSON Feature as a line of JSON (RFC 7946: longitude, latitude in WGS 84)."""
+    feature = {"type": "Feature", "properties": event_properties(event),
+               "geometry": {"type": "Point",
+                            "coordinates": [round(event.lon, 6), round(event.lat, 6)]}}
+    return json.dumps(feature, ensure_ascii=False, sort_keys=True)
 
-    frame = gpd.GeoDataFrame(
-        [f["properties"] for f in features],
-        geometry=[Point(f["lon"], f["lat"]) for f in features],
-        crs="EPSG:4326",
-    )
-    if not frame.empty:  # ids are integers or null, never floats
-        frame["geonameid"] = frame["geonameid"].astype("Int64")
 
-    def write(path: Path) -> None:
-        if frame.empty:  # GDAL refuses to infer a schema from nothing
-            path.write_text(json.dumps({"type": "FeatureCollection", "features": []}) + "\n",
-                            encoding="utf-8")
-            return
-        frame.to_file(path, driver="GeoJSON", engine="pyogrio", RFC7946="YES",
-                      WRITE_NAME="NO")
+def write_events_geojson(feature_lines: list[str], target: Path) -> None:
+    """The FeatureCollection, one feature a line, no `crs` member (RFC 7946).
 
-    _write_atomically(target, write)
+    Written directly rather than through geopandas/GDAL, from lines serialised once when
+    each article was parsed: importing geopandas and a GDAL write would add ~1.3 s to every
+    incremental build (the target is under 2 s). The tests read the file back with GDAL
+    (pyogrio) and geopandas.
+    """
+    text = ('{"type": "FeatureCollection", "features": [\n' + ",\n".join(feature_lines)
+            + "\n]}\n")
+    _write_atomically(target, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def build(
     corpus: Path, out: Path, processes: int | None = None, progress: bool = True,
 ) -> BuildSummary:
     """Build the map data of a corpus folder into `out`."""
-    articles, errors = load_corpus(corpus)  # raises ArticleError for a missing folder
+    paths = corpus_files(corpus)  # raises ArticleError for a missing or unreadable folder
+    ids = article_ids(paths)
     out.mkdir(parents=True, exist_ok=True)
     cache_dir = out / "cache"
     cache_dir.mkdir(exist_ok=True)
     for stale in [*out.glob(".*.tmp"), *cache_dir.glob(".*.tmp")]:
         stale.unlink()  # left by a build that was killed while writing
-    summary = BuildSummary(articles=len(articles), skipped=[str(e) for e in errors])
 
-    cached: dict[str, dict[str, Any]] = {}
-    todo: list[Article] = []
-    for article in articles:
-        key = cache_key(article)
-        entry = _read_cache(cache_dir / f"{article.id}.json", key)
-        if entry is None:
-            todo.append(article)
-        else:
-            cached[article.id] = entry
+    entries: dict[Path, dict[str, Any]] = {}
+    todo: list[tuple[Article, str | None]] = []
+    errors: list[ArticleError] = []
+    first_with: dict[str, Path] = {}
+    for path in paths:
+        keyed = file_key(path, ids[path])
+        if keyed is not None:
+            if keyed[1] in first_with:
+                errors.append(ArticleError(path, f"duplicate of {first_with[keyed[1]].name}"))
+                continue
+            first_with[keyed[1]] = path
+            entry = _read_cache(cache_dir / f"{path.name}.json", keyed[0])
+            if entry is not None:
+                entries[path] = entry
+                continue
+        try:
+            article = load_article(path)
+        except ArticleError as exc:
+            errors.append(exc)
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad file never stops the corpus
+            errors.append(ArticleError(path, f"could not load: {exc!r}"))
+            continue
+        article.id = ids[path]
+        todo.append((article, keyed[0] if keyed else None))
     if todo:
-        cached.update(_process(todo, cache_dir, processes, progress))
-    summary.parsed = len(todo)
+        entries.update(_process(todo, cache_dir, processes, progress))
 
-    records, features = [], []
-    for article in articles:
-        entry = cached[article.id]
-        records.append(entry["record"])
-        features.extend(entry["features"])
-    summary.events = len(features)
-    summary.places = len({(f["lat"], f["lon"]) for f in features})
-    summary.unresolved = sum(len(r["unresolved"]) for r in records)
-    summary.undated = sum(1 for r in records if r["published"] is None)
-
-    document = {
-        "pipeline_version": pipeline_version(),
-        "articles": records,
-        "skipped": [{"file": e.path.name if e.path else None, "reason": e.reason}
-                    for e in errors],
-    }
-    write_events_geojson(features, out / EVENTS_FILE)
-    _write_atomically(out / ARTICLES_FILE, lambda p: p.write_text(
-        json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-        encoding="utf-8"))
-    _prune_cache(cache_dir, {a.id for a in articles})
+    records, features, places = [], [], set()
+    for path in paths:
+        if path in entries:
+            records.append(entries[path]["record"])
+            features.extend(entries[path]["features"])
+            places.update(map(tuple, entries[path]["places"]))
+    skipped = [{"file": e.path.name if e.path else None, "reason": e.reason} for e in errors]
+    summary = BuildSummary(
+        articles=len(records), parsed=len(todo), events=len(features),
+        places=len(places),
+        unresolved=sum(len(r["unresolved"]) for r in records),
+        undated=sum(1 for r in records if r["published"] is None),
+        skipped=[str(e) for e in errors],
+    )
+    # Nothing changed since the last build: leave the outputs (and their times) alone.
+    build_key = hashlib.sha256(json.dumps(
+        [pipeline_version(), [e["key"] for e in entries.values()], skipped],
+        sort_keys=True).encode()).hexdigest()
+    if todo or _previous_build_key(out) != build_key or not (out / EVENTS_FILE).exists():
+        document = {"pipeline_version": pipeline_version(), "build_key": build_key,
+                    "articles": records, "skipped": skipped}
+        write_events_geojson(features, out / EVENTS_FILE)
+        _write_atomically(out / ARTICLES_FILE, lambda p: p.write_text(
+            json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+            encoding="utf-8"))
+    _prune_cache(cache_dir, {f"{p.name}" for p in entries})
     return summary
+
+
+def _previous_build_key(out: Path) -> str | None:
+    try:
+        with (out / ARTICLES_FILE).open(encoding="utf-8") as fh:
+            return json.load(fh).get("build_key")
+    except (OSError, ValueError):
+        return None
+
+
+# A cache entry is a file of lines: first the article's key, record and event positions as
+# JSON, then its events as ready-to-write GeoJSON feature lines (never parsed again).
 
 
 def _read_cache(path: Path, key: str) -> dict[str, Any] | None:
     try:
-        entry = json.loads(path.read_text(encoding="utf-8"))
+        head, *features = path.read_text(encoding="utf-8").split("\n")
+        entry = json.loads(head)
     except (OSError, ValueError):
         return None
-    return entry if entry.get("key") == key else None
+    if entry.get("key") != key:
+        return None
+    entry["features"] = [line for line in features if line]
+    return entry
+
+
+def _cache_text(entry: dict[str, Any]) -> str:
+    head = {k: v for k, v in entry.items() if k != "features"}
+    return "\n".join([json.dumps(head, default=_json_default, ensure_ascii=False,
+                                  sort_keys=True), *entry["features"]]) + "\n"
 
 
 def _process(
-    articles: list[Article], cache_dir: Path, processes: int | None, progress: bool,
-) -> dict[str, dict[str, Any]]:
+    todo: list[tuple[Article, str | None]], cache_dir: Path, processes: int | None,
+    progress: bool,
+) -> dict[Path, dict[str, Any]]:
     from geo.geoparse import Geoparser
 
     parser = Geoparser()
-    by_id = {a.id: a for a in articles}
+    by_id = {article.id: (article, key) for article, key in todo}
     results: Iterable[GeoparseResult] = parser.parse_many(
-        [(a.id, a.raw) for a in articles], processes=processes
+        [(article.id, article.raw) for article, _ in todo], processes=processes
     )
-    done: dict[str, dict[str, Any]] = {}
-    for result in tqdm(results, total=len(articles), desc="build", unit="article",
+    done: dict[Path, dict[str, Any]] = {}
+    for result in tqdm(results, total=len(todo), desc="build", unit="article",
                        disable=not progress, file=sys.stderr):
-        article = by_id[result.id]
+        article, key = by_id[result.id]
         record, events = article_events(article, result)
         entry = {
-            "key": cache_key(article),
-            "record": record,
-            "features": [
-                {"lat": e.lat, "lon": e.lon, "properties": event_properties(e)} for e in events
-            ],
+            "key": key,
+            # Through JSON once, so a fresh record is the same as a cached one.
+            "record": json.loads(json.dumps(record, default=_json_default)),
+            "places": sorted({(e.lat, e.lon) for e in events}),
+            "features": [feature_json(e) for e in events],
         }
-        text = json.dumps(entry, default=_json_default, ensure_ascii=False, sort_keys=True)
-        _write_atomically(cache_dir / f"{article.id}.json",
-                          lambda p, text=text: p.write_text(text, encoding="utf-8"))
-        done[article.id] = json.loads(text)
+        if key is not None and article.path is not None:
+            text = _cache_text(entry)
+            _write_atomically(cache_dir / f"{article.path.name}.json",
+                              lambda p, text=text: p.write_text(text, encoding="utf-8"))
+        done[article.path] = entry  # type: ignore[index]
     return done
 
 
 def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
     for path in cache_dir.glob("*.json"):
-        if path.stem not in keep:
+        if path.stem not in keep:  # "<file name>.json": the stem is the file name
             path.unlink()
 
 
-__all__ = ["ArticleError", "BuildSummary", "build", "article_events", "event_properties"]
+__all__ = ["BuildSummary", "build", "article_events", "event_properties"]

@@ -21,9 +21,12 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.dates import TimeExpression, sentence_interval
-from geo.geoparse import PlaceMention
+
+if TYPE_CHECKING:  # spaCy loads only when something is parsed, not for cached builds
+    from geo.geoparse import PlaceMention
 
 DEFAULT_ACTORS = Path(__file__).resolve().parent.parent / "mapdata" / "actors.toml"
 

@@ -46,6 +46,11 @@ def test_outputs_are_standard_files(corpus: Path, tmp_path: Path) -> None:
     info = pyogrio.read_info(out / "events.geojson")
     assert info["features"] == len(collection["features"])
     assert {"date_start", "event_type", "snippet"} <= set(info["fields"])
+    assert info["crs"] == "EPSG:4326"
+    import geopandas
+
+    frame = geopandas.read_file(out / "events.geojson")
+    assert len(frame) == len(collection["features"]) and frame.geometry.is_valid.all()
     articles = json.loads((out / "articles.json").read_text("utf-8"))
     by_id = {a["id"]: a for a in articles["articles"]}
     assert by_id["001_be3ca6a2eed3a1bd"]["published"] == "2015-01-12"
