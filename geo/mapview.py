@@ -193,30 +193,87 @@ def event_popup(props: dict[str, Any]) -> str:
     return '<div class="cm-popup">' + "".join(rows) + "</div>"
 
 
-def event_tooltip(props: dict[str, Any]) -> str:
-    _, type_label = EVENT_STYLES.get(props.get("event_type"), EVENT_STYLES["other"])
-    return f"{escape_text(props.get('place'))}: {escape_text(type_label)}, " \
-           f"{escape_text(interval_label(props))}"
+def browser_event(feature: dict[str, Any], articles: dict[str, int]) -> dict[str, Any]:
+    """One event as the browser gets it: short keys, the article by index, no HTML.
 
-
-def browser_feature(feature: dict[str, Any]) -> dict[str, Any]:
-    """What the browser needs of one event: position, style, dates and ready-made HTML."""
-    props = feature["properties"]
-    color, _ = EVENT_STYLES.get(props.get("event_type"), EVENT_STYLES["other"])
+    Popups are made in the page by `POPUP_JS` when they open: pre-rendered HTML for every
+    event would triple the size of a 10,000-event export.
+    """
+    p = feature["properties"]
+    lon, lat = feature["geometry"]["coordinates"]
+    try:
+        marks = json.loads(p.get("marks") or "[]")
+    except (TypeError, ValueError):
+        marks = []
     return {
-        "type": "Feature",
-        "geometry": feature["geometry"],
-        "properties": {
-            "id": props["id"],
-            "color": color,
-            "level": props.get("level"),
-            "start": props.get("date_start") or "",
-            "end": props.get("date_end") or "",
-            "radius_m": (props.get("uncertainty_km") or 0) * 1000,
-            "popup": event_popup(props),
-            "tooltip": event_tooltip(props),
-        },
+        "id": p["id"], "start": p.get("date_start") or "", "end": p.get("date_end") or "",
+        "x": lon, "y": lat, "ty": p.get("event_type") or "other", "pl": p.get("place") or "",
+        "lv": p.get("level") or "", "b": p.get("time_basis") or "",
+        "pn": bool(p.get("planned")), "sn": p.get("snippet") or "",
+        "mk": [[m["start"], m["end"], 1 if m.get("kind") == "place" else 0] for m in marks],
+        "a": articles.setdefault(p.get("article_id") or "", len(articles)),
+        "ac": p.get("actors") or "", "fg": p.get("figures") or "",
+        "cf": round(float(p.get("confidence") or 0), 2),
+        "r": (p.get("uncertainty_km") or 0) * 1000,
     }
+
+
+def browser_articles(features: Iterable[dict[str, Any]], index: dict[str, int]) -> list[dict]:
+    """The articles the events refer to, in index order (shared by all their events)."""
+    by_id = {f["properties"].get("article_id"): f["properties"] for f in features}
+    out = []
+    for article_id, _ in sorted(index.items(), key=lambda item: item[1]):
+        p = by_id.get(article_id, {})
+        out.append({"t": p.get("article_title") or article_id, "s": p.get("article_source") or "",
+                    "u": safe_url(p.get("article_url")) or "", "p": p.get("published") or ""})
+    return out
+
+
+# The page's popup and tooltip, the same as `event_popup` makes for the app's panel. Every
+# article string goes through cmEsc (HTML, quotes, backticks, `$`) before innerHTML.
+POPUP_JS = """
+window.cmEsc = window.cmEsc || function (s) {
+    return String(s == null ? "" : s).replace(/[&<>"'`$]/g, function (c) {
+        return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",
+                "`": "&#96;", "$": "&#36;"}[c]; });
+};
+window.cmWhen = window.cmWhen || function (p) {
+    if (!p.start) { return "undated"; }
+    var label = p.start === p.end ? p.start : p.start + " – " + p.end;
+    if (p.b === "publication") { label += " (reported on)"; }
+    else if (p.pn) { label += " (planned)"; }
+    return label;
+};
+window.cmPopup = window.cmPopup || function (p, arts, styles) {
+    var e = window.cmEsc, a = arts[p.a] || {}, st = styles[p.ty] || styles.other;
+    var parts = [], at = 0;
+    p.mk.slice().sort(function (x, y) { return x[0] - y[0]; }).forEach(function (m) {
+        if (m[0] < at || m[1] > p.sn.length) { return; }
+        parts.push(e(p.sn.slice(at, m[0])));
+        parts.push('<mark class="cm-' + (m[2] ? "place" : "time") + '">' +
+                   e(p.sn.slice(m[0], m[1])) + "</mark>");
+        at = m[1];
+    });
+    parts.push(e(p.sn.slice(at)));
+    var title = e(a.t);
+    var link = a.u ? '<a href="' + e(a.u) + '" target="_blank" rel="noopener">' + title + "</a>"
+                   : title;
+    return '<div class="cm-popup"><div class="cm-type" style="border-left:6px solid ' +
+        st[0] + '">' + e(st[1]) + " · " + e(p.pl) + ' <span class="cm-level">(' + e(p.lv) +
+        ')</span></div><div class="cm-when">' + e(window.cmWhen(p)) +
+        '</div><blockquote class="cm-snippet">' + parts.join("") +
+        '</blockquote><div class="cm-article">' + link + "<br>" + e(a.s) + " · published " +
+        e(a.p || "unknown") + "</div>" +
+        (p.ac ? '<div class="cm-actors">Actors: ' + e(p.ac) + "</div>" : "") +
+        (p.fg ? '<div class="cm-figures">Figures: ' + e(p.fg) + "</div>" : "") +
+        '<div class="cm-conf">confidence ' + p.cf.toFixed(2) +
+        (p.lv === "derived" ? " · derived place" : "") + "</div></div>";
+};
+window.cmTooltip = window.cmTooltip || function (p, styles) {
+    var st = styles[p.ty] || styles.other;
+    return window.cmEsc(p.pl + ": " + st[1] + ", " + window.cmWhen(p));
+};
+"""
 
 
 # ---------------------------------------------------------------------------------------
@@ -263,24 +320,24 @@ class EventLayer(JSCSSMixin, MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        """ + FILTER_JS + """
+        """ + FILTER_JS + POPUP_JS + """
         var {{ this.get_name() }}_data = {{ this.data | tojson }};
         var {{ this.get_name() }} = L.markerClusterGroup({
             maxClusterRadius: 40, spiderfyOnMaxZoom: true, showCoverageOnHover: false,
             chunkedLoading: true});
         var {{ this.get_name() }}_halo = L.layerGroup();
-        var {{ this.get_name() }}_markers = {{ this.get_name() }}_data.features.map(function (f) {
-            var ll = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+        var {{ this.get_name() }}_markers = {{ this.get_name() }}_data.events.map(function (p) {
+            var d = {{ this.get_name() }}_data, st = d.styles[p.ty] || d.styles.other;
+            var ll = L.latLng(p.y, p.x);
             var m = L.circleMarker(ll, {radius: {{ this.radius }}, color: "#222",
-                weight: 1, fillColor: f.properties.color, fillOpacity: 0.9,
-                className: "cm-event"});
-            m.bindPopup(f.properties.popup, {maxWidth: {{ this.popup_width }}});
-            m.bindTooltip(f.properties.tooltip);
-            m.feature = f;
-            if (f.properties.radius_m > 0) {
-                m.halo = L.circle(ll, {radius: f.properties.radius_m,
-                    color: f.properties.color, weight: 2, dashArray: "6 4", fill: false,
-                    interactive: false});
+                weight: 1, fillColor: st[0], fillOpacity: 0.9, className: "cm-event"});
+            m.bindPopup(function () { return window.cmPopup(p, d.articles, d.styles); },
+                        {maxWidth: {{ this.popup_width }}});
+            m.bindTooltip(function () { return window.cmTooltip(p, d.styles); });
+            m.feature = {properties: p};
+            if (p.r > 0) {
+                m.halo = L.circle(ll, {radius: p.r, color: st[0], weight: 2,
+                    dashArray: "6 4", fill: false, interactive: false});
             }
             return m;
         });
@@ -292,7 +349,6 @@ class EventLayer(JSCSSMixin, MacroElement):
         {% endmacro %}
         """
     )
-
     # The same Leaflet.markercluster files folium's MarkerCluster uses; `make_offline`
     # swaps them for the copies installed from npm.
     default_js = MarkerCluster.default_js
@@ -302,8 +358,10 @@ class EventLayer(JSCSSMixin, MacroElement):
                  popup_width: int = 420) -> None:
         super().__init__()
         self._name = "EventLayer"
-        self.data = {"type": "FeatureCollection",
-                     "features": [browser_feature(f) for f in features]}
+        index: dict[str, int] = {}
+        events = [browser_event(f, index) for f in features]
+        self.data = {"events": events, "articles": browser_articles(features, index),
+                     "styles": {k: list(v) for k, v in EVENT_STYLES.items()}}
         self.radius = radius
         self.popup_width = popup_width
 
@@ -318,13 +376,19 @@ class RegionLayer(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        """ + FILTER_JS + """
-        var {{ this.get_name() }} = L.geoJson({{ this.data | tojson }}, {
+        """ + FILTER_JS + POPUP_JS + """
+        var {{ this.get_name() }}_data = {{ this.data | tojson }};
+        var {{ this.get_name() }} = L.geoJson({{ this.get_name() }}_data.regions, {
             style: function (f) { return {color: f.properties.color, weight: 3,
                 dashArray: "8 6", fillColor: f.properties.color, fillOpacity: 0.12}; },
             onEachFeature: function (f, layer) {
-                layer.bindPopup(f.properties.popup, {maxWidth: {{ this.popup_width }},
-                                                    maxHeight: 400});
+                var d = {{ this.get_name() }}_data, members = f.properties.members;
+                layer.bindPopup(function () {
+                    return members.slice(0, 20).map(function (p) {
+                        return window.cmPopup(p, d.articles, d.styles); }).join("") +
+                        (members.length > 20 ? "<div>… and " + (members.length - 20) +
+                         " more events</div>" : "");
+                }, {maxWidth: {{ this.popup_width }}, maxHeight: 400});
                 layer.bindTooltip(f.properties.tooltip, {sticky: true});
             }
         }).addTo({{ this._parent.get_name() }});
@@ -346,25 +410,25 @@ class RegionLayer(MacroElement):
             if key not in region_shapes
         )
         out = []
+        index: dict[str, int] = {}
         for key, events in sorted(by_region.items()):
             if key not in region_shapes:
                 continue
             events.sort(key=lambda f: f["properties"].get("date_start") or "")
             first = events[0]["properties"]
             color, _ = EVENT_STYLES.get(first.get("event_type"), EVENT_STYLES["other"])
-            popup = "".join(event_popup(f["properties"]) for f in events[:20])
-            if len(events) > 20:
-                popup += f"<div>… and {len(events) - 20} more events</div>"
             out.append({
                 "type": "Feature", "geometry": region_shapes[key],
                 "properties": {
-                    "color": color, "popup": popup,
+                    "color": color,
                     "tooltip": f"{escape_text(first.get('place'))} "
                                f"({escape_text(first.get('level'))}): {len(events)} events",
-                    "members": [browser_feature(f)["properties"] for f in events],
+                    "members": [browser_event(f, index) for f in events],
                 },
             })
-        self.data = {"type": "FeatureCollection", "features": out}
+        self.data = {"regions": {"type": "FeatureCollection", "features": out},
+                     "articles": browser_articles(features, index),
+                     "styles": {k: list(v) for k, v in EVENT_STYLES.items()}}
 
 
 class ShowOnly(MacroElement):

@@ -84,7 +84,7 @@ def test_layers_render_data_escaped_inside_the_script() -> None:
 
 def test_region_without_outline_is_reported() -> None:
     region = mapview.RegionLayer([feature(0, level="country", place="Farland")], {})
-    assert region.missing == ["Farland"] and region.data["features"] == []
+    assert region.missing == ["Farland"] and region.data["regions"]["features"] == []
 
 
 def test_csv_and_geojson_downloads() -> None:

@@ -84,3 +84,37 @@ def test_export_is_valid_html(app_data, tmp_path: Path) -> None:
     checker.feed(page)
     assert page.lstrip().lower().startswith("<!doctype html>")
     assert not checker.errors and not checker.stack, (checker.errors[:5], checker.stack)
+
+
+HOSTILE = ("<script>alert(1)</script><img src=x onerror=alert(1)> `${alert(1)}` </script> "
+           "\"q\" 'q' \u201cq\u201d \u200f\u200d الموصل")
+
+
+def test_hostile_article_text_stays_text(page, app_data, tmp_path: Path) -> None:
+    _, data = app_data
+    features = mapview.load_events(data / "events.geojson")[:5]
+    for feature in features:
+        p = feature["properties"]
+        p.update(snippet=HOSTILE + " " + p["snippet"], place=HOSTILE, article_title=HOSTILE,
+                 article_source=HOSTILE, actors=HOSTILE, article_url="javascript:alert(1)",
+                 marks="[]")
+    target = tmp_path / "hostile.html"
+    write_export(export_map(features, [], title=HOSTILE), target)
+    pg, log, errors = page
+    pg.goto(target.as_uri())
+    pg.wait_for_selector("html[data-visible-events]", state="attached", timeout=30_000)
+    for _ in range(6):
+        if pg.locator("path.cm-event").count():
+            break
+        pg.locator(".marker-cluster").first.click()
+        pg.wait_for_timeout(700)
+    pg.locator("path.cm-event").first.hover(force=True)
+    pg.locator("path.cm-event").first.click(force=True)
+    content = pg.locator(".leaflet-popup-content")
+    content.wait_for(timeout=10_000)
+    assert "<script>alert(1)</script>" in content.inner_text()  # shown as text
+    assert content.locator("script, img, a[href^=javascript]").count() == 0
+    pg.locator(".cm-title summary").click()
+    assert pg.locator(".cm-title img, .cm-title script").count() == 0
+    assert pg.locator("img[src=x]").count() == 0
+    assert not errors, errors  # a dialog (alert) would be recorded here
