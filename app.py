@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -28,6 +29,7 @@ MAPDATA = Path(os.environ.get("CAMPAIGN_MAP_DATA", "mapdata"))
 EVENTS = MAPDATA / "events.geojson"
 ARTICLES = MAPDATA / "articles.json"
 MAP_KEY = "campaign-map"
+TABLE_ROWS = 1000
 
 st.set_page_config(page_title="Campaign Map", page_icon="🗺️", layout="wide")
 briefing = (st.query_params.get("view") == "briefing"
@@ -48,12 +50,32 @@ def load_data(events_stamp: float, articles_stamp: float) -> tuple[list[dict], d
     return mapview.load_events(EVENTS), articles
 
 
+STATIC = Path(__file__).resolve().parent / "static" / "cm"
+
+
+def publish(name: str, data: object) -> str:
+    """Write map data where the page fetches it once (Streamlit's static files, same host);
+    the file name carries a hash of the content, so a browser never sees stale data."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    STATIC.mkdir(parents=True, exist_ok=True)
+    target = STATIC / f"{name}-{digest}.json"
+    if not target.exists():
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(target)
+    return f"/app/static/cm/{target.name}"
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
 def base_map(events_stamp: float, style: str) -> tuple[object, list[str]]:
-    """The map with every event on it, built once per data version and style."""
+    """The map with every event on it, built once per data version and style. Its data is
+    published as static files, so the map's script is a few kilobytes and reruns are cheap."""
     features, _ = load_data(events_stamp, _stamp(ARTICLES))
-    m = mapview.base_map(mapview.MapOptions(style=style, zoom=5 if style == "dark" else 6))
-    regions = mapview.event_layers(m, features, mapview.region_shapes(), briefing=style == "dark")
+    m = mapview.base_map(mapview.MapOptions(style=style, zoom=5 if style == "dark" else 6),
+                         publish=publish)
+    regions = mapview.event_layers(m, features, mapview.region_shapes(),
+                                   briefing=style == "dark", publish=publish)
     mapview.Legend(note=("No outline for: " + ", ".join(map(mapview.escape_text,
                                                                regions.missing)))
                    if regions.missing else "").add_to(m)
@@ -204,7 +226,7 @@ visible = mapview.filter_events(features, flt)
 left, right = st.columns([3, 2])
 with right:
     st.subheader("Event details")
-    table = pd.DataFrame(tables.rows(visible))
+    table = pd.DataFrame(tables.rows(visible[:TABLE_ROWS]))
     picked = mapview.events_at(visible, st.session_state.get("clicked"))
     if not picked:
         st.caption("Click a marker on the map, or pick a row of the table below.")
@@ -224,15 +246,16 @@ with right:
 with left:
     st.subheader("Events over time")
     if visible:
+        counts = tables.monthly_counts(visible)  # aggregated here: a small chart payload
         chart = (
-            alt.Chart(table.assign(month=pd.to_datetime(table["date_start"])))
+            alt.Chart(pd.DataFrame(counts, columns=["month", "event_type", "events"]))
             .mark_bar()
-            .encode(x=alt.X("yearmonth(month):T", title="month"),
-                    y=alt.Y("count():Q", title="events"),
+            .encode(x=alt.X("month:T", title="month", timeUnit="yearmonth"),
+                    y=alt.Y("events:Q", title="events"),
                     color=alt.Color("event_type:N", scale=alt.Scale(
                         domain=list(mapview.EVENT_STYLES),
                         range=[c for c, _ in mapview.EVENT_STYLES.values()])),
-                    tooltip=["event_type", "count()"])
+                    tooltip=["month", "event_type", "events"])
             .properties(height=220)
         )
         st.altair_chart(chart, use_container_width=True)
@@ -240,6 +263,9 @@ with left:
         st.caption("No events match the filters.")
 
 st.subheader(f"Events ({len(visible)})")
+if len(visible) > TABLE_ROWS:
+    st.caption(f"The table shows the first {TABLE_ROWS:,}; the downloads have all "
+               f"{len(visible):,}.")
 if visible:
     selection = st.dataframe(table[tables.COLUMNS], hide_index=True, on_select="rerun",
                              selection_mode="single-row", key="event_table")
@@ -250,9 +276,10 @@ if visible:
         st.session_state["clicked"] = {"lat": lat, "lng": lon}
     stamp = datetime.date.today().isoformat()
     cols = st.columns(3)
-    cols[0].download_button("Download GeoJSON", tables.to_geojson(visible),
+    # Callables: the files are made when a button is clicked, not on every rerun.
+    cols[0].download_button("Download GeoJSON", lambda: tables.to_geojson(visible),
                             f"campaign-events-{stamp}.geojson", "application/geo+json")
-    cols[1].download_button("Download CSV", tables.to_csv(visible),
+    cols[1].download_button("Download CSV", lambda: tables.to_csv(visible),
                             f"campaign-events-{stamp}.csv", "text/csv")
 
 # -- what could not be mapped ----------------------------------------------------------

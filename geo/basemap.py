@@ -20,7 +20,6 @@ with sorted features and keys: the same inputs give the same bytes.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import os
@@ -571,60 +570,92 @@ def _of_kind(features: Iterable[dict[str, Any]], kind: str) -> list[dict[str, An
     return [f for f in features if f["properties"]["kind"] == kind]
 
 
+class BasemapLayer(MacroElement):
+    """Countries, provinces (name as tooltip), rivers, lakes and city labels, drawn in the
+    page from the basemap data: inlined (the export), or fetched once from the app's own
+    static files (`url`), so that a Streamlit rerun never re-renders or re-sends them.
+
+    Layers sit in panes below the event markers, whatever order they arrive in.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }}, p = {{ this.p | tojson }};
+            function pane(name, z) {
+                if (!map.getPane(name)) { map.createPane(name).style.zIndex = z; }
+                return name;
+            }
+            var base = pane("cmBase", 350), labels = pane("cmLabels", 390);
+            function esc(s) {
+                var d = document.createElement("div"); d.textContent = s == null ? "" : s;
+                return d.innerHTML;
+            }
+            function draw(data) {
+                var f = data.features;
+                function kind(k) { return f.filter(function (x) {
+                    return x.properties.kind === k; }); }
+                L.geoJson(kind("country"), {pane: base, interactive: false, style: {
+                    fillColor: p.land, fillOpacity: 1, color: p.border,
+                    weight: p.border_weight}}).addTo(map);
+                L.geoJson(kind("province"), {pane: base, style: {fill: true,
+                    fillOpacity: 0, color: p.province, weight: p.province_weight,
+                    dashArray: "3 3"},
+                    onEachFeature: function (x, layer) {
+                        layer.bindTooltip(esc(x.properties.name), {sticky: true}); }
+                }).addTo(map);
+                L.geoJson(kind("lake").concat(kind("river")), {pane: base,
+                    interactive: false, style: function (x) {
+                        var lake = x.properties.kind === "lake";
+                        return {color: p.river, weight: p.river_weight, opacity: 0.9,
+                                fill: lake, fillColor: p.sea, fillOpacity: 1}; }
+                }).addTo(map);
+                kind("city").forEach(function (c) {
+                    var ll = [c.geometry.coordinates[1], c.geometry.coordinates[0]];
+                    L.marker(ll, {pane: labels, interactive: false, keyboard: false,
+                        icon: L.divIcon({html: "<i></i><span>" + esc(c.properties.name) +
+                            "</span>", className: c.properties.capital ?
+                            "basemap-city capital" : "basemap-city",
+                            iconSize: [0, 0], iconAnchor: [0, 0]})}).addTo(map);
+                });
+                document.documentElement.setAttribute("data-basemap", "drawn");
+            }
+            {%- if this.url %}
+            fetch({{ this.url | tojson }}).then(function (r) { return r.json(); }).then(draw);
+            {%- else %}
+            draw({{ this.data | tojson }});
+            {%- endif %}
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, palette: dict[str, Any], data: dict[str, Any] | None = None,
+                 url: str | None = None) -> None:
+        super().__init__()
+        self._name = "BasemapLayer"
+        self.p = palette
+        self.data = data
+        self.url = url
+
+
 def add_basemap(
     m: folium.Map, style: str = "light", path: Path = BASEMAP,
-    basemap: dict[str, Any] | None = None,
+    basemap: dict[str, Any] | None = None, url: str | None = None,
 ) -> None:
-    """Add countries, provinces, rivers and city labels as named layers (for a LayerControl).
+    """Add countries, provinces, rivers and city labels to a map.
 
     style: "light" (desk) or "dark" (briefing screen: dark, high contrast, larger labels).
+    url: where the page fetches the basemap data (the app's static files); without it the
+    data is inlined (the export).
     """
     if style not in PALETTES:
         raise ValueError(f"style must be one of {sorted(PALETTES)}, not {style!r}")
     p = PALETTES[style]
-    features = (basemap if basemap is not None else load_basemap(path))["features"]
     BasemapStyle(p).add_to(m)
-
-    def collection(kind: str) -> dict[str, Any]:
-        return {"type": "FeatureCollection", "features": _of_kind(features, kind)}
-
-    folium.GeoJson(
-        collection("country"), name="Countries", control=True, overlay=True,
-        style_function=lambda _: {"fillColor": p["land"], "fillOpacity": 1.0,
-                                  "color": p["border"], "weight": p["border_weight"]},
-        interactive=False, smooth_factor=1.0,
-    ).add_to(m)
-    provinces = collection("province")
-    if provinces["features"]:
-        folium.GeoJson(
-            provinces, name="Provinces", control=True, overlay=True,
-            style_function=lambda _: {"fill": True, "fillOpacity": 0.0, "color": p["province"],
-                                      "weight": p["province_weight"], "dashArray": "3 3"},
-            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
-        ).add_to(m)
-    water = {"type": "FeatureCollection",
-             "features": _of_kind(features, "lake") + _of_kind(features, "river")}
-    if water["features"]:
-        folium.GeoJson(
-            water, name="Rivers and lakes", control=True, overlay=True, interactive=False,
-            style_function=lambda f: {
-                "color": p["river"], "weight": p["river_weight"], "opacity": 0.9,
-                "fill": f["properties"]["kind"] == "lake", "fillColor": p["sea"],
-                "fillOpacity": 1.0,
-            },
-        ).add_to(m)
-    cities = folium.FeatureGroup(name="Cities", control=True, overlay=True)
-    for city in _of_kind(features, "city"):
-        lon, lat = city["geometry"]["coordinates"]
-        props = city["properties"]
-        css = "basemap-city capital" if props.get("capital") else "basemap-city"
-        label = html.escape(str(props.get("name", "")), quote=True)
-        folium.Marker(
-            [lat, lon], interactive=False,
-            icon=folium.DivIcon(html=f"<i></i><span>{label}</span>", class_name=css,
-                                icon_size=(0, 0), icon_anchor=(0, 0)),
-        ).add_to(cities)
-    cities.add_to(m)
+    data = None if url else (basemap if basemap is not None else load_basemap(path))
+    BasemapLayer(p, data=data, url=url).add_to(m)
 
 
 def main(argv: list[str] | None = None) -> int:

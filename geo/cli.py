@@ -211,11 +211,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = Path(__file__).resolve().parent.parent / "app.py"
     command = [sys.executable, "-m", "streamlit", "run", str(app),
                "--server.port", str(args.port), "--server.headless", str(args.headless).lower(),
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+               "--server.enableStaticServing", "true"]
     env = dict(os.environ)
     if args.briefing:
         env["CAMPAIGN_MAP_VIEW"] = "briefing"  # the app opens in the briefing view
-    return subprocess.call(command, env=env)
+    return subprocess.call(command, env=env, cwd=app.parent)
 
 
 def cmd_gazetteer(args: argparse.Namespace) -> int:

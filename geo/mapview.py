@@ -16,7 +16,7 @@ import datetime
 import html
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,6 +286,8 @@ window.cmMountedAt = window.cmMountedAt || String(Date.now());  // tests: no rem
 document.documentElement.setAttribute("data-mounted-at", window.cmMountedAt);
 window.cmApply = window.cmApply || function (visible) {
     // visible(properties) -> bool; re-adds the markers that pass, keeps marker objects.
+    // Remembered, so layers whose data arrives later start with the current filter.
+    window.cmPending = visible;
     var shown = 0;
     window.campaignLayers.forEach(function (l) {
         if (l.kind === "points") {
@@ -321,31 +323,37 @@ class EventLayer(JSCSSMixin, MacroElement):
         """
         {% macro script(this, kwargs) %}
         """ + FILTER_JS + POPUP_JS + """
-        var {{ this.get_name() }}_data = {{ this.data | tojson }};
         var {{ this.get_name() }} = L.markerClusterGroup({
             maxClusterRadius: 40, spiderfyOnMaxZoom: true, showCoverageOnHover: false,
             chunkedLoading: true});
         var {{ this.get_name() }}_halo = L.layerGroup();
-        var {{ this.get_name() }}_markers = {{ this.get_name() }}_data.events.map(function (p) {
-            var d = {{ this.get_name() }}_data, st = d.styles[p.ty] || d.styles.other;
-            var ll = L.latLng(p.y, p.x);
-            var m = L.circleMarker(ll, {radius: {{ this.radius }}, color: "#222",
-                weight: 1, fillColor: st[0], fillOpacity: 0.9, className: "cm-event"});
-            m.bindPopup(function () { return window.cmPopup(p, d.articles, d.styles); },
-                        {maxWidth: {{ this.popup_width }}});
-            m.bindTooltip(function () { return window.cmTooltip(p, d.styles); });
-            m.feature = {properties: p};
-            if (p.r > 0) {
-                m.halo = L.circle(ll, {radius: p.r, color: st[0], weight: 2,
-                    dashArray: "6 4", fill: false, interactive: false});
-            }
-            return m;
-        });
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {{ this.get_name() }}_halo.addTo({{ this._parent.get_name() }});
-        window.campaignLayers.push({kind: "points", cluster: {{ this.get_name() }},
-            markers: {{ this.get_name() }}_markers, halo: {{ this.get_name() }}_halo});
-        window.cmApply(function () { return true; });
+        function {{ this.get_name() }}_build(d) {
+            var markers = d.events.map(function (p) {
+                var st = d.styles[p.ty] || d.styles.other, ll = L.latLng(p.y, p.x);
+                var m = L.circleMarker(ll, {radius: {{ this.radius }}, color: "#222",
+                    weight: 1, fillColor: st[0], fillOpacity: 0.9, className: "cm-event"});
+                m.bindPopup(function () { return window.cmPopup(p, d.articles, d.styles); },
+                            {maxWidth: {{ this.popup_width }}});
+                m.bindTooltip(function () { return window.cmTooltip(p, d.styles); });
+                m.feature = {properties: p};
+                if (p.r > 0) {
+                    m.halo = L.circle(ll, {radius: p.r, color: st[0], weight: 2,
+                        dashArray: "6 4", fill: false, interactive: false});
+                }
+                return m;
+            });
+            window.campaignLayers.push({kind: "points", cluster: {{ this.get_name() }},
+                markers: markers, halo: {{ this.get_name() }}_halo});
+            window.cmApply(window.cmPending || function () { return true; });
+        }
+        {%- if this.url %}
+        fetch({{ this.url | tojson }}).then(function (r) { return r.json(); })
+            .then({{ this.get_name() }}_build);
+        {%- else %}
+        {{ this.get_name() }}_build({{ this.data | tojson }});
+        {%- endif %}
         {% endmacro %}
         """
     )
@@ -355,13 +363,16 @@ class EventLayer(JSCSSMixin, MacroElement):
     default_css = MarkerCluster.default_css
 
     def __init__(self, features: Sequence[dict[str, Any]], radius: int = 7,
-                 popup_width: int = 420) -> None:
+                 popup_width: int = 420, publish: Publish | None = None) -> None:
         super().__init__()
         self._name = "EventLayer"
         index: dict[str, int] = {}
         events = [browser_event(f, index) for f in features]
         self.data = {"events": events, "articles": browser_articles(features, index),
                      "styles": {k: list(v) for k, v in EVENT_STYLES.items()}}
+        # The app publishes the data as a static file the page fetches once: then a rerun
+        # renders and sends a few kilobytes, not the events. The export inlines it.
+        self.url = publish("events", self.data) if publish else None
         self.radius = radius
         self.popup_width = popup_width
 
@@ -377,7 +388,7 @@ class RegionLayer(MacroElement):
         """
         {% macro script(this, kwargs) %}
         """ + FILTER_JS + POPUP_JS + """
-        var {{ this.get_name() }}_data = {{ this.data | tojson }};
+        function {{ this.get_name() }}_build({{ this.get_name() }}_data) {
         var {{ this.get_name() }} = L.geoJson({{ this.get_name() }}_data.regions, {
             style: function (f) { return {color: f.properties.color, weight: 3,
                 dashArray: "8 6", fillColor: f.properties.color, fillOpacity: 0.12}; },
@@ -393,12 +404,20 @@ class RegionLayer(MacroElement):
             }
         }).addTo({{ this._parent.get_name() }});
         window.campaignLayers.push({kind: "regions", layer: {{ this.get_name() }}});
+        if (window.cmPending) { window.cmApply(window.cmPending); }
+        }
+        {%- if this.url %}
+        fetch({{ this.url | tojson }}).then(function (r) { return r.json(); })
+            .then({{ this.get_name() }}_build);
+        {%- else %}
+        {{ this.get_name() }}_build({{ this.data | tojson }});
+        {%- endif %}
         {% endmacro %}
         """
     )
 
     def __init__(self, features: Sequence[dict[str, Any]], region_shapes: dict[str, Any],
-                 popup_width: int = 420) -> None:
+                 popup_width: int = 420, publish: Publish | None = None) -> None:
         super().__init__()
         self._name = "RegionLayer"
         self.popup_width = popup_width
@@ -429,6 +448,7 @@ class RegionLayer(MacroElement):
         self.data = {"regions": {"type": "FeatureCollection", "features": out},
                      "articles": browser_articles(features, index),
                      "styles": {k: list(v) for k, v in EVENT_STYLES.items()}}
+        self.url = publish("regions", self.data) if publish else None
 
 
 class ShowOnly(MacroElement):
@@ -559,6 +579,10 @@ def region_shapes() -> dict[str, Any]:
     return shapes
 
 
+# publish(name, data) -> URL: writes data where the page can fetch it (see app.py).
+Publish = Callable[[str, Any], str]
+
+
 @dataclass
 class MapOptions:
     style: str = "light"  # "light" (desk) or "dark" (briefing room)
@@ -567,7 +591,7 @@ class MapOptions:
     extra_css: list[str] = field(default_factory=list)
 
 
-def base_map(options: MapOptions | None = None) -> folium.Map:
+def base_map(options: MapOptions | None = None, publish: Publish | None = None) -> folium.Map:
     """The map every view starts from: offline basemap, styles, no tile server.
 
     Call `finish` once every layer is on it: that swaps every library link for local files.
@@ -577,7 +601,12 @@ def base_map(options: MapOptions | None = None) -> folium.Map:
     options = options or MapOptions()
     m = folium.Map(location=list(options.center), zoom_start=options.zoom, tiles=None,
                    max_zoom=12, min_zoom=3, control_scale=True, prefer_canvas=False)
-    add_basemap(m, style=options.style)
+    if publish:
+        from geo.basemap import load_basemap
+
+        add_basemap(m, style=options.style, url=publish("basemap", load_basemap()))
+    else:
+        add_basemap(m, style=options.style)
     PageStyle(briefing=options.style == "dark").add_to(m)
     return m
 
@@ -590,13 +619,14 @@ def finish(m: folium.Map) -> folium.Map:
 
 
 def event_layers(m: folium.Map, features: Sequence[dict[str, Any]], shapes: dict[str, Any],
-                 briefing: bool = False) -> RegionLayer:
+                 briefing: bool = False, publish: Publish | None = None) -> RegionLayer:
     """Add every event to the map once; returns the region layer (its `missing` regions)."""
     points, regions = split_by_precision(features)
     width = 640 if briefing else 420
-    region_layer = RegionLayer(regions, shapes, popup_width=width)
+    region_layer = RegionLayer(regions, shapes, popup_width=width, publish=publish)
     region_layer.add_to(m)
-    EventLayer(points, radius=11 if briefing else 7, popup_width=width).add_to(m)
+    EventLayer(points, radius=11 if briefing else 7, popup_width=width,
+               publish=publish).add_to(m)
     return region_layer
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,3 +45,12 @@ def to_csv(features: Sequence[dict[str, Any]]) -> bytes:
 def to_geojson(features: Sequence[dict[str, Any]]) -> bytes:
     collection = {"type": "FeatureCollection", "features": list(features)}
     return (json.dumps(collection, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+
+
+def monthly_counts(features: Sequence[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    """(first day of the month, event type, events) for the events-over-time chart."""
+    counts: Counter[tuple[str, str]] = Counter(
+        (f["properties"]["date_start"][:7] + "-01", f["properties"]["event_type"])
+        for f in features if f["properties"].get("date_start")
+    )
+    return [(month, kind, n) for (month, kind), n in sorted(counts.items())]
