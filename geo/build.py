@@ -37,6 +37,9 @@ if TYPE_CHECKING:
     from geo.geoparse import GeoparseResult
 
 GEO_PACKAGE = Path(__file__).resolve().parent
+# The modules that turn an article into events (the map, app and export are not among them).
+PIPELINE_MODULES = ("articles", "clean", "names", "gazetteer", "nlp", "toponyms", "resolve",
+                    "relative", "geocoder", "geoparse", "dates", "events", "build")
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +51,8 @@ def pipeline_version() -> str:
     remember to bump a number.
     """
     digest = hashlib.sha256(f"gazetteer-v{INDEX_VERSION}".encode())
-    for path in sorted(GEO_PACKAGE.glob("*.py")) + [DEFAULT_ACTORS, DEFAULT_EXTRA]:
+    modules = [GEO_PACKAGE / f"{name}.py" for name in PIPELINE_MODULES]
+    for path in modules + [DEFAULT_ACTORS, DEFAULT_EXTRA]:
         digest.update(path.name.encode())
         digest.update(_file_text(path).encode("utf-8"))
     return digest.hexdigest()[:16]
