@@ -23,6 +23,7 @@ from geo import mapview, playback, tables
 from geo.articles import ArticleError
 from geo.build import build
 from geo.corpus import UPLOAD_TYPES, add_article
+from geo.export import export_html
 
 CORPUS = Path(os.environ.get("CAMPAIGN_MAP_CORPUS", "seeds"))
 MAPDATA = Path(os.environ.get("CAMPAIGN_MAP_DATA", "mapdata"))
@@ -281,6 +282,10 @@ if visible:
                             f"campaign-events-{stamp}.geojson", "application/geo+json")
     cols[1].download_button("Download CSV", lambda: tables.to_csv(visible),
                             f"campaign-events-{stamp}.csv", "text/csv")
+    cols[2].download_button(
+        "Download HTML map", lambda: export_html(visible, list(articles.values()), style),
+        f"campaign-map-{stamp}.html", "text/html",
+        help="The current view as one self-contained HTML file that works offline")
 
 # -- what could not be mapped ----------------------------------------------------------
 

@@ -182,12 +182,25 @@ def export_map(
     return mapview.finish(m)
 
 
-def write_export(m: folium.Map, target: Path) -> int:
-    """Render to one file (written atomically); returns its size in bytes."""
+def render_export(m: folium.Map) -> str:
+    """The page, checked: no script, style, font or image may come from elsewhere."""
     from geo.assets import assert_no_remote_urls
 
     page = m.get_root().render()
     assert_no_remote_urls(page)
+    return page
+
+
+def export_html(features: Sequence[dict[str, Any]], articles: Sequence[dict[str, Any]],
+                style: str = "light") -> bytes:
+    """The app's download: the current view as an export file's bytes."""
+    m = export_map(features, articles, briefing=style == "dark")
+    return render_export(m).encode("utf-8")
+
+
+def write_export(m: folium.Map, target: Path) -> int:
+    """Render to one file (written atomically); returns its size in bytes."""
+    page = render_export(m)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(target)

@@ -126,3 +126,15 @@ def test_add_article_checks_and_writes(tmp_path) -> None:
         add_article(tmp_path, b"   ", "blank.txt")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "my-story-2.txt", "my-story.toml", "my-story.txt"]
+
+
+def test_app_download_exports_the_current_view() -> None:
+    from geo.assets import remote_urls
+    from geo.export import export_html
+
+    page = export_html([feature(0), feature(1, place="Otherton")],
+                       [{"id": "a", "title": "Title", "source": "Source",
+                         "published": "2016-03-25"}]).decode("utf-8")
+    assert page.lstrip().lower().startswith("<!doctype html>")
+    assert remote_urls(page) == []
+    assert "Otherton" in page and "cm-slider" in page
