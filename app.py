@@ -44,7 +44,7 @@ def _stamp(path: Path) -> float:
     return path.stat().st_mtime if path.exists() else 0.0
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False, max_entries=2)  # shared, never copied per rerun
 def load_data(events_stamp: float, articles_stamp: float) -> tuple[list[dict], dict]:
     articles = json.loads(ARTICLES.read_text("utf-8")) if ARTICLES.exists() else {
         "articles": [], "skipped": []}
@@ -204,8 +204,7 @@ def map_panel() -> None:
     m = copy.deepcopy(base_map(_stamp(EVENTS), style)[0])
     clicked = st_folium(m, key=f"{MAP_KEY}-{style}", height=820 if briefing else 620,
                         use_container_width=True,
-                        feature_group_to_add=mapview.visible_group(
-                            f["properties"]["id"] for f in visible),
+                        feature_group_to_add=mapview.visible_group(visible),
                         returned_objects=["last_object_clicked"])
     if briefing:
         playback.caption_panel(st, visible)

@@ -50,10 +50,17 @@ REGION_LEVELS = {"province", "country", "continent"}
 
 
 def load_events(path: Path) -> list[dict[str, Any]]:
-    """The features of an events.geojson written by `campaign-map build`."""
+    """The features of an events.geojson written by `campaign-map build`.
+
+    Each feature gets `n`, its position: the app tells the page which events to show by
+    these small numbers rather than by their ids.
+    """
     if not path.exists():
         return []
-    return json.loads(path.read_text(encoding="utf-8")).get("features", [])
+    features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
+    for n, feature in enumerate(features):
+        feature["n"] = n
+    return features
 
 
 @dataclass(frozen=True)
@@ -206,7 +213,8 @@ def browser_event(feature: dict[str, Any], articles: dict[str, int]) -> dict[str
     except (TypeError, ValueError):
         marks = []
     return {
-        "id": p["id"], "start": p.get("date_start") or "", "end": p.get("date_end") or "",
+        "id": p["id"], "n": feature.get("n", -1),
+        "start": p.get("date_start") or "", "end": p.get("date_end") or "",
         "x": lon, "y": lat, "ty": p.get("event_type") or "other", "pl": p.get("place") or "",
         "lv": p.get("level") or "", "b": p.get("time_basis") or "",
         "pn": bool(p.get("planned")), "sn": p.get("snippet") or "",
@@ -452,25 +460,26 @@ class RegionLayer(MacroElement):
 
 
 class ShowOnly(MacroElement):
-    """Show only the events whose ids are listed: the app's filters and slider, applied in
-    the browser to markers that already exist (what `feature_group_to_add` sends)."""
+    """Show only the events whose numbers (`n`, see `load_events`) are listed: the app's
+    filters and slider, applied in the browser to markers that already exist (what
+    `feature_group_to_add` sends on every change, so it is kept small)."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         """ + FILTER_JS + """
         (function () {
-            var ids = new Set({{ this.ids | tojson }});
-            window.cmApply(function (p) { return ids.has(p.id); });
+            var shown = new Set({{ this.numbers | tojson }});
+            window.cmApply(function (p) { return shown.has(p.n); });
         })();
         {% endmacro %}
         """
     )
 
-    def __init__(self, ids: Iterable[str]) -> None:
+    def __init__(self, numbers: Iterable[int]) -> None:
         super().__init__()
         self._name = "ShowOnly"
-        self.ids = sorted(ids)
+        self.numbers = sorted(numbers)
 
 
 def _region_key(name: str) -> str:
@@ -630,10 +639,10 @@ def event_layers(m: folium.Map, features: Sequence[dict[str, Any]], shapes: dict
     return region_layer
 
 
-def visible_group(ids: Iterable[str]) -> folium.FeatureGroup:
+def visible_group(features: Iterable[dict[str, Any]]) -> folium.FeatureGroup:
     """The small feature group the app sends on every filter or slider change."""
     group = folium.FeatureGroup(name="visible", control=False)
-    ShowOnly(ids).add_to(group)
+    ShowOnly(f["n"] for f in features).add_to(group)
     return group
 
 

@@ -43,7 +43,9 @@ def to_csv(features: Sequence[dict[str, Any]]) -> bytes:
 
 
 def to_geojson(features: Sequence[dict[str, Any]]) -> bytes:
-    collection = {"type": "FeatureCollection", "features": list(features)}
+    collection = {"type": "FeatureCollection",
+                  "features": [{k: f[k] for k in ("type", "geometry", "properties")}
+                               for f in features]}
     return (json.dumps(collection, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 

@@ -77,9 +77,9 @@ def test_layers_render_data_escaped_inside_the_script() -> None:
     assert "L.markerClusterGroup" in page and "cm-legend" in page
     assert region.missing == []
     assert "Province A" in page
-    group = mapview.visible_group(["a:1", "a:0"])
+    group = mapview.visible_group([{"n": 1}, {"n": 0}])
     group.add_to(m)
-    assert 'new Set(["a:0", "a:1"])' in m.get_root().render()
+    assert "new Set([0, 1])" in m.get_root().render()
 
 
 def test_region_without_outline_is_reported() -> None:

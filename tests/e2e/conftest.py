@@ -141,3 +141,27 @@ def screenshot(pg, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     pg.screenshot(path=str(path), full_page=False)
     return path
+
+
+def open_a_popup(pg, where=None):
+    """Click an event marker (opening clusters until one shows); returns the popup content.
+
+    `where` is the page or frame holding the map (default: the page)."""
+    where = where or pg
+    for _ in range(6):
+        if where.locator("path.cm-event").count():
+            break
+        where.locator(".marker-cluster").first.click()
+        pg.wait_for_timeout(700)
+    content = where.locator(".leaflet-popup-content")
+    marker = where.locator("path.cm-event").first
+    for _ in range(3):  # a cluster's zoom animation may still be moving the marker
+        marker.hover(force=True)
+        marker.click(force=True)
+        try:
+            content.wait_for(timeout=3_000)
+            return content
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: click again
+            pg.wait_for_timeout(500)
+    content.wait_for(timeout=5_000)
+    return content

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .conftest import screenshot
+from .conftest import open_a_popup, screenshot
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
@@ -56,14 +56,7 @@ def test_map_slider_marker_and_offline(page, app_url) -> None:
     assert wait_events(frame, lambda n: n == total) == total
 
     # Click a marker (open clusters first) and read its snippet in the popup.
-    for _ in range(6):
-        if frame.locator("path.cm-event").count():
-            break
-        frame.locator(".marker-cluster").first.click()
-        pg.wait_for_timeout(700)
-    frame.locator("path.cm-event").first.click(force=True)
-    popup = frame.locator(".leaflet-popup-content .cm-snippet")
-    popup.wait_for(timeout=10_000)
+    popup = open_a_popup(pg, frame).locator(".cm-snippet")
     assert len(popup.inner_text()) > 20
     assert frame.locator(".leaflet-popup-content mark").count() >= 1
     screenshot(pg, "app-popup")

@@ -8,7 +8,7 @@ from pathlib import Path
 from geo import mapview
 from geo.export import export_map, load_articles, write_export
 
-from .conftest import screenshot
+from .conftest import open_a_popup, screenshot
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
         "track", "wbr"}
@@ -37,14 +37,7 @@ def test_export_works_offline(page, app_data, tmp_path: Path) -> None:
     pg.evaluate("""() => { const s = window.cmSlider; s.from.value = 0;
                            s.from.dispatchEvent(new Event('input')); }""")
 
-    for _ in range(6):
-        if pg.locator("path.cm-event").count():
-            break
-        pg.locator(".marker-cluster").first.click()
-        pg.wait_for_timeout(700)
-    pg.locator("path.cm-event").first.click(force=True)
-    snippet = pg.locator(".leaflet-popup-content .cm-snippet")
-    snippet.wait_for(timeout=10_000)
+    snippet = open_a_popup(pg).locator(".cm-snippet")
     assert len(snippet.inner_text()) > 20
     assert pg.locator(".leaflet-popup-content .cm-article").inner_text()
     screenshot(pg, "export-popup")
@@ -103,15 +96,7 @@ def test_hostile_article_text_stays_text(page, app_data, tmp_path: Path) -> None
     pg, log, errors = page
     pg.goto(target.as_uri())
     pg.wait_for_selector("html[data-visible-events]", state="attached", timeout=30_000)
-    for _ in range(6):
-        if pg.locator("path.cm-event").count():
-            break
-        pg.locator(".marker-cluster").first.click()
-        pg.wait_for_timeout(700)
-    pg.locator("path.cm-event").first.hover(force=True)
-    pg.locator("path.cm-event").first.click(force=True)
-    content = pg.locator(".leaflet-popup-content")
-    content.wait_for(timeout=10_000)
+    content = open_a_popup(pg)
     assert "<script>alert(1)</script>" in content.inner_text()  # shown as text
     assert content.locator("script, img, a[href^=javascript]").count() == 0
     pg.locator(".cm-title summary").click()
