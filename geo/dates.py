@@ -87,7 +87,7 @@ class PublicationDate:
 
 @dataclass(frozen=True)
 class AnchorEvent:
-    """A span of the text whose date is known from elsewhere ("the fall of Mosul").
+    """A span of the text whose date is known from elsewhere ("the fall of Fallujah").
 
     "two weeks after <anchor>" resolves against it. The text's own day-precise time
     expressions are anchors too ("two weeks after Dec. 4").
@@ -531,7 +531,7 @@ def _season(match: re.Match[str], published: Date | None) -> _Interval | None:
     "next" the first one starting after P, and anything else ("spring offensive", "this
     spring", "until spring") the occurrence nearest to P: in January the coming spring,
     in September the spring just gone. "fall" needs a qualifier or a year, because "the fall
-    of Mosul" is not a season.
+    of Fallujah" is not a season.
     """
     season = match["season"].lower()
     rel = " ".join((match["rel"] or "").lower().split())
@@ -763,7 +763,7 @@ def _add_anchored(
     result = list(found)
     for match in _ANCHORED_RE.finditer(text):
         # The anchor may start at "after" (a time expression takes it as its preposition),
-        # at "the" ("the fall of Mosul") or after both.
+        # at "the" ("the fall of Fallujah") or after both.
         starts = (match.start("dir"), match.start("the"), match.end())
         anchor = next((anchors[s] for s in starts if s in anchors), None)
         if anchor is None:

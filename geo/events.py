@@ -216,7 +216,7 @@ def find_actors(sentence: str, actors: tuple[Actor, ...]) -> tuple[str, ...]:
 
 
 def _is_origin(text: str, mention: PlaceMention) -> bool:
-    """'... arrived in Mosul from Raqqa': Raqqa is where they came from."""
+    """'... arrived in Haditha from Deir ez-Zor': Deir ez-Zor is where they came from."""
     before = text[max(0, mention.start - 12):mention.start].lower()
     return bool(re.search(r"\bfrom\s+(?:the\s+)?$", before))
 
