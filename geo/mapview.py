@@ -319,6 +319,17 @@ window.cmApply = window.cmApply || function (visible) {
 """
 
 
+# A layer's data: fetched once from the app's static files (`url`) or inlined (export).
+LOAD_DATA_JS = """
+        {%- if this.url %}
+        fetch({{ this.url | tojson }}).then(function (r) { return r.json(); })
+            .then({{ this.get_name() }}_build);
+        {%- else %}
+        {{ this.get_name() }}_build({{ this.data | tojson }});
+        {%- endif %}
+"""
+
+
 class EventLayer(JSCSSMixin, MacroElement):
     """Point events (cities, villages, derived places) as coloured circles, clustered.
 
@@ -356,12 +367,7 @@ class EventLayer(JSCSSMixin, MacroElement):
                 markers: markers, halo: {{ this.get_name() }}_halo});
             window.cmApply(window.cmPending || function () { return true; });
         }
-        {%- if this.url %}
-        fetch({{ this.url | tojson }}).then(function (r) { return r.json(); })
-            .then({{ this.get_name() }}_build);
-        {%- else %}
-        {{ this.get_name() }}_build({{ this.data | tojson }});
-        {%- endif %}
+        """ + LOAD_DATA_JS + """
         {% endmacro %}
         """
     )
@@ -414,12 +420,7 @@ class RegionLayer(MacroElement):
         window.campaignLayers.push({kind: "regions", layer: {{ this.get_name() }}});
         if (window.cmPending) { window.cmApply(window.cmPending); }
         }
-        {%- if this.url %}
-        fetch({{ this.url | tojson }}).then(function (r) { return r.json(); })
-            .then({{ this.get_name() }}_build);
-        {%- else %}
-        {{ this.get_name() }}_build({{ this.data | tojson }});
-        {%- endif %}
+        """ + LOAD_DATA_JS + """
         {% endmacro %}
         """
     )
