@@ -208,15 +208,28 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import subprocess
 
+    import webbrowser
+
     app = Path(__file__).resolve().parent.parent / "app.py"
+    # Headless always: otherwise Streamlit's first run asks for an e-mail address on the
+    # terminal, which blocks an unattended start. We open the browser ourselves instead.
     command = [sys.executable, "-m", "streamlit", "run", str(app),
-               "--server.port", str(args.port), "--server.headless", str(args.headless).lower(),
+               "--server.port", str(args.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
                "--server.enableStaticServing", "true"]
     env = dict(os.environ)
     if args.briefing:
         env["CAMPAIGN_MAP_VIEW"] = "briefing"  # the app opens in the briefing view
-    return subprocess.call(command, env=env, cwd=app.parent)
+    url = f"http://localhost:{args.port}/" + ("?view=briefing" if args.briefing else "")
+    print(f"Campaign Map: {url}", flush=True)
+    server = subprocess.Popen(command, env=env, cwd=app.parent)
+    if not args.headless:
+        webbrowser.open(url)  # a no-op where there is no browser (a server, CI)
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        return server.wait()
 
 
 def cmd_gazetteer(args: argparse.Namespace) -> int:
