@@ -207,7 +207,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     import subprocess
-
     import webbrowser
 
     app = Path(__file__).resolve().parent.parent / "app.py"
