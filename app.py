@@ -83,6 +83,13 @@ def base_map(events_stamp: float, style: str) -> tuple[object, list[str]]:
     return mapview.finish(m), regions.missing
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def actor_names(events_stamp: float) -> list[str]:
+    features, _ = load_data(events_stamp, _stamp(ARTICLES))
+    return sorted({a for f in features for a in (f["properties"]["actors"] or "").split("; ")
+                   if a})
+
+
 def refresh_if_corpus_changed() -> None:
     """New files dropped into the corpus folder are picked up on the next refresh."""
     signature = playback.folder_signature(CORPUS)
@@ -138,9 +145,7 @@ with st.sidebar:
         state = playback.PlaybackState.from_session(st.session_state, span)
     types = st.multiselect("Event types", list(mapview.EVENT_STYLES),
                            format_func=lambda t: mapview.EVENT_STYLES[t][1], key="types")
-    all_actors = sorted({a for f in features for a in (f["properties"]["actors"] or "").split("; ")
-                         if a})
-    actors = st.multiselect("Actors", all_actors, key="actors")
+    actors = st.multiselect("Actors", actor_names(_stamp(EVENTS)), key="actors")
     sources = st.multiselect("Sources", sorted({a["source"] or "unknown"
                                                 for a in articles.values()}), key="sources")
     picked_articles = st.multiselect("Articles", list(articles),
@@ -185,16 +190,21 @@ if "unknown" in sources:
 # -- map and the current period --------------------------------------------------------
 
 
+visible = mapview.filter_events(features, flt)
+
+
 @st.fragment(run_every=state.seconds if state.playing and span else None)
 def map_panel() -> None:
     current = playback.PlaybackState.from_session(st.session_state, span)
+    shown = visible  # filtered once per run; only a playing window filters again
     if current.playing and span:
         current = current.advanced()
         current.store(st.session_state)
-    window = mapview.EventFilter(**{**flt.__dict__, "start": current.start, "end": current.end})
-    visible = mapview.filter_events(features, window)
+        window = mapview.EventFilter(**{**flt.__dict__, "start": current.start,
+                                        "end": current.end})
+        shown = mapview.filter_events(features, window)
     st.markdown(f'<div class="cm-period">{playback.period_label(current.start, current.end)}'
-                f'<span class="cm-count"> · {len(visible)} event{"s" * (len(visible) != 1)}'
+                f'<span class="cm-count"> · {len(shown)} event{"s" * (len(shown) != 1)}'
                 f'</span></div>',
                 unsafe_allow_html=True)
     if not features:
@@ -204,10 +214,10 @@ def map_panel() -> None:
     m = copy.deepcopy(base_map(_stamp(EVENTS), style)[0])
     clicked = st_folium(m, key=f"{MAP_KEY}-{style}", height=820 if briefing else 620,
                         use_container_width=True,
-                        feature_group_to_add=mapview.visible_group(visible),
+                        feature_group_to_add=mapview.visible_group(shown),
                         returned_objects=["last_object_clicked"])
     if briefing:
-        playback.caption_panel(st, visible)
+        playback.caption_panel(st, shown)
     else:
         point = (clicked or {}).get("last_object_clicked")
         if point and point != st.session_state.get("clicked"):
@@ -218,8 +228,6 @@ def map_panel() -> None:
 map_panel()
 if briefing:
     st.stop()
-
-visible = mapview.filter_events(features, flt)
 
 # -- what was clicked or picked --------------------------------------------------------
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import sqlite3
 import tempfile
@@ -451,11 +450,10 @@ def _level_rank(level: str) -> int:
 
 
 def distance_km(a: Place, b: Place) -> float:
-    """Great-circle distance (haversine) between two places."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
+    """Great-circle distance between two places (the evaluation protocol's haversine)."""
+    from geo.evaluate import haversine_km
+
+    return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 
 _shared: Gazetteer | None = None
