@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import os
+import uuid
 from pathlib import Path
 
 import altair as alt
@@ -19,11 +20,12 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import mapview, playback, tables
+from geo import mapview, playback, tables, tiles
 from geo.articles import ArticleError
 from geo.build import build
 from geo.corpus import UPLOAD_TYPES, add_article
 from geo.export import export_html
+from geo.tiles import TileSource
 
 CORPUS = Path(os.environ.get("CAMPAIGN_MAP_CORPUS", "seeds"))
 MAPDATA = Path(os.environ.get("CAMPAIGN_MAP_DATA", "mapdata"))
@@ -55,32 +57,39 @@ STATIC = Path(__file__).resolve().parent / "static" / "cm"
 
 
 def publish(name: str, data: object) -> str:
-    """Write map data where the page fetches it once (Streamlit's static files, same host);
-    the file name carries a hash of the content, so a browser never sees stale data."""
-    text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+    """Write map data where the page fetches it once (Streamlit's static files, same host)."""
+    return publish_asset(f"{name}.json", json.dumps(data, ensure_ascii=False, sort_keys=True))
+
+
+def publish_asset(file_name: str, text: str) -> str:
+    """Write a file the map loads (its data, Leaflet) to the static files; the name carries
+    a hash of the content, so a browser never sees a stale copy."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    stem, suffix = os.path.splitext(file_name)
     STATIC.mkdir(parents=True, exist_ok=True)
-    target = STATIC / f"{name}-{digest}.json"
+    target = STATIC / f"{stem}-{digest}{suffix}"
     if not target.exists():
-        tmp = target.with_suffix(".tmp")
+        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")  # one per writer
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(target)
     return f"/app/static/cm/{target.name}"
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def base_map(events_stamp: float, style: str) -> tuple[object, list[str]]:
-    """The map with every event on it, built once per data version and style. Its data is
-    published as static files, so the map's script is a few kilobytes and reruns are cheap."""
+def base_map(events_stamp: float, style: str, tiles: TileSource | None) -> tuple[object,
+                                                                              list[str]]:
+    """The map with every event on it, built once per data version, style and tile layer.
+    Its data is published as static files, so the map's script is a few kilobytes and
+    reruns are cheap."""
     features, _ = load_data(events_stamp, _stamp(ARTICLES))
-    m = mapview.base_map(mapview.MapOptions(style=style, zoom=5 if style == "dark" else 6),
-                         publish=publish)
+    m = mapview.base_map(mapview.MapOptions(style=style, zoom=5 if style == "dark" else 6,
+                                            tiles=tiles), publish=publish)
     regions = mapview.event_layers(m, features, mapview.region_shapes(),
                                    briefing=style == "dark", publish=publish)
     mapview.Legend(note=("No outline for: " + ", ".join(map(mapview.escape_text,
                                                                regions.missing)))
                    if regions.missing else "").add_to(m)
-    return mapview.finish(m), regions.missing
+    return mapview.finish(m, publish_asset=publish_asset), regions.missing
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -114,12 +123,28 @@ if briefing:
 if not features:
     st.title("Campaign Map")
     st.info(f"No events yet. Put news articles (.txt, .md, .html) into `{CORPUS}/` or add one "
-            "below; each is geoparsed and mapped.")
+            "with “Add an article” in the sidebar; each is geoparsed and mapped.")
     if articles_doc["skipped"]:
         st.warning("Files that could not be read: " + "; ".join(
             f"{s['file']}: {s['reason']}" for s in articles_doc["skipped"]))
 
 # -- controls --------------------------------------------------------------------------
+
+# Tile layers are off unless chosen here or in the URL (?tiles=osm|dark|local).
+try:
+    tile_choices = tiles.tile_sources()
+except tiles.TileConfigError as exc:
+    tile_choices = dict(tiles.PRESETS)
+    st.warning(f"Local tile server not used: {exc}")
+if "tiles" not in st.session_state:
+    wanted = st.query_params.get("tiles", tiles.OFFLINE)
+    if wanted != tiles.OFFLINE and wanted not in tile_choices:
+        st.warning(f"Unknown tiles {wanted!r}: choose one of "
+                   f"{', '.join([tiles.OFFLINE, *tile_choices])}. Showing the offline map.")
+        wanted = tiles.OFFLINE
+    st.session_state["tiles"] = wanted
+# A briefing URL can set the pace: ?view=briefing&speed=2&step=month.
+playback.init_pace(st.session_state, st.query_params)
 
 if span and playback.WINDOW_KEY not in st.session_state:
     st.session_state[playback.WINDOW_KEY] = playback.default_window(span, briefing)
@@ -131,18 +156,18 @@ def _range_moved() -> None:
 
 
 state = playback.PlaybackState.from_session(st.session_state, span)
+if span and "date_range" not in st.session_state:
+    st.session_state["date_range"] = (state.start, state.end)
 with st.sidebar:
     st.header("Campaign Map")
     if span:
-        if "date_range" not in st.session_state:
-            st.session_state["date_range"] = (state.start, state.end)
-        st.slider("Dates", min_value=span[0], max_value=span[1], format="YYYY-MM-DD",
-                  key="date_range", on_change=_range_moved)
         cols = st.columns(2)
         cols[0].toggle("▶ Play", key="playing", help="Step the date window through time")
         cols[1].selectbox("Step", list(playback.STEPS), key="step")
-        st.select_slider("Seconds per step", [0.5, 1.0, 2.0, 4.0], value=1.0, key="speed")
+        st.select_slider("Seconds per step", playback.speed_choices(st.session_state["speed"]),
+                         key="speed")
         state = playback.PlaybackState.from_session(st.session_state, span)
+        st.caption("The date slider is above the map.")
     types = st.multiselect("Event types", list(mapview.EVENT_STYLES),
                            format_func=lambda t: mapview.EVENT_STYLES[t][1], key="types")
     actors = st.multiselect("Actors", actor_names(_stamp(EVENTS)), key="actors")
@@ -153,6 +178,10 @@ with st.sidebar:
                                      key="articles")
     query = st.text_input("Place search", key="place_query", placeholder="e.g. a town name")
     style = "dark" if briefing or st.toggle("Dark basemap", key="dark") else "light"
+    tile_key = st.selectbox(
+        "Tiles under the map", [tiles.OFFLINE, *tile_choices], key="tiles",
+        format_func=lambda k: tile_choices[k].label if k in tile_choices else "None (offline)",
+        help="Online tiles fetch images from that service; the default needs no network.")
     if "added" in st.session_state:
         st.success(st.session_state.pop("added"))
 
@@ -179,8 +208,9 @@ with st.sidebar:
             except ArticleError as exc:
                 st.error(str(exc))
 
+# Every filter but the dates: the date window moves often (slider, playback) and is
+# applied to this smaller list by the map panel alone.
 flt = mapview.EventFilter(
-    start=state.start if span else None, end=state.end if span else None,
     types=frozenset(types), actors=frozenset(actors), articles=frozenset(picked_articles),
     sources=frozenset(s for s in sources if s != "unknown"), place_query=query,
 )
@@ -189,30 +219,35 @@ if "unknown" in sources:
 
 # -- map and the current period --------------------------------------------------------
 
+matching = mapview.filter_events(features, flt)
+visible = mapview.in_window(matching, state.start, state.end) if span else []
 
-visible = mapview.filter_events(features, flt)
 
-
+# The date slider lives in this fragment: moving it reruns the map panel only (a few
+# milliseconds of Python), then the rest of the page follows in a full rerun.
 @st.fragment(run_every=state.seconds if state.playing and span else None)
 def map_panel() -> None:
     current = playback.PlaybackState.from_session(st.session_state, span)
-    shown = visible  # filtered once per run; only a playing window filters again
-    if current.playing and span:
+    if current.playing and span and playback.step_due(st.session_state, current.seconds):
         current = current.advanced()
         current.store(st.session_state)
-        window = mapview.EventFilter(**{**flt.__dict__, "start": current.start,
-                                        "end": current.end})
-        shown = mapview.filter_events(features, window)
-    st.markdown(f'<div class="cm-period">{playback.period_label(current.start, current.end)}'
-                f'<span class="cm-count"> · {len(shown)} event{"s" * (len(shown) != 1)}'
-                f'</span></div>',
-                unsafe_allow_html=True)
+        st.session_state["date_range"] = (current.start, current.end)
+    if span and not briefing:
+        st.slider("Dates", min_value=span[0], max_value=span[1], format="YYYY-MM-DD",
+                  key="date_range", on_change=_range_moved, label_visibility="collapsed",
+                  help="Events whose dates overlap this range are on the map")
+        current = playback.PlaybackState.from_session(st.session_state, span)
+    shown = mapview.in_window(matching, current.start, current.end) if span else []
+    if span:  # no dated event: no period (and not today's date)
+        st.markdown(f'<div class="cm-period">{playback.period_label(current.start, current.end)}'
+                    f'<span class="cm-count"> · {len(shown)} event{"s" * (len(shown) != 1)}'
+                    f'</span></div>', unsafe_allow_html=True)
     if not features:
         return
     # st_folium renames the elements of the map it is given, so it gets a copy of the
     # cached map each run; identical copies give identical scripts: no remount.
-    m = copy.deepcopy(base_map(_stamp(EVENTS), style)[0])
-    clicked = st_folium(m, key=f"{MAP_KEY}-{style}", height=820 if briefing else 620,
+    m = copy.deepcopy(base_map(_stamp(EVENTS), style, tile_choices.get(tile_key))[0])
+    clicked = st_folium(m, key=f"{MAP_KEY}-{style}-{tile_key}", height=820 if briefing else 620,
                         use_container_width=True,
                         feature_group_to_add=mapview.visible_group(shown),
                         returned_objects=["last_object_clicked"])
@@ -223,6 +258,9 @@ def map_panel() -> None:
         if point and point != st.session_state.get("clicked"):
             st.session_state["clicked"] = point
             st.rerun(scope="app")  # the details panel lives outside this fragment
+    if span and not current.playing and (current.start, current.end) != (state.start,
+                                                                          state.end):
+        st.rerun(scope="app")  # the slider moved: the chart, table and downloads follow
 
 
 map_panel()

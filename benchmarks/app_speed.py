@@ -10,8 +10,8 @@ with Debian's chromium (headless, through Playwright):
   added), on a fresh browser context each time; cold = first page after the server started,
   warm = median of the next pages;
 - slider latency: the date slider's start thumb moved by keyboard, from the keydown event to
-  the next animation frame after the map has the new markers (its `data-visible-events` set
-  by `window.cmApply`, and Leaflet.markercluster's chunked `addLayers` finished). Measured
+  the next animation frame after the map has the new markers (its `data-cm-applied` set by
+  `window.cmApply` once Leaflet.markercluster's chunked additions finished). Measured
   inside the browser: a MutationObserver in the (same-origin) map frame and a keydown listener
   in the page, both on `performance.timeOrigin + performance.now()`;
 - the same for `benchmarks/naive_app.py` (a new folium map with a Marker and Popup per event,
@@ -50,7 +50,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-START_THUMB = '[data-testid="stSlider"] input[type="range"]'
+START_THUMB = ".st-key-date_range input[type=\"range\"]"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 TARGET_PAINT_S, TARGET_P95_MS, TARGET_RATIO = 3.0, 300.0, 10.0
 STARTED = time.monotonic()
@@ -63,8 +63,8 @@ KEYDOWN_JS = """() => {
     }, true);
 }"""
 # In the app's map frame (it lives on across reruns): what happened when. "drawn" is the first
-# animation frame after cmApply set data-visible-events; "clustered" the first after
-# markercluster's chunked addLayers finished (cmApply returns before the last chunk).
+# animation frame after cmApply set data-visible-events; "settled" the first after
+# data-cm-applied moved: the filter finished, markercluster's chunked additions included.
 OBSERVER_JS = """() => {
     var bench = window.__cmBench = {events: []};
     var now = function () { return performance.timeOrigin + performance.now(); };
@@ -73,29 +73,22 @@ OBSERVER_JS = """() => {
         records.forEach(function (r) {
             var value = html.getAttribute(r.attributeName);
             bench.events.push([now(), r.attributeName, value]);
-            if (r.attributeName === "data-visible-events") {
-                requestAnimationFrame(function () { bench.events.push([now(), "drawn", value]); });
+            var after = {"data-visible-events": "drawn", "data-cm-applied": "settled"};
+            if (after[r.attributeName]) {
+                requestAnimationFrame(function () {
+                    bench.events.push([now(), after[r.attributeName], value]);
+                });
             }
         });
-    }).observe(html, {attributes: true,
-                      attributeFilter: ["data-visible-events", "data-mounted-at"]});
+    }).observe(html, {attributes: true, attributeFilter: [
+        "data-visible-events", "data-mounted-at", "data-cm-applied"]});
     window.addEventListener("message", function (e) {
         if (e.data && e.data.type === "streamlit:render") {
             bench.events.push([now(), "render-message", ""]);
         }
     }, true);
-    var points = 0;
-    (window.campaignLayers || []).forEach(function (l) {
-        if (l.kind !== "points") { return; }
-        points += 1;
-        l.cluster.options.chunkProgress = function (done, total) {
-            if (done === total) {
-                requestAnimationFrame(function () { bench.events.push([now(), "clustered", ""]); });
-            }
-        };
-    });
     document.querySelector(".leaflet-container").__cmBenchProbe = true;
-    return points;
+    return (window.campaignLayers || []).length;
 }"""
 PROBE_JS = """() => [document.documentElement.getAttribute("data-mounted-at"),
                     !!(window.__cmBench && document.querySelector(".leaflet-container")
@@ -248,7 +241,7 @@ def ours_slider(pg, keys: list[str], timeout: float) -> tuple[list[Step], dict[s
     pg.evaluate(KEYDOWN_JS)
     pg.locator(MAP_FRAME).last.evaluate("el => { el.__cmBenchProbe = true; }")
     mounted_before = frame.evaluate(PROBE_JS)[0]
-    points = frame.evaluate(OBSERVER_JS)
+    frame.evaluate(OBSERVER_JS)
     thumb = pg.locator(START_THUMB).first
     thumb.focus()
     count = int(frame.evaluate("document.documentElement.getAttribute('data-visible-events')"))
@@ -259,10 +252,9 @@ def ours_slider(pg, keys: list[str], timeout: float) -> tuple[list[Step], dict[s
         pressed = time.monotonic()
         thumb.press(key)
 
-        def done(points=points) -> list | None:
+        def done() -> list | None:
             events = frame.evaluate("window.__cmBench.events")
-            kinds = [e[1] for e in events]
-            return events if "drawn" in kinds and kinds.count("clustered") >= points else None
+            return events if "settled" in [e[1] for e in events] else None
 
         events = poll(pg, done, timeout, "map update")
         keydown = pg.evaluate(f"window.__cmKeys[{n_keys}]")
@@ -271,7 +263,7 @@ def ours_slider(pg, keys: list[str], timeout: float) -> tuple[list[Step], dict[s
         for event in events:
             by_kind.setdefault(event[1], []).append(event)
         mounted_seen.update(e[2] for e in by_kind.get("data-mounted-at", []))
-        updated = max(e[0] for e in events if e[1] in {"drawn", "clustered"})
+        updated = max(e[0] for e in events if e[1] in {"drawn", "settled"})
         message = by_kind.get("render-message")
         new_count = int(by_kind["data-visible-events"][-1][2])
         steps.append(Step(key, updated - keydown, message[0][0] - keydown if message else None,

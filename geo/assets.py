@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +28,9 @@ import folium
 from branca.colormap import ColorMap
 from branca.element import Element, MacroElement
 from folium.template import Template
+
+# (file name, text) -> the URL the page loads it from; see make_offline.
+PublishAsset = Callable[[str, str], str]
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "node_modules"
 INSTALL_HINT = "run `make setup` (npm ci in assets/: `cd assets && npm ci --ignore-scripts`)"
@@ -119,11 +122,25 @@ def _local_uri(name: str) -> str:
 
 @lru_cache(maxsize=64)
 def _local_uri_at(root: Path, name: str) -> str:
+    return _text_uri(_local_text_at(root, name), _LOCAL[name].mime)
+
+
+@lru_cache(maxsize=64)
+def _local_text_at(root: Path, name: str) -> str:
+    """The installed file, ready to load from anywhere: CSS with its images inlined, no
+    source-map comments (they would make the browser ask for files that are not there)."""
     local = _LOCAL[name]
     path = _require(root / local.package / local.path)
     if local.mime == "text/css":
-        return _text_uri(_inline_css(path), local.mime)
-    return _text_uri(_SOURCE_MAP.sub("", path.read_text(encoding="utf-8")), local.mime)
+        return _inline_css(path)
+    return _SOURCE_MAP.sub("", path.read_text(encoding="utf-8"))
+
+
+def _local_link(name: str, publish: PublishAsset | None) -> str:
+    if publish is None:
+        return _local_uri(name)
+    suffix = ".css" if _LOCAL[name].mime == "text/css" else ".js"
+    return publish(name + suffix, _local_text_at(ASSETS, name))
 
 
 def leaflet_js() -> str:
@@ -200,7 +217,8 @@ def _is_remote(url: str) -> bool:
 
 
 def _offline_links(
-    owner: Element, links: list[tuple[str, str]], keep_jquery: bool
+    owner: Element, links: list[tuple[str, str]], keep_jquery: bool,
+    publish: PublishAsset | None = None,
 ) -> list[tuple[str, str]]:
     result: list[tuple[str, str]] = []
     for name, url in links:
@@ -215,7 +233,7 @@ def _offline_links(
                     f"{type(owner).__name__} wants {name} from {url}, but the offline copy is "
                     f"{local.package} {local.version} (assets/package.json)"
                 )
-            result.append((name, _local_uri(name)))
+            result.append((name, _local_link(name, publish)))
         else:
             raise UnsupportedAsset(
                 f"{type(owner).__name__} needs '{name}' ({url}), which is not shipped offline; "
@@ -226,9 +244,15 @@ def _offline_links(
 
 
 def make_offline(
-    m: folium.Map, jquery: bool | None = None, max_zoom: int = DEFAULT_MAX_ZOOM
+    m: folium.Map, jquery: bool | None = None, max_zoom: int = DEFAULT_MAX_ZOOM,
+    publish: PublishAsset | None = None,
 ) -> folium.Map:
     """Point every CDN link of the map and of its elements at local data: URIs; returns `m`.
+
+    With `publish(file_name, text) -> url` the files are handed to it instead (the app
+    writes them to its own static files), so the links are short same-host URLs: the
+    app resends its map's arguments on every rerun, and 270 KB of data: URIs made each
+    slider move slow.
 
     Call it after the layers are added; it is idempotent, so call it again after adding more
     (it also accepts a FeatureGroup or any other element). Links needed only by folium.Icon
@@ -255,10 +279,11 @@ def make_offline(
             links = getattr(element, attribute, None)
             if links:
                 # a new list on the instance: folium's class-level lists stay untouched
-                setattr(element, attribute, _offline_links(element, list(links), keep_jquery))
+                setattr(element, attribute,
+                        _offline_links(element, list(links), keep_jquery, publish))
     if isinstance(m, folium.Map):
         if keep_jquery and all(name != "jquery" for name, _ in m.default_js):
-            m.default_js = [*m.default_js, ("jquery", _local_uri("jquery"))]  # dropped earlier
+            m.default_js = [*m.default_js, ("jquery", _local_link("jquery", publish))]
         if "max_zoom" not in m.options and "maxZoom" not in m.options:
             m.options["max_zoom"] = max_zoom
         if not any(isinstance(child, DefaultIconUrls) for child in m._children.values()):

@@ -32,6 +32,8 @@ from geo.articles import MAX_BYTES, Article, ArticleError, article_ids, corpus_f
 from geo.dates import TimeExpression, find_time_expressions, publication_date
 from geo.events import DEFAULT_ACTORS, ArticleRef, Event, extract_events
 from geo.gazetteer import DEFAULT_EXTRA, INDEX_VERSION
+from geo.geocoder import ONLINE_ENV, URL_ENV
+from geo.tables import dumps_geojson, point_geometry
 
 if TYPE_CHECKING:
     from geo.geoparse import GeoparseResult
@@ -51,6 +53,9 @@ def pipeline_version() -> str:
     remember to bump a number.
     """
     digest = hashlib.sha256(f"gazetteer-v{INDEX_VERSION}".encode())
+    # Switching the online geocoder on, off or elsewhere changes what a place resolves to.
+    digest.update("online={}|{}".format(*(os.environ.get(name, "").strip()
+                                          for name in (ONLINE_ENV, URL_ENV))).encode())
     modules = [GEO_PACKAGE / f"{name}.py" for name in PIPELINE_MODULES]
     for path in modules + [DEFAULT_ACTORS, DEFAULT_EXTRA]:
         digest.update(path.name.encode())
@@ -113,9 +118,12 @@ def _file_text(path: Path) -> str:
 
 
 def times_in_article(article: Article, published: datetime.date | None) -> list[TimeExpression]:
-    """Time expressions of the cleaned text, with offsets into the original text."""
+    """Time expressions of the cleaned text, with offsets into the original text.
+
+    None reads across text the cleaner removed ("on Friday. <teaser> June 1" is no date).
+    """
     found = []
-    for expr in find_time_expressions(article.clean.text, published):
+    for expr in find_time_expressions(article.clean.text_broken_at_gaps(), published):
         start, end = article.clean.span_to_original(expr.start, expr.end)
         found.append(dataclasses.replace(expr, start=start, end=end,
                                          text=article.raw[start:end]))
@@ -192,11 +200,17 @@ def _write_atomically(target: Path, write: Any) -> None:
 
 
 def feature_json(event: Event) -> str:
-    """One GeoJSON Feature as a line of JSON (RFC 7946: longitude, latitude in WGS 84)."""
-    feature = {"type": "Feature", "properties": event_properties(event),
-               "geometry": {"type": "Point",
-                            "coordinates": [round(event.lon, 6), round(event.lat, 6)]}}
-    return json.dumps(feature, ensure_ascii=False, sort_keys=True)
+    """One GeoJSON Feature as a line of JSON (RFC 7946: longitude, latitude in WGS 84).
+
+    Always strict JSON that UTF-8 can hold (see `tables.json_safe`); an event without a
+    valid point raises ValueError.
+    """
+    try:
+        geometry = point_geometry(round(event.lon, 6), round(event.lat, 6))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"event {event.id}: {exc}") from None
+    feature = {"type": "Feature", "properties": event_properties(event), "geometry": geometry}
+    return dumps_geojson(feature)
 
 
 def write_events_geojson(feature_lines: list[str], target: Path) -> None:

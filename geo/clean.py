@@ -119,6 +119,47 @@ class CleanText:
         orig_start = first.orig_end if first.separator else self.to_original(start)
         return orig_start, max(orig_start, self._end_to_original(end))
 
+    def gap_in(self, start: int, end: int) -> int | None:
+        """First clean offset inside the span [start, end) where removed text was, or None.
+
+        Without one, the span is a single run of the original. With one, it reads across
+        removed text: "in Basra <teaser> City officials said" is "in Basra City officials
+        said" once the teaser is gone. The offset is that of the separator standing for the
+        removed text, or of the first character after it.
+        """
+        if start >= end or not self._pieces:
+            return None
+        first = bisect_right(self._starts, start) - 1
+        previous: _Piece | None = None
+        for piece in self._pieces[first:]:
+            if piece.clean_start >= end:
+                break
+            if piece.separator:
+                return max(start, piece.clean_start)
+            if previous is not None and piece.orig_start != previous.orig_end:
+                return piece.clean_start
+            previous = piece
+        return None
+
+    def text_broken_at_gaps(self) -> str:
+        """The clean text with a line break at each place where removed text was.
+
+        Same length and offsets as ``text``: the separator, or the white space on one side
+        of the gap (there is always one when no separator was needed), becomes "\n". A
+        pattern that never crosses a line (a date) then never reads across removed text.
+        """
+        chars = list(self.text)
+        for previous, piece in zip(self._pieces, self._pieces[1:], strict=False):
+            at = piece.clean_start
+            if piece.separator:
+                chars[at] = "\n"
+            elif not previous.separator and piece.orig_start != previous.orig_end:
+                if chars[at - 1].isspace():
+                    chars[at - 1] = "\n"
+                elif chars[at].isspace():
+                    chars[at] = "\n"
+        return "".join(chars)
+
     def kind_at(self, offset: int) -> str:
         """Kind of the kept segment holding clean ``offset`` ("body" for a separator)."""
         return self._piece(offset).kind

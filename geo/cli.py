@@ -10,6 +10,7 @@ import argparse
 import datetime
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -25,11 +26,43 @@ from geo.articles import Article, ArticleError, article_from_text, load_article,
 
 @contextmanager
 def _open(path: str, mode: str) -> Iterator[IO[str]]:
+    """UTF-8 text; bytes that are not UTF-8 are read as surrogate escapes, so that one bad
+    line becomes an error record instead of stopping the run (see `_read_jsonl`)."""
+    errors = "surrogateescape" if "r" in mode else "strict"
     if path == "-":
-        yield sys.stdin if "r" in mode else sys.stdout
+        stream = sys.stdin if "r" in mode else sys.stdout
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors=errors)
+        yield stream
         return
-    with open(path, mode, encoding="utf-8") as fh:
+    with open(path, mode, encoding="utf-8", errors=errors) as fh:
         yield fh
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _scalar_values(value: object) -> object:
+    """Strings with lone surrogates ("\\ud83d" escapes of a cut emoji) as U+FFFD, as browsers
+    do: they cannot be written as UTF-8, and one-for-one replacement keeps every offset."""
+    if isinstance(value, str):
+        return _SURROGATE_RE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_scalar_values(v) for v in value]
+    if isinstance(value, dict):
+        return {_scalar_values(k): _scalar_values(v) for k, v in value.items()}
+    return value
+
+
+# Characters that JSON leaves raw in strings but that str.splitlines() and some other line
+# readers take for line breaks; escaped, one record is always one line for every reader.
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_LINE_BREAK_RE = re.compile("[\x85\u2028\u2029]")
+
+
+def _json_line(record: dict[str, object]) -> str:
+    text = json.dumps(record, ensure_ascii=False)
+    return _LINE_BREAK_RE.sub(lambda m: _LINE_BREAKS[m.group(0)], text) + "\n"
 
 
 @dataclass
@@ -55,6 +88,9 @@ def _read_jsonl(lines: IO[str]) -> Iterator[_Input]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        if _SURROGATE_RE.search(line):  # undecodable bytes, escaped by `_open`
+            yield _Input(f"line-{number}", error=f"line {number}: not valid UTF-8")
+            continue
         try:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
@@ -63,6 +99,7 @@ def _read_jsonl(lines: IO[str]) -> Iterator[_Input]:
         if not isinstance(item, dict):
             yield _Input(f"line-{number}", error=f"line {number}: expected a JSON object")
             continue
+        item = {key: _scalar_values(value) for key, value in item.items()}
         doc_id = str(item.get("id", f"line-{number}"))
         text = item.get("text")
         if not isinstance(text, str):
@@ -105,11 +142,12 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
     items = list(_inputs(args.input))
     good = [(item.id, item.article.raw) for item in items if item.article is not None]
     parser = Geoparser() if good else None
-    results = {
-        r.id: r for r in tqdm(parser.parse_many(good, processes=args.processes) if parser else [],
-                              total=len(good), desc="geoparse", unit="doc",
-                              disable=args.quiet or len(good) < 20, file=sys.stderr)
-    }
+    # In input order, not by id: two documents may share an id.
+    results = iter(list(
+        tqdm(parser.parse_many(good, processes=args.processes) if parser else [],
+             total=len(good), desc="geoparse", unit="doc",
+             disable=args.quiet or len(good) < 20, file=sys.stderr)
+    ))
     failures = 0
     with _open(args.output, "w") as out:
         for item in items:
@@ -120,7 +158,7 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
                 record = {"id": item.id, "toponyms": [], "unresolved": [], "events": [],
                           "error": item.error}
             else:
-                result = results[item.id]
+                result = next(results)
                 record = result.to_json()
                 if result.error:
                     failures += 1
@@ -130,7 +168,7 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
                     _, events = article_events(item.article, result)
                     record["events"] = [event_properties(e) | {"lat": e.lat, "lon": e.lon}
                                         for e in events]
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+            out.write(_json_line(record))
     return 1 if failures and failures == len(items) else 0
 
 

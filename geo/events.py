@@ -307,7 +307,10 @@ def extract_events(
                 continue
         marks = [Mark(m.start - s_start, m.end - s_start, "place") for m in in_sentence
                  if m.start >= 0]  # an inherited place is not in this sentence
-        marks += [Mark(t.start - s_start, t.end - s_start, "time") for t in sentence_times]
+        # A time expression may run past the sentence ("on Friday. June 1"): marked up to
+        # the sentence's end, so that every mark lies inside the snippet.
+        marks += [Mark(t.start - s_start, min(t.end, s_end) - s_start, "time")
+                  for t in sentence_times]
         confidence = place.confidence * BASIS_WEIGHT.get(basis, 0.4)
         if kind == "other":
             confidence *= 0.8

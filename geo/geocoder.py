@@ -2,22 +2,65 @@
 
 `GazetteerGeocoder` answers `geocode("Fallujah")` from the offline index, like any geopy
 geocoder. `FallbackGeocoder` asks it first and, only when the user configured one, an
-online geopy provider (Nominatim by default) for the misses, through geopy's RateLimiter
-and a persistent JSON cache, so a name is asked for at most once. Online is off unless
-`CAMPAIGN_MAP_ONLINE_GEOCODER` names a provider (e.g. `nominatim`); nothing in the tests
-uses the network.
+online geopy provider for the misses, with a persistent JSON cache so a name is asked for
+at most once. Online is off unless the environment says otherwise:
+
+- `CAMPAIGN_MAP_ONLINE_GEOCODER`: a geopy service name (e.g. `nominatim`).
+- `CAMPAIGN_MAP_ONLINE_GEOCODER_URL`: where that service runs, e.g. `http://127.0.0.1:8080`
+  for a self-hosted Nominatim (given to geopy as `scheme=` and `domain=`); unset, the
+  provider's public server.
+- `CAMPAIGN_MAP_ONLINE_GEOCODER_TIMEOUT`: seconds per request (default 10).
+
+A setting that cannot be used (unknown service, bad URL or timeout) leaves the run offline,
+with a warning. The online service can never break a run:
+
+- one request at a time, at most one per `min_delay_seconds` (1 s, Nominatim's usage
+  policy), also across the forked workers of a build;
+- timeouts, refused connections, HTTP 429, 5xx and unreadable answers are retried
+  `max_retries` times with exponential backoff (`error_wait_seconds`, then twice that...,
+  never more than `max_wait_seconds`); a 429's Retry-After is honoured, and one longer
+  than `max_wait_seconds` stops asking for the rest of the run. Other failures (400, an
+  answer without a point, any other exception) are not retried;
+- a name that still fails stays unresolved offline and is *not* cached, so the next run
+  asks again; answers, "no such place" included, are cached (the file is replaced
+  atomically);
+- the first failure of a run is logged once, as a warning naming the service and the
+  error; after `failure_limit` names in a row have failed (at once on an authentication
+  or quota error) the service is not asked again in this run, which is logged once too.
+
+No test uses the network: they run a fake server on 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import inspect
 import json
 import logging
+import math
+import multiprocessing
 import os
+import tempfile
 import threading
+import time
+from collections.abc import Callable
+from itertools import count
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from geopy.extra.rate_limiter import RateLimiter
+from geopy.adapters import RequestsAdapter
+from geopy.exc import (
+    ConfigurationError,
+    GeocoderAuthenticationFailure,
+    GeocoderInsufficientPrivileges,
+    GeocoderParseError,
+    GeocoderQueryError,
+    GeocoderQuotaExceeded,
+    GeocoderRateLimited,
+    GeocoderServiceError,
+)
 from geopy.geocoders import get_geocoder_for_service
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
@@ -27,7 +70,15 @@ from geo.gazetteer import Gazetteer, Place, default_index_path, get_gazetteer
 
 log = logging.getLogger(__name__)
 ONLINE_ENV = "CAMPAIGN_MAP_ONLINE_GEOCODER"
+URL_ENV = "CAMPAIGN_MAP_ONLINE_GEOCODER_URL"
+TIMEOUT_ENV = "CAMPAIGN_MAP_ONLINE_GEOCODER_TIMEOUT"
+DEFAULT_TIMEOUT = 10.0
 USER_AGENT = "campaign-map/0.1 (offline-first news geoparser)"
+# Every later request would fail the same way (429 is handled on its own).
+_HOPELESS = (GeocoderAuthenticationFailure, GeocoderInsufficientPrivileges,
+             GeocoderQuotaExceeded, ConfigurationError)
+# What the cache keeps of a provider's raw answer (the geoparser reads the kind of place).
+_RAW_KEYS = ("addresstype", "type", "class")
 
 
 def place_location(place: Place) -> Location:
@@ -53,65 +104,292 @@ class GazetteerGeocoder(Geocoder):
         return locations[0] if exactly_one else locations
 
 
+def online_geocoder(service: str, url: str = "", timeout: float | str = "") -> Geocoder:
+    """The geopy geocoder for `service`, at `url` when given; ValueError for bad settings."""
+    factory = get_geocoder_for_service(service.strip().lower())  # GeocoderNotFound
+    params = inspect.signature(factory).parameters
+    seconds = float(timeout) if str(timeout).strip() else DEFAULT_TIMEOUT
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ValueError(f"{TIMEOUT_ENV} must be a positive number of seconds, not {timeout!r}")
+    options: dict[str, Any] = {"timeout": seconds}
+    if "user_agent" in params:
+        options["user_agent"] = USER_AGENT
+    if "adapter_factory" in params and RequestsAdapter.is_available:
+        # geopy's default lets urllib3 retry twice, sleeping out any Retry-After: no hidden
+        # retries, FallbackGeocoder does them (with backoff, a cap and a circuit breaker).
+        options["adapter_factory"] = functools.partial(RequestsAdapter, max_retries=0)
+    if url.strip():
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError(f"{URL_ENV} must be an http(s) URL like http://host:port, "
+                             f"not {url!r}")
+        if "domain" not in params:
+            raise ValueError(f"geopy's {factory.__name__} cannot be pointed at a URL")
+        options["domain"] = parts.netloc + parts.path.rstrip("/")
+        if "scheme" in params:
+            options["scheme"] = parts.scheme
+    return factory(**options)
+
+
+def _service_name(online: Any) -> str:
+    name = type(online).__name__
+    domain = getattr(online, "domain", None)
+    if isinstance(domain, str) and domain:
+        return f"{name} at {getattr(online, 'scheme', None) or 'https'}://{domain}"
+    return name
+
+
+def _describe(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    return text if len(text) <= 240 else text[:237] + "..."
+
+
+def _retryable(exc: BaseException) -> bool:
+    """Might work after a pause: timeouts, refused connections, 429, 5xx, unreadable bodies."""
+    if isinstance(exc, GeocoderRateLimited):
+        return True
+    if isinstance(exc, (GeocoderQueryError, *_HOPELESS)):
+        return False
+    return isinstance(exc, GeocoderServiceError)
+
+
+def _retry_after(exc: BaseException) -> float | None:
+    """A 429's Retry-After in seconds, when it is a sane number."""
+    value = getattr(exc, "retry_after", None) if isinstance(exc, GeocoderRateLimited) else None
+    if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
+        return float(value)
+    return None
+
+
+def _entry(value: Any) -> dict[str, Any] | None:
+    """A cache value, normalised; ValueError for anything that is not one."""
+    if value is None:
+        return None
+    if isinstance(value, list) and len(value) == 2:  # the first cache format: [lat, lon]
+        value = {"lat": value[0], "lon": value[1]}
+    if not isinstance(value, dict):
+        raise ValueError(value)
+    lat, lon = value.get("lat"), value.get("lon")
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in (lat, lon)):
+        raise ValueError(value)
+    entry: dict[str, Any] = {"lat": float(lat), "lon": float(lon)}  # type: ignore[arg-type]
+    if isinstance(value.get("address"), str):
+        entry["address"] = value["address"]
+    if isinstance(value.get("raw"), dict):
+        entry["raw"] = {k: v for k, v in value["raw"].items() if k in _RAW_KEYS}
+    return entry
+
+
+def _entry_of(location: Location | None) -> dict[str, Any] | None:
+    """What the cache keeps of an online answer; GeocoderParseError if it has no point."""
+    if location is None:
+        return None
+    lat, lon = location.latitude, location.longitude
+    # geopy reads an answer without coordinates as (0, 0): no news place is at Null Island.
+    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180
+            and (lat, lon) != (0.0, 0.0)):
+        raise GeocoderParseError(f"answer without a usable point: {location.raw!r:.120}")
+    raw = location.raw if isinstance(location.raw, dict) else {}
+    return {"lat": lat, "lon": lon, "address": location.address,
+            "raw": {k: raw[k] for k in _RAW_KEYS if isinstance(raw.get(k), str)}}
+
+
+def _location(query: str, entry: dict[str, Any] | None) -> Location | None:
+    if entry is None:
+        return None
+    return Location(entry.get("address") or query, Point(entry["lat"], entry["lon"]),
+                    dict(entry.get("raw") or {}))
+
+
+def _shared_field(index: int) -> property:
+    return property(lambda self: self._values[index],
+                    lambda self, value: self._values.__setitem__(index, value))
+
+
+class _RunState:
+    """What one run knows of the online service, shared with the build's forked workers,
+    so that they keep one request rate, one circuit breaker and one warning between them."""
+
+    last_call = _shared_field(0)
+    failures_in_a_row = _shared_field(1)
+    failure_logged = _shared_field(2)
+    disabled = _shared_field(3)
+
+    def __init__(self) -> None:
+        self.lock: Any
+        self._values: Any
+        try:
+            context = multiprocessing.get_context("fork")
+            self.lock, self._values = context.Lock(), context.RawArray("d", 4)
+        except (OSError, ValueError, ImportError):  # no fork or shared memory: this process
+            self.lock, self._values = threading.Lock(), [0.0] * 4
+        self.last_call = -math.inf
+
+
 class FallbackGeocoder:
-    """Offline first; an online geopy provider for misses, rate-limited and cached."""
+    """Offline first; an online geopy provider for misses, rate-limited, retried and cached."""
+
+    # Defaults of the constructor's options (class attributes, so tests can shorten them).
+    MIN_DELAY_SECONDS = 1.0
+    ERROR_WAIT_SECONDS = 2.0
+    MAX_WAIT_SECONDS = 30.0
+    MAX_RETRIES = 2
+    FAILURE_LIMIT = 3
 
     def __init__(
         self,
         offline: Geocoder | None = None,
-        online: Geocoder | None = None,
+        online: Any | None = None,
         cache_path: Path | None = None,
-        min_delay_seconds: float = 1.0,
-        error_wait_seconds: float = 2.0,
+        min_delay_seconds: float | None = None,
+        error_wait_seconds: float | None = None,
+        *,
+        max_retries: int | None = None,
+        max_wait_seconds: float | None = None,
+        failure_limit: int | None = None,
+        sleep: Callable[[float], Any] = time.sleep,
     ) -> None:
+        def default(value: Any, fallback: Any) -> Any:
+            return fallback if value is None else value
+
         self.offline = offline or GazetteerGeocoder()
         self.online = online
+        self.service = _service_name(online) if online is not None else "none"
         self.cache_path = cache_path or default_index_path().with_name("online-geocoder.json")
-        self._cache: dict[str, list[float] | None] = self._load_cache()
-        self._lock = threading.Lock()
-        self._failures_logged = False
-        self._online_call = (
-            RateLimiter(online.geocode, min_delay_seconds=min_delay_seconds, max_retries=2,
-                        error_wait_seconds=error_wait_seconds, swallow_exceptions=False)
-            if online else None
-        )
+        self.min_delay_seconds = default(min_delay_seconds, self.MIN_DELAY_SECONDS)
+        self.error_wait_seconds = default(error_wait_seconds, self.ERROR_WAIT_SECONDS)
+        self.max_wait_seconds = default(max_wait_seconds, self.MAX_WAIT_SECONDS)
+        self.max_retries = max(0, default(max_retries, self.MAX_RETRIES))
+        self.failure_limit = max(1, default(failure_limit, self.FAILURE_LIMIT))
+        self._sleep = sleep
+        self._cache: dict[str, dict[str, Any] | None] = self._load_cache()
+        self._state = _RunState()
+        self._save_failure_logged = False
 
     @classmethod
-    def from_environment(cls) -> FallbackGeocoder:
+    def from_environment(cls, **options: Any) -> FallbackGeocoder:
+        """Online as configured by the environment (module docstring); offline otherwise."""
         service = os.environ.get(ONLINE_ENV, "").strip().lower()
         online = None
         if service:
-            online = get_geocoder_for_service(service)(user_agent=USER_AGENT, timeout=10)
-        return cls(online=online)
+            try:
+                online = online_geocoder(service, os.environ.get(URL_ENV, ""),
+                                         os.environ.get(TIMEOUT_ENV, ""))
+            except Exception as exc:  # noqa: BLE001 - a bad setting must not stop the run
+                log.warning("online geocoder %r is not usable (%s); this run stays offline",
+                            service, _describe(exc))
+        return cls(online=online, **options)
 
-    def _load_cache(self) -> dict[str, list[float] | None]:
+    # -- the persistent cache ----------------------------------------------------------
+
+    def _load_cache(self) -> dict[str, dict[str, Any] | None]:
         try:
-            return json.loads(self.cache_path.read_text(encoding="utf-8"))
+            data = json.loads(self.cache_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
+        cache: dict[str, dict[str, Any] | None] = {}
+        for name, value in data.items() if isinstance(data, dict) else ():
+            with contextlib.suppress(ValueError):
+                cache[name] = _entry(value)
+        return cache
 
     def _save_cache(self) -> None:
-        tmp = self.cache_path.with_suffix(".tmp")
-        tmp.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text(json.dumps(self._cache, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.cache_path)
+        # Merged with the file as it is now: other processes of the run may have added names.
+        self._cache = {**self._load_cache(), **self._cache}
+        tmp = None
+        try:
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{self.cache_path.name}.", suffix=".tmp",
+                                       dir=self.cache_path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(self._cache, fh, sort_keys=True, ensure_ascii=False)
+            os.replace(tmp, self.cache_path)
+        except OSError as exc:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            if not self._save_failure_logged:
+                self._save_failure_logged = True
+                log.warning("cannot write the online geocoder cache %s (%s); answers are kept "
+                            "for this run only", self.cache_path, _describe(exc))
+
+    # -- asking --------------------------------------------------------------------------
 
     def geocode(self, query: str) -> Location | None:
         found = self.offline.geocode(query)
-        if found is not None or self._online_call is None:
+        if found is not None or self.online is None:
             return found
-        with self._lock:
-            if query in self._cache:
-                cached = self._cache[query]
-                return Location(query, Point(*cached), {}) if cached else None
-            try:
-                online = self._online_call(query)
-            except Exception as exc:  # noqa: BLE001 - any provider failure: stay offline
-                if not self._failures_logged:
-                    log.warning("online geocoder failed (%s); using the offline gazetteer only",
-                                exc)
-                    self._failures_logged = True
+        if query in self._cache:
+            return _location(query, self._cache[query])
+        with self._state.lock:
+            if self._state.disabled:
                 return None
-            self._cache[query] = [online.latitude, online.longitude] if online else None
+            self._cache = {**self._load_cache(), **self._cache}  # another worker's answer?
+            if query in self._cache:
+                return _location(query, self._cache[query])
+            try:
+                entry = _entry_of(self._ask(query))
+            except Exception as exc:  # noqa: BLE001 - any provider failure: stay offline
+                self._failed(query, exc)
+                return None
+            self._state.failures_in_a_row = 0
+            self._cache[query] = entry
             self._save_cache()
-            return online
+            return _location(query, entry)
+
+    def _ask(self, query: str) -> Location | None:
+        """One online answer, retried with backoff; raises the last failure."""
+        for attempt in count():
+            wait = self._state.last_call + self.min_delay_seconds - time.monotonic()
+            if wait > 0:
+                self._sleep(wait)
+            self._state.last_call = time.monotonic()
+            try:
+                return self.online.geocode(query)  # type: ignore[union-attr]
+            except Exception as exc:
+                wait = self._retry_wait(exc, attempt)
+                if wait is None:
+                    raise
+                log.debug("online geocoder %s: %s for %r; retrying in %.3g s", self.service,
+                          _describe(exc), query, wait)
+                self._sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _retry_wait(self, exc: BaseException, attempt: int) -> float | None:
+        """Seconds to wait before retrying after `exc`, or None for no retry."""
+        if attempt >= self.max_retries or not _retryable(exc):
+            return None
+        backoff = self.error_wait_seconds * 2 ** attempt
+        retry_after = _retry_after(exc)
+        if retry_after is not None:
+            if retry_after > self.max_wait_seconds:
+                return None  # told to wait longer than we will: see _stops_the_run
+            backoff = max(backoff, retry_after)
+        return min(backoff, self.max_wait_seconds)
+
+    def _stops_the_run(self, exc: BaseException) -> str | None:
+        retry_after = _retry_after(exc)
+        if retry_after is not None and retry_after > self.max_wait_seconds:
+            return f"it asks to wait {retry_after:g} s (Retry-After)"
+        if isinstance(exc, _HOPELESS) and not isinstance(exc, GeocoderRateLimited):
+            return _describe(exc)
+        if self._state.failures_in_a_row >= self.failure_limit:
+            return f"{int(self._state.failures_in_a_row)} names in a row failed"
+        return None
+
+    def _failed(self, query: str, exc: BaseException) -> None:
+        state = self._state
+        state.failures_in_a_row += 1
+        if not state.failure_logged:
+            state.failure_logged = 1
+            log.warning("online geocoder %s failed for %r (%s); such names stay unresolved "
+                        "in this run and are asked again in the next one", self.service,
+                        query, _describe(exc))
+        else:
+            log.debug("online geocoder %s failed for %r (%s)", self.service, query,
+                      _describe(exc))
+        reason = self._stops_the_run(exc)
+        if reason and not state.disabled:
+            state.disabled = 1
+            log.warning("online geocoder %s: %s; not asking it again in this run",
+                        self.service, reason)

@@ -19,7 +19,7 @@ from geo.gazetteer import Gazetteer, get_gazetteer
 from geo.geocoder import ONLINE_ENV, FallbackGeocoder
 from geo.nlp import load_pipeline
 from geo.resolve import Resolution, resolve_toponyms
-from geo.toponyms import ADJECTIVAL, PLACE, find_toponyms
+from geo.toponyms import ADJECTIVAL, PLACE, Toponym, find_toponyms
 
 # Nominatim's address types mapped to our levels; anything else is a facility.
 ONLINE_LEVELS = {
@@ -104,6 +104,8 @@ class Geoparser:
         parsed_text = cleaned.text if cleaned else text
         doc = self.nlp(parsed_text)
         toponyms = find_toponyms(doc, self.gazetteer)
+        if cleaned is not None:
+            toponyms = _within_kept_text(toponyms, cleaned)
         resolutions = resolve_toponyms(toponyms, parsed_text, self.gazetteer)
         if self.online is not None:
             resolutions = [self._ask_online(r) for r in resolutions]
@@ -146,6 +148,29 @@ class Geoparser:
             return self.parse(doc_id, text)
         except Exception as exc:  # noqa: BLE001 - one bad document must not stop the rest
             return GeoparseResult(doc_id, [], [], error=f"{type(exc).__name__}: {exc}")
+
+
+_NAME_END_JUNK = " \t\n\r.,;:!?-–—'\"’”"
+
+
+def _within_kept_text(toponyms: list[Toponym], cleaned: CleanText) -> list[Toponym]:
+    """Names never run across page debris the cleaner removed.
+
+    "Fighting in Basra <teaser> City officials said" reads "in Basra City officials said"
+    once the teaser is gone, and the model may tag "Basra City". Such a toponym is cut back
+    to its text before the removed span, so that its offsets map to one run of the original.
+    """
+    kept: list[Toponym] = []
+    for top in toponyms:
+        cut = cleaned.gap_in(top.start, top.end)
+        if cut is None:
+            kept.append(top)
+            continue
+        text = cleaned.text[top.start : cut].rstrip(_NAME_END_JUNK)
+        if text:
+            kept.append(replace(top, end=top.start + len(text), text=text, lookup="",
+                                feature_word=""))
+    return kept
 
 
 _worker: Geoparser | None = None

@@ -12,6 +12,7 @@ backticks and `${` are neutralised here, once, before anything else sees the tex
 
 from __future__ import annotations
 
+import base64
 import datetime
 import html
 import json
@@ -19,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import folium
@@ -27,6 +28,10 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 from jinja2 import Template
+
+if TYPE_CHECKING:
+    from geo.assets import PublishAsset
+    from geo.tiles import TileSource
 
 # One colour per event type (colour-blind-safe palette, Okabe-Ito), with its legend label.
 EVENT_STYLES: dict[str, tuple[str, str]] = {
@@ -110,6 +115,12 @@ def filter_events(features: Iterable[dict[str, Any]], flt: EventFilter) -> list[
             continue
         out.append(feature)
     return out
+
+
+def in_window(features: Iterable[dict[str, Any]], start: datetime.date | None,
+              end: datetime.date | None) -> list[dict[str, Any]]:
+    """The dated events whose interval overlaps the window (the time slider's filter)."""
+    return [f for f in features if overlaps(f["properties"], start, end)]
 
 
 def date_range(features: Iterable[dict[str, Any]]) -> tuple[datetime.date, datetime.date] | None:
@@ -292,18 +303,45 @@ FILTER_JS = """
 window.campaignLayers = window.campaignLayers || [];
 window.cmMountedAt = window.cmMountedAt || String(Date.now());  // tests: no remount
 document.documentElement.setAttribute("data-mounted-at", window.cmMountedAt);
+// data-cm-applied: how many filters the map has finished drawing, including the cluster
+// layer's chunked additions (tests and benchmarks wait for it).
+window.cmApplied = window.cmApplied || 0;
+window.cmBusy = window.cmBusy || 0;
+window.cmSettled = window.cmSettled || function () {
+    window.cmBusy = Math.max(0, window.cmBusy - 1);
+    if (!window.cmBusy) {
+        document.documentElement.setAttribute("data-cm-applied", String(window.cmApplied));
+    }
+};
 window.cmApply = window.cmApply || function (visible) {
-    // visible(properties) -> bool; re-adds the markers that pass, keeps marker objects.
+    // visible(properties) -> bool. Markers are made once; only those whose visibility
+    // changed are added or removed, so a one-day slider step touches a handful of them.
     // Remembered, so layers whose data arrives later start with the current filter.
     window.cmPending = visible;
+    window.cmApplied += 1;
+    window.cmBusy += 1;
     var shown = 0;
     window.campaignLayers.forEach(function (l) {
         if (l.kind === "points") {
-            var keep = l.markers.filter(function (m) { return visible(m.feature.properties); });
-            l.cluster.clearLayers();
-            l.cluster.addLayers(keep);
-            l.halo.clearLayers();
-            keep.forEach(function (m) { if (m.halo) { l.halo.addLayer(m.halo); } });
+            var keep = [], add = [], remove = [];
+            l.markers.forEach(function (m) {
+                var on = !!visible(m.feature.properties);
+                if (on) { keep.push(m); }
+                if (on === !!m.cmOn) { return; }
+                m.cmOn = on;
+                (on ? add : remove).push(m);
+                if (m.halo) { l.halo[on ? "addLayer" : "removeLayer"](m.halo); }
+            });
+            if (remove.length > keep.length) {  // mostly going: rebuilding is cheaper
+                l.cluster.clearLayers();
+                add = keep;
+            } else if (remove.length) {
+                l.cluster.removeLayers(remove);
+            }
+            if (add.length) {
+                window.cmBusy += 1;  // the cluster layer calls cmSettled after its last chunk
+                l.cluster.addLayers(add);
+            }
             shown += keep.length;
         } else if (l.kind === "regions") {
             l.layer.eachLayer(function (r) {
@@ -314,6 +352,7 @@ window.cmApply = window.cmApply || function (visible) {
         }
     });
     document.documentElement.setAttribute("data-visible-events", String(shown));
+    window.cmSettled();
     return shown;
 };
 """
@@ -344,7 +383,9 @@ class EventLayer(JSCSSMixin, MacroElement):
         """ + FILTER_JS + POPUP_JS + """
         var {{ this.get_name() }} = L.markerClusterGroup({
             maxClusterRadius: 40, spiderfyOnMaxZoom: true, showCoverageOnHover: false,
-            chunkedLoading: true});
+            chunkedLoading: true, chunkProgress: function (done, total) {
+                if (done === total) { window.cmSettled(); }
+            }});
         var {{ this.get_name() }}_halo = L.layerGroup();
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {{ this.get_name() }}_halo.addTo({{ this._parent.get_name() }});
@@ -382,11 +423,13 @@ class EventLayer(JSCSSMixin, MacroElement):
         self._name = "EventLayer"
         index: dict[str, int] = {}
         events = [browser_event(f, index) for f in features]
-        self.data = {"events": events, "articles": browser_articles(features, index),
-                     "styles": {k: list(v) for k, v in EVENT_STYLES.items()}}
+        data = {"events": events, "articles": browser_articles(features, index),
+                "styles": {k: list(v) for k, v in EVENT_STYLES.items()}}
         # The app publishes the data as a static file the page fetches once: then a rerun
-        # renders and sends a few kilobytes, not the events. The export inlines it.
-        self.url = publish("events", self.data) if publish else None
+        # renders and sends a few kilobytes, not the events. The export inlines it. A
+        # published layer keeps no copy: the app deep-copies the map on every rerun.
+        self.url = publish("events", data) if publish else None
+        self.data = None if self.url else data
         self.radius = radius
         self.popup_width = popup_width
 
@@ -454,10 +497,11 @@ class RegionLayer(MacroElement):
                     "members": [browser_event(f, index) for f in events],
                 },
             })
-        self.data = {"regions": {"type": "FeatureCollection", "features": out},
-                     "articles": browser_articles(features, index),
-                     "styles": {k: list(v) for k, v in EVENT_STYLES.items()}}
-        self.url = publish("regions", self.data) if publish else None
+        data = {"regions": {"type": "FeatureCollection", "features": out},
+                "articles": browser_articles(features, index),
+                "styles": {k: list(v) for k, v in EVENT_STYLES.items()}}
+        self.url = publish("regions", data) if publish else None
+        self.data = None if self.url else data  # as in EventLayer
 
 
 class ShowOnly(MacroElement):
@@ -470,8 +514,10 @@ class ShowOnly(MacroElement):
         {% macro script(this, kwargs) %}
         """ + FILTER_JS + """
         (function () {
-            var shown = new Set({{ this.numbers | tojson }});
-            window.cmApply(function (p) { return shown.has(p.n); });
+            var bits = atob({{ this.bits | tojson }});
+            window.cmApply(function (p) {
+                return p.n >> 3 < bits.length && (bits.charCodeAt(p.n >> 3) >> (p.n & 7)) & 1;
+            });
         })();
         {% endmacro %}
         """
@@ -480,7 +526,13 @@ class ShowOnly(MacroElement):
     def __init__(self, numbers: Iterable[int]) -> None:
         super().__init__()
         self._name = "ShowOnly"
-        self.numbers = sorted(numbers)
+        self.numbers = sorted(set(numbers))
+        # A bit per event, base64: 1.7 KB for 10,000 events, where a list of numbers
+        # is up to 60 KB on every slider move.
+        bits = bytearray((self.numbers[-1] >> 3) + 1 if self.numbers else 0)
+        for n in self.numbers:
+            bits[n >> 3] |= 1 << (n & 7)
+        self.bits = base64.b64encode(bytes(bits)).decode("ascii")
 
 
 def _region_key(name: str) -> str:
@@ -599,19 +651,26 @@ class MapOptions:
     center: tuple[float, float] = (34.5, 42.0)
     zoom: int = 6
     extra_css: list[str] = field(default_factory=list)
+    tiles: TileSource | None = None  # a tile layer the user switched on (geo.tiles)
 
 
 def base_map(options: MapOptions | None = None, publish: Publish | None = None) -> folium.Map:
-    """The map every view starts from: offline basemap, styles, no tile server.
+    """The map every view starts from: offline basemap, styles, no tile server unless
+    the user chose one (then its tiles replace the offline basemap).
 
     Call `finish` once every layer is on it: that swaps every library link for local files.
     """
     from geo.basemap import add_basemap
 
     options = options or MapOptions()
+    tiles = options.tiles
     m = folium.Map(location=list(options.center), zoom_start=options.zoom, tiles=None,
-                   max_zoom=12, min_zoom=3, control_scale=True, prefer_canvas=False)
-    if publish:
+                   max_zoom=tiles.max_zoom if tiles else 12, min_zoom=3, control_scale=True,
+                   prefer_canvas=False)
+    if tiles:
+        folium.TileLayer(tiles.url, attr=tiles.attribution, name=tiles.label,
+                         max_zoom=tiles.max_zoom).add_to(m)
+    elif publish:
         from geo.basemap import load_basemap
 
         add_basemap(m, style=options.style, url=publish("basemap", load_basemap()))
@@ -621,11 +680,12 @@ def base_map(options: MapOptions | None = None, publish: Publish | None = None) 
     return m
 
 
-def finish(m: folium.Map) -> folium.Map:
-    """Make the finished map self-contained: no CDN link survives (see geo.assets)."""
+def finish(m: folium.Map, publish_asset: PublishAsset | None = None) -> folium.Map:
+    """Make the finished map self-contained: no CDN link survives (see geo.assets). With
+    `publish_asset`, Leaflet's files are linked from where it put them, not inlined."""
     from geo.assets import make_offline
 
-    return make_offline(m)
+    return make_offline(m, publish=publish_asset)
 
 
 def event_layers(m: folium.Map, features: Sequence[dict[str, Any]], shapes: dict[str, Any],

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import MutableMapping
+import time
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from geo.articles import ARTICLE_SUFFIXES
 
 WINDOW_KEY = "window"
 STEPS = {"week": 7, "day": 1, "month": 30}
+SPEEDS = (0.5, 1.0, 2.0, 4.0)  # seconds per step offered in the sidebar
+SPEED_LIMITS = (0.05, 60.0)  # what a URL may ask for (fast: tests; slow: a quiet screen)
 # Big type for a screen read from the back of a room: no sidebar, dark, high contrast.
 BRIEFING_CSS = """
 <style>
@@ -64,6 +67,43 @@ class PlaybackState:
 
     def store(self, session: MutableMapping[str, Any]) -> None:
         session[WINDOW_KEY] = (self.start, self.end)
+
+
+def step_due(session: MutableMapping[str, Any], seconds: float,
+             now: float | None = None) -> bool:
+    """Whether playback should move on now: once per `seconds`, not on every rerun (a
+    filter change while playing must not jump a step), and not on the first run, so the
+    screen starts on the first window."""
+    now = time.monotonic() if now is None else now
+    last = session.get("stepped_at")
+    if last is not None and now - last < 0.8 * seconds:
+        return False
+    session["stepped_at"] = now
+    return last is not None
+
+
+def parse_speed(value: str | None) -> float | None:
+    """Seconds per step from a URL's `speed=`, within SPEED_LIMITS; None if unusable."""
+    try:
+        speed = float(value) if value is not None else None
+    except ValueError:
+        return None
+    if speed is None or not SPEED_LIMITS[0] <= speed <= SPEED_LIMITS[1]:
+        return None
+    return speed
+
+
+def init_pace(session: MutableMapping[str, Any], params: Mapping[str, str]) -> None:
+    """First visit: the pace from the URL (?speed=2&step=month), else 1 s per week."""
+    if "speed" not in session:
+        session["speed"] = parse_speed(params.get("speed")) or 1.0
+    if "step" not in session:
+        session["step"] = params.get("step") if params.get("step") in STEPS else "week"
+
+
+def speed_choices(current: float) -> list[float]:
+    """The sidebar's speeds, plus the one a URL asked for."""
+    return sorted({*SPEEDS, float(current)})
 
 
 def default_window(span: tuple[datetime.date, datetime.date], briefing: bool) -> tuple[

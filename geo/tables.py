@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -42,11 +44,47 @@ def to_csv(features: Sequence[dict[str, Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def json_safe(value: Any) -> Any:
+    """A value strict JSON (RFC 8259) and UTF-8 can hold: a NaN or infinite number becomes
+    null, a lone surrogate in a string U+FFFD (as browsers do); lists and objects recursively.
+    """
+    if isinstance(value, str):
+        return _SURROGATE_RE.sub("\ufffd", value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {json_safe(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def point_geometry(lon: Any, lat: Any) -> dict[str, Any]:
+    """An RFC 7946 Point; ValueError for anything that is not a WGS 84 longitude, latitude."""
+    if not all(isinstance(c, int | float) and not isinstance(c, bool) for c in (lon, lat)):
+        raise ValueError(f"coordinates ({lon!r}, {lat!r}) are not numbers")
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180
+            and -90 <= lat <= 90):
+        raise ValueError(f"coordinates ({lon}, {lat}) are not a WGS 84 longitude, latitude")
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def dumps_geojson(value: Any) -> str:
+    """Strict JSON text of GeoJSON members (see `json_safe`); never emits NaN."""
+    return json.dumps(json_safe(value), ensure_ascii=False, sort_keys=True, allow_nan=False)
+
+
 def to_geojson(features: Sequence[dict[str, Any]]) -> bytes:
+    """A FeatureCollection of Point features; ValueError for a feature without a valid point."""
     collection = {"type": "FeatureCollection",
-                  "features": [{k: f[k] for k in ("type", "geometry", "properties")}
+                  "features": [{"type": "Feature",
+                                "geometry": point_geometry(*f["geometry"]["coordinates"]),
+                                "properties": f["properties"]}
                                for f in features]}
-    return (json.dumps(collection, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    return (dumps_geojson(collection) + "\n").encode("utf-8")
 
 
 def monthly_counts(features: Sequence[dict[str, Any]]) -> list[tuple[str, str, int]]:

@@ -98,16 +98,27 @@ def _is_capitalised(token: Token) -> bool:
     return token.text[:1].isupper()
 
 
+def _wordless(token: Token) -> bool:
+    return not any(ch.isalnum() for ch in token.text)
+
+
 def _trim(span: Span) -> Span | None:
-    """Strip "the", direction adjectives and a possessive from an entity span."""
+    """Strip "the", direction adjectives, a possessive and tokens without a letter or digit
+    (punctuation, white space, symbols, control characters) from an entity span.
+
+    The model sometimes ends an entity on such a token (a line break, a run of control
+    characters); the mention is the name without it.
+    """
     start, end = span.start, span.end
     doc = span.doc
     while start < end and (
         doc[start].lower_ == "the" or doc[start].text in DIRECTION_PREFIXES
-        or doc[start].is_punct
+        or _wordless(doc[start])
     ):
         start += 1
-    while end > start and (doc[end - 1].lower_ in {"'s", "’s", "'", "’"} or doc[end - 1].is_punct):
+    while end > start and (
+        doc[end - 1].lower_ in {"'s", "’s", "'", "’"} or _wordless(doc[end - 1])
+    ):
         end -= 1
     if start >= end:
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 
@@ -77,9 +78,12 @@ def test_layers_render_data_escaped_inside_the_script() -> None:
     assert "L.markerClusterGroup" in page and "cm-legend" in page
     assert region.missing == []
     assert "Province A" in page
-    group = mapview.visible_group([{"n": 1}, {"n": 0}])
+    # The visible events travel as a bitset: event n is bit n % 8 of byte n // 8.
+    group = mapview.visible_group([{"n": 9}, {"n": 0}, {"n": 17}])
     group.add_to(m)
-    assert "new Set([0, 1])" in m.get_root().render()
+    assert base64.b64encode(bytes([0b1, 0b10, 0b10])).decode() == "AQIC"
+    assert 'atob("AQIC")' in m.get_root().render()
+    assert mapview.ShowOnly([]).bits == ""
 
 
 def test_region_without_outline_is_reported() -> None:

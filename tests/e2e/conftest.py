@@ -6,11 +6,14 @@ Screenshots go to `artifacts/` (git-ignored) for a person to look at.
 
 from __future__ import annotations
 
+import base64
+import http.server
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -61,11 +64,48 @@ def app_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return corpus, data
 
 
+class TileServer:
+    """A local tile server on loopback (as a briefing room's own would be): answers every
+    /{z}/{x}/{y}.png with one PNG and records the paths asked for."""
+
+    PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9Q"
+                           "DwADhgGAWjR9awAAAABJRU5ErkJggg==")
+
+    def __init__(self) -> None:
+        self.paths: list[str] = []
+        server = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+                server.paths.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(server.PNG)))
+                self.end_headers()
+                self.wfile.write(server.PNG)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/tiles/{{z}}/{{x}}/{{y}}.png"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
 @pytest.fixture(scope="session")
-def app_url(app_data: tuple[Path, Path]) -> Iterator[str]:
+def tile_server() -> Iterator[TileServer]:
+    server = TileServer()
+    yield server
+    server.httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data: tuple[Path, Path], tile_server: TileServer) -> Iterator[str]:
     corpus, data = app_data
     port = free_port()
-    env = {**os.environ, "CAMPAIGN_MAP_CORPUS": str(corpus), "CAMPAIGN_MAP_DATA": str(data)}
+    # The local tile server is configured but, like every tile layer, off until chosen.
+    env = {**os.environ, "CAMPAIGN_MAP_CORPUS": str(corpus), "CAMPAIGN_MAP_DATA": str(data),
+           "CAMPAIGN_MAP_TILE_URL": tile_server.url}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",

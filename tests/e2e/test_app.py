@@ -43,7 +43,7 @@ def test_map_slider_marker_and_offline(page, app_url) -> None:
     screenshot(pg, "app-desk")
 
     # Move the start of the date range to the end: fewer events overlap.
-    thumb = pg.locator('[data-testid="stSlider"] input[type="range"]').first
+    thumb = pg.locator('.st-key-date_range input[type="range"]').first
     thumb.focus()
     mounted = frame.locator("html").get_attribute("data-mounted-at")
     thumb.press("End")
