@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import json
 import os
+import re
 import uuid
 from pathlib import Path
 
@@ -40,6 +41,23 @@ briefing = (st.query_params.get("view") == "briefing"
 
 
 # -- data ------------------------------------------------------------------------------
+
+
+def plain(text: object) -> str:
+    """Text from articles and file names as literal text in Streamlit's Markdown (st.error,
+    st.warning): every ASCII punctuation mark as a character reference, so no link,
+    emphasis, LaTeX or colour directive can form (a bare www. address is still linked)."""
+    return re.sub(r"[!-/:-@\[-`{-~]", lambda m: f"&#{ord(m.group())};",
+                  " ".join(str(text).split()))
+
+
+def text_list(lines: list[str]) -> None:
+    """Lines of article text (titles, file names, reasons) shown literally: escaped, in one
+    HTML block, which Markdown neither formats nor links."""
+    if lines:
+        st.markdown('<ul class="cm-list">' + "".join(
+            f"<li>{mapview.escape_text(' '.join(line.split()))}</li>" for line in lines)
+            + "</ul>", unsafe_allow_html=True)
 
 
 def _stamp(path: Path) -> float:
@@ -126,7 +144,7 @@ if not features:
             "with “Add an article” in the sidebar; each is geoparsed and mapped.")
     if articles_doc["skipped"]:
         st.warning("Files that could not be read: " + "; ".join(
-            f"{s['file']}: {s['reason']}" for s in articles_doc["skipped"]))
+            f"{plain(s['file'])}: {plain(s['reason'])}" for s in articles_doc["skipped"]))
 
 # -- controls --------------------------------------------------------------------------
 
@@ -192,21 +210,27 @@ with st.sidebar:
         source = st.text_input("Source (optional)")
         published = st.date_input("Published (optional)", value=None)
         if st.form_submit_button("Add and map"):
-            try:
-                if uploaded is not None:
-                    data, name = uploaded.getvalue(), uploaded.name
-                else:
-                    data, name = pasted.encode("utf-8"), (title or "pasted") + ".txt"
-                path = add_article(CORPUS, data, name, published=published,
-                                   source=source or None, title=title or None)
-                with st.spinner("Geoparsing…"):
-                    summary = build(CORPUS, MAPDATA, progress=False)
-                st.session_state["corpus_signature"] = playback.folder_signature(CORPUS)
-                st.session_state["added"] = (f"Added {path.name}: {summary.events} events "
-                                             "in the corpus.")
-                st.rerun()
-            except ArticleError as exc:
-                st.error(str(exc))
+            if uploaded is None and not pasted.strip():  # e.g. the uploader refused the file
+                st.error("Nothing to add: choose a .txt, .md or .html file, or paste the text.")
+            else:
+                try:
+                    if uploaded is not None:
+                        data, name = uploaded.getvalue(), uploaded.name
+                    else:
+                        data, name = pasted.encode("utf-8"), (title or "pasted") + ".txt"
+                    path = add_article(CORPUS, data, name, published=published,
+                                       source=source or None, title=title or None)
+                    with st.spinner("Geoparsing…"):
+                        summary = build(CORPUS, MAPDATA, progress=False)
+                    st.session_state["corpus_signature"] = playback.folder_signature(CORPUS)
+                    st.session_state["added"] = (f"Added {path.name}: {summary.events} events "
+                                                 "in the corpus.")
+                    # The corpus may now span more time: show all of it, new events included.
+                    st.session_state.pop(playback.WINDOW_KEY, None)
+                    st.session_state.pop("date_range", None)
+                    st.rerun()
+                except ArticleError as exc:
+                    st.error(plain(exc))
 
 # Every filter but the dates: the date window moves often (slider, playback) and is
 # applied to this smaller list by the map panel alone.
@@ -344,8 +368,13 @@ with st.expander("Places that could not be resolved, undated articles, skipped f
     undated = [a for a in articles.values() if not a["published"]]
     st.markdown(f"**Undated articles ({len(undated)})**: their events have no date and are "
                 "not on the time slider.")
-    for article in undated:
-        st.write(f"- {article['title']} ({article['file']})")
+    text_list([f"{a['title']} ({a['file']})" for a in undated])
+    eventless = [a for a in articles.values() if not a["events"]]
+    st.markdown(f"**Articles with no mapped events ({len(eventless)})**: no place in them "
+                "was found on the map.")
+    text_list([f"{a['title']} ({a['file']})" for a in eventless])
+    warned = [f"{a['file']}: {w}" for a in articles.values() for w in a["warnings"]]
+    st.markdown(f"**Warnings ({len(warned)})**")
+    text_list(warned)
     st.markdown(f"**Skipped files ({len(articles_doc['skipped'])})**")
-    for skipped in articles_doc["skipped"]:
-        st.write(f"- {skipped['file']}: {skipped['reason']}")
+    text_list([f"{s['file']}: {s['reason']}" for s in articles_doc["skipped"]])

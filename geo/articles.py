@@ -150,6 +150,9 @@ _BLOCK_TAGS = frozenset(
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 _LATIN1_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii"})
 _INLINE_SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
+# A whole HTML document (what a browser's "save page" writes), whatever the file is called.
+_HTML_DOCUMENT_RE = re.compile(r"\s*(?:<!--.*?-->\s*)*+<(?:!doctype\s+html|html[\s>])",
+                               re.I | re.S)
 
 
 class _TextExtractor(HTMLParser):
@@ -411,6 +414,12 @@ def load_article(path: Path) -> Article:
         if not text.strip():
             raise ArticleError(path, "empty file")
     meta, warnings = read_sidecar(path)
+    if path.suffix.lower() not in HTML_SUFFIXES and _HTML_DOCUMENT_RE.match(text):
+        # A web page saved under a text name: its markup is not the article's text.
+        text = html_to_text(text)
+        if not text.strip():
+            raise ArticleError(path, "an HTML page with no visible text")
+        warnings.append("an HTML page, not text: its visible text was read")
     return _build_article(path.stem, path, text, meta, warnings)
 
 

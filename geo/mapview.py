@@ -144,7 +144,10 @@ def date_range(features: Iterable[dict[str, Any]]) -> tuple[datetime.date, datet
 def escape_text(text: object) -> str:
     """HTML-escape and defuse JavaScript template syntax (backticks, `${`)."""
     escaped = html.escape("" if text is None else str(text), quote=True)
-    return escaped.replace("`", "&#96;").replace("${", "&#36;{")
+    # No raw line breaks either: in st.markdown a blank line would end the HTML block and
+    # the rest (a sidecar title's second paragraph) would be read as Markdown.
+    return (escaped.replace("`", "&#96;").replace("${", "&#36;{")
+            .replace("\r", "&#13;").replace("\n", "&#10;"))
 
 
 def safe_url(url: object) -> str | None:
@@ -189,7 +192,8 @@ def interval_label(props: dict[str, Any]) -> str:
 
 def event_popup(props: dict[str, Any]) -> str:
     color, type_label = EVENT_STYLES.get(props.get("event_type"), EVENT_STYLES["other"])
-    title = escape_text(props.get("article_title") or props.get("article_id"))
+    # <bdi>: bidi controls in article text (a right-to-left override) stay inside it.
+    title = f'<bdi>{escape_text(props.get("article_title") or props.get("article_id"))}</bdi>'
     url = safe_url(props.get("article_url"))
     link = f'<a href="{escape_text(url)}" target="_blank" rel="noopener">{title}</a>' if url \
         else title
@@ -199,7 +203,8 @@ def event_popup(props: dict[str, Any]) -> str:
         f'({escape_text(props.get("level"))})</span></div>',
         f'<div class="cm-when">{escape_text(interval_label(props))}</div>',
         f'<blockquote class="cm-snippet">{highlighted_snippet(props)}</blockquote>',
-        f'<div class="cm-article">{link}<br>{escape_text(props.get("article_source") or "")}'
+        f'<div class="cm-article">{link}<br><bdi>{escape_text(props.get("article_source") or "")}'
+        "</bdi>"
         f' · published {escape_text(props.get("published") or "unknown")}</div>',
     ]
     if props.get("actors"):
@@ -274,15 +279,15 @@ window.cmPopup = window.cmPopup || function (p, arts, styles) {
         at = m[1];
     });
     parts.push(e(p.sn.slice(at)));
-    var title = e(a.t);
+    var title = "<bdi>" + e(a.t) + "</bdi>";  // bidi controls stay inside article text
     var link = a.u ? '<a href="' + e(a.u) + '" target="_blank" rel="noopener">' + title + "</a>"
                    : title;
     return '<div class="cm-popup"><div class="cm-type" style="border-left:6px solid ' +
         st[0] + '">' + e(st[1]) + " · " + e(p.pl) + ' <span class="cm-level">(' + e(p.lv) +
         ')</span></div><div class="cm-when">' + e(window.cmWhen(p)) +
         '</div><blockquote class="cm-snippet">' + parts.join("") +
-        '</blockquote><div class="cm-article">' + link + "<br>" + e(a.s) + " · published " +
-        e(a.p || "unknown") + "</div>" +
+        '</blockquote><div class="cm-article">' + link + "<br><bdi>" + e(a.s) +
+        "</bdi> · published " + e(a.p || "unknown") + "</div>" +
         (p.ac ? '<div class="cm-actors">Actors: ' + e(p.ac) + "</div>" : "") +
         (p.fg ? '<div class="cm-figures">Figures: ' + e(p.fg) + "</div>" : "") +
         '<div class="cm-conf">confidence ' + p.cf.toFixed(2) +
@@ -383,6 +388,9 @@ class EventLayer(JSCSSMixin, MacroElement):
         """ + FILTER_JS + POPUP_JS + """
         var {{ this.get_name() }} = L.markerClusterGroup({
             maxClusterRadius: 40, spiderfyOnMaxZoom: true, showCoverageOnHover: false,
+            // Legs long enough that two or three circle markers at one place clear the
+            // 40 px cluster icon, which stays on top (and takes clicks) while spiderfied.
+            spiderfyDistanceMultiplier: 2,
             chunkedLoading: true, chunkProgress: function (done, total) {
                 if (done === total) { window.cmSettled(); }
             }});
@@ -667,6 +675,9 @@ def base_map(options: MapOptions | None = None, publish: Publish | None = None) 
     m = folium.Map(location=list(options.center), zoom_start=options.zoom, tiles=None,
                    max_zoom=tiles.max_zoom if tiles else 12, min_zoom=3, control_scale=True,
                    prefer_canvas=False)
+    # folium hands max_zoom/min_zoom to its tile layer only; the map itself needs them here.
+    m.options["max_zoom"] = tiles.max_zoom if tiles else 12
+    m.options["min_zoom"] = 3
     if tiles:
         folium.TileLayer(tiles.url, attr=tiles.attribution, name=tiles.label,
                          max_zoom=tiles.max_zoom).add_to(m)

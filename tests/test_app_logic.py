@@ -10,6 +10,7 @@ written down, so the tests follow the seeds when they change.
 from __future__ import annotations
 
 import datetime
+import html
 import json
 import re
 import shutil
@@ -188,7 +189,7 @@ def test_corpus_of_unreadable_files_warns_by_name(monkeypatch: pytest.MonkeyPatc
     assert sorted(s["file"] for s in skipped) == sorted(BAD_FILES)
     [warning] = at.warning
     for s in skipped:
-        assert f"{s['file']}: {s['reason']}" in warning.value
+        assert f"{s['file']}: {s['reason']}" in html.unescape(warning.value)
 
 
 @pytest.fixture(scope="module")
@@ -214,7 +215,7 @@ def test_undated_events_only(monkeypatch: pytest.MonkeyPatch,
     [article] = json.loads((undated_data[1] / "articles.json").read_text("utf-8"))["articles"]
     text = unmapped_text(at)
     assert any(t.startswith("**Undated articles (1)**") for t in text)
-    assert f"- {article['title']} (undated.txt)" in text
+    assert f"<li>{article['title']} (undated.txt)</li>" in "".join(text)
 
 
 @pytest.mark.parametrize("corpus", ["empty", "undated"])
@@ -434,7 +435,7 @@ def test_expander_lists_skipped_files(app: AppTest, seeds_data: tuple[Path, Path
     reasons = {s["file"]: s["reason"] for s in doc["skipped"]}
     assert reasons["empty.txt"] and reasons["junk.txt"]
     for name, reason in reasons.items():
-        assert f"- {name}: {reason}" in text
+        assert f"<li>{mapview.escape_text(f'{name}: {reason}')}</li>" in "".join(text)
     unresolved = sum(len(a["unresolved"]) for a in doc["articles"])
     assert f"**Unresolved place names ({unresolved})**" in text
     undated = [a for a in doc["articles"] if not a["published"]]

@@ -161,6 +161,22 @@ def test_html_title_kept_and_charset(tmp_path: Path) -> None:
         load_article(tmp_path / "blank.html")
 
 
+def test_html_page_saved_as_text_is_read_as_html(tmp_path: Path) -> None:
+    page = ("\n<!-- saved from url=(0042)https://example.com/ -->\n<!DOCTYPE html><html><head>"
+            "<title>Ramadi retaken</title></head><body><script>x()</script>"
+            "<p>Iraqi forces retook Ramadi.</p></body></html>")
+    (tmp_path / "saved.txt").write_text(page, encoding="utf-8")
+    art = load_article(tmp_path / "saved.txt")
+    assert art.raw == "Ramadi retaken\n\nIraqi forces retook Ramadi."
+    assert art.title == "Ramadi retaken" and "an HTML page" in art.warnings[0]
+    (tmp_path / "blank.md").write_text("<html><script>x()</script></html>", "utf-8")
+    with pytest.raises(ArticleError, match="HTML page with no visible text"):
+        load_article(tmp_path / "blank.md")
+    # Text that merely mentions markup stays text.
+    (tmp_path / "note.txt").write_text("The <html> tag starts a page.", "utf-8")
+    assert load_article(tmp_path / "note.txt").raw == "The <html> tag starts a page."
+
+
 # --- sidecars ------------------------------------------------------------------------
 
 
