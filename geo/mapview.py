@@ -522,6 +522,13 @@ class ShowOnly(MacroElement):
         {% macro script(this, kwargs) %}
         """ + FILTER_JS + """
         (function () {
+            // streamlit-folium removes the previous group from the map but keeps it in this
+            // list, and its component library adds a theme <style> per render: without the
+            // pruning a briefing screen's map frame grows by two elements per step.
+            if (window.feature_group) { window.feature_group.length = 0; }
+            var themes = Array.prototype.filter.call(document.head.querySelectorAll("style"),
+                function (s) { return s.innerHTML.indexOf("--primary-color") >= 0; });
+            themes.slice(0, -1).forEach(function (s) { s.remove(); });
             var bits = atob({{ this.bits | tojson }});
             window.cmApply(function (p) {
                 return p.n >> 3 < bits.length && (bits.charCodeAt(p.n >> 3) >> (p.n & 7)) & 1;

@@ -209,11 +209,6 @@ def test_briefing_soak_memory_stays_flat(soak) -> None:
     assert soak["errors"] == [], soak["errors"]
 
 
-@pytest.mark.xfail(strict=True, reason="streamlit-folium keeps every feature group it is sent "
-                   "(window.feature_group) and its component library adds a theme <style> on "
-                   "every render: the map frame grows by ~2 elements per changed step. Fixed by "
-                   "pruning both in geo.mapview.ShowOnly (patch proposed); remove this marker "
-                   "when it lands.")
 def test_briefing_map_frame_does_not_grow(soak) -> None:
     before, after = soak["before"], soak["after"]
     assert after["feature_groups"] <= 2, (before, after)
