@@ -355,7 +355,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="slider End/Home rounds")
     parser.add_argument("--pause", type=float, default=125.0,
                         help="seconds between waves (> server.disconnectedSessionTTL, 120 s)")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per wait")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds per wait")
     parser.add_argument("--flat-mb", type=float, default=15.0)
     parser.add_argument("--json", help="write the server's RSS samples here")
     args = parser.parse_args()
