@@ -233,7 +233,7 @@ with st.sidebar:
                     st.error(plain(exc))
 
 # Every filter but the dates: the date window moves often (slider, playback) and is
-# applied to this smaller list by the map panel alone.
+# applied to this smaller list by the window panel alone.
 flt = mapview.EventFilter(
     types=frozenset(types), actors=frozenset(actors), articles=frozenset(picked_articles),
     sources=frozenset(s for s in sources if s != "unknown"), place_query=query,
@@ -241,63 +241,25 @@ flt = mapview.EventFilter(
 if "unknown" in sources:
     flt = mapview.EventFilter(**{**flt.__dict__, "sources": flt.sources | {""}})
 
-# -- map and the current period --------------------------------------------------------
+# -- map, details, chart and table: everything that follows the date window ------------
 
 matching = mapview.filter_events(features, flt)
-visible = mapview.in_window(matching, state.start, state.end) if span else []
 
 
-# The date slider lives in this fragment: moving it reruns the map panel only (a few
-# milliseconds of Python), then the rest of the page follows in a full rerun.
-@st.fragment(run_every=state.seconds if state.playing and span else None)
-def map_panel() -> None:
-    current = playback.PlaybackState.from_session(st.session_state, span)
-    if current.playing and span and playback.step_due(st.session_state, current.seconds):
-        current = current.advanced()
-        current.store(st.session_state)
-        st.session_state["date_range"] = (current.start, current.end)
-    if span and not briefing:
-        st.slider("Dates", min_value=span[0], max_value=span[1], format="YYYY-MM-DD",
-                  key="date_range", on_change=_range_moved, label_visibility="collapsed",
-                  help="Events whose dates overlap this range are on the map")
-        current = playback.PlaybackState.from_session(st.session_state, span)
-    shown = mapview.in_window(matching, current.start, current.end) if span else []
-    if span:  # no dated event: no period (and not today's date)
-        st.markdown(f'<div class="cm-period">{playback.period_label(current.start, current.end)}'
-                    f'<span class="cm-count"> · {len(shown)} event{"s" * (len(shown) != 1)}'
-                    f'</span></div>', unsafe_allow_html=True)
-    if not features:
-        return
-    # st_folium renames the elements of the map it is given, so it gets a copy of the
-    # cached map each run; identical copies give identical scripts: no remount.
-    m = copy.deepcopy(base_map(_stamp(EVENTS), style, tile_choices.get(tile_key))[0])
-    clicked = st_folium(m, key=f"{MAP_KEY}-{style}-{tile_key}", height=820 if briefing else 620,
-                        use_container_width=True,
-                        feature_group_to_add=mapview.visible_group(shown),
-                        returned_objects=["last_object_clicked"])
-    if briefing:
-        playback.caption_panel(st, shown)
-    else:
-        point = (clicked or {}).get("last_object_clicked")
-        if point and point != st.session_state.get("clicked"):
-            st.session_state["clicked"] = point
-            st.rerun(scope="app")  # the details panel lives outside this fragment
-    if span and not current.playing and (current.start, current.end) != (state.start,
-                                                                          state.end):
-        st.rerun(scope="app")  # the slider moved: the chart, table and downloads follow
+def _table_picked() -> None:
+    """A row picked in the table shows its event's place, as a click on its marker does."""
+    rows = st.session_state["event_table"].selection.rows
+    shown = st.session_state.get("table_events", [])
+    if rows and rows[0] < len(shown):
+        event_id, (lon, lat) = shown[rows[0]]
+        st.session_state["clicked"] = {"lat": lat, "lng": lon}
+        st.session_state["picked_id"] = event_id  # first among the events of its place
 
 
-map_panel()
-if briefing:
-    st.stop()
-
-# -- what was clicked or picked --------------------------------------------------------
-
-left, right = st.columns([3, 2])
-with right:
+def event_details(visible: list[dict]) -> None:
     st.subheader("Event details")
-    table = pd.DataFrame(tables.rows(visible[:TABLE_ROWS]))
-    picked = mapview.events_at(visible, st.session_state.get("clicked"))
+    picked = sorted(mapview.events_at(visible, st.session_state.get("clicked")),
+                    key=lambda f: f["properties"]["id"] != st.session_state.get("picked_id"))
     if not picked:
         st.caption("Click a marker on the map, or pick a row of the table below.")
     for feature in picked[:10]:
@@ -313,37 +275,39 @@ with right:
         st.dataframe(pd.DataFrame(tables.rows(same_place))[["date_start", "event_type",
                                                             "snippet"]], hide_index=True)
 
-with left:
-    st.subheader("Events over time")
-    if visible:
-        counts = tables.monthly_counts(visible)  # aggregated here: a small chart payload
-        chart = (
-            alt.Chart(pd.DataFrame(counts, columns=["month", "event_type", "events"]))
-            .mark_bar()
-            .encode(x=alt.X("month:T", title="month", timeUnit="yearmonth"),
-                    y=alt.Y("events:Q", title="events"),
-                    color=alt.Color("event_type:N", scale=alt.Scale(
-                        domain=list(mapview.EVENT_STYLES),
-                        range=[c for c, _ in mapview.EVENT_STYLES.values()])),
-                    tooltip=["month", "event_type", "events"])
-            .properties(height=220)
-        )
-        st.altair_chart(chart, use_container_width=True)
-    else:
-        st.caption("No events match the filters.")
 
-st.subheader(f"Events ({len(visible)})")
-if len(visible) > TABLE_ROWS:
-    st.caption(f"The table shows the first {TABLE_ROWS:,}; the downloads have all "
-               f"{len(visible):,}.")
-if visible:
-    selection = st.dataframe(table[tables.COLUMNS], hide_index=True, on_select="rerun",
-                             selection_mode="single-row", key="event_table")
-    rows = selection.selection.rows if selection else []
-    if rows:
-        feature = visible[rows[0]]
-        lon, lat = feature["geometry"]["coordinates"]
-        st.session_state["clicked"] = {"lat": lat, "lng": lon}
+def events_chart(visible: list[dict]) -> None:
+    st.subheader("Events over time")
+    if not visible:
+        st.caption("No events match the filters.")
+        return
+    counts = tables.monthly_counts(visible)  # aggregated here: a small chart payload
+    chart = (
+        alt.Chart(pd.DataFrame(counts, columns=["month", "event_type", "events"]))
+        .mark_bar()
+        .encode(x=alt.X("month:T", title="month", timeUnit="yearmonth"),
+                y=alt.Y("events:Q", title="events"),
+                color=alt.Color("event_type:N", scale=alt.Scale(
+                    domain=list(mapview.EVENT_STYLES),
+                    range=[c for c, _ in mapview.EVENT_STYLES.values()])),
+                tooltip=["month", "event_type", "events"])
+        .properties(height=220)
+    )
+    st.altair_chart(chart, use_container_width=True)
+
+
+def events_table(visible: list[dict]) -> None:
+    st.subheader(f"Events ({len(visible)})")
+    if len(visible) > TABLE_ROWS:
+        st.caption(f"The table shows the first {TABLE_ROWS:,}; the downloads have all "
+                   f"{len(visible):,}.")
+    if not visible:
+        return
+    shown = visible[:TABLE_ROWS]
+    st.session_state["table_events"] = [(f["properties"]["id"], f["geometry"]["coordinates"])
+                                        for f in shown]
+    st.dataframe(pd.DataFrame(tables.rows(shown))[tables.COLUMNS], hide_index=True,
+                 on_select=_table_picked, selection_mode="single-row", key="event_table")
     stamp = datetime.date.today().isoformat()
     cols = st.columns(3)
     # Callables: the files are made when a button is clicked, not on every rerun.
@@ -355,6 +319,56 @@ if visible:
         "Download HTML map", lambda: export_html(visible, list(articles.values()), style),
         f"campaign-map-{stamp}.html", "text/html",
         help="The current view as one self-contained HTML file that works offline")
+
+
+# The slider, a playback step or a marker click reruns this fragment alone, not the page.
+# The map comes first in it: its update leaves for the browser while the chart and table
+# are computed. (Not a follow-up full rerun for those: a new full run drops the updates
+# still queued for the browser, the map's included: benchmarks/app_speed.py.)
+@st.fragment(run_every=state.seconds if state.playing and span else None)
+def window_panel() -> None:
+    current = playback.PlaybackState.from_session(st.session_state, span)
+    if current.playing and span and playback.step_due(st.session_state, current.seconds):
+        current = current.advanced()
+        current.store(st.session_state)
+        st.session_state["date_range"] = (current.start, current.end)
+    if span and not briefing:
+        st.slider("Dates", min_value=span[0], max_value=span[1], format="YYYY-MM-DD",
+                  key="date_range", on_change=_range_moved, label_visibility="collapsed",
+                  help="Events whose dates overlap this range are on the map")
+        current = playback.PlaybackState.from_session(st.session_state, span)
+    visible = mapview.in_window(matching, current.start, current.end) if span else []
+    if span:  # no dated event: no period (and not today's date)
+        st.markdown(f'<div class="cm-period">{playback.period_label(current.start, current.end)}'
+                    f'<span class="cm-count"> · {len(visible)} event{"s" * (len(visible) != 1)}'
+                    f'</span></div>', unsafe_allow_html=True)
+    if not features:
+        return
+    # st_folium renames the elements of the map it is given, so it gets a copy of the
+    # cached map each run; identical copies give identical scripts: no remount.
+    m = copy.deepcopy(base_map(_stamp(EVENTS), style, tile_choices.get(tile_key))[0])
+    clicked = st_folium(m, key=f"{MAP_KEY}-{style}-{tile_key}", height=820 if briefing else 620,
+                        use_container_width=True,
+                        feature_group_to_add=mapview.visible_group(visible),
+                        returned_objects=["last_object_clicked"])
+    if briefing:
+        playback.caption_panel(st, visible)
+        return
+    point = (clicked or {}).get("last_object_clicked")
+    if point and point != st.session_state.get("map_clicked"):
+        st.session_state["map_clicked"] = st.session_state["clicked"] = point
+        st.session_state.pop("picked_id", None)
+    left, right = st.columns([3, 2])
+    with right:
+        event_details(visible)
+    with left:
+        events_chart(visible)
+    events_table(visible)
+
+
+window_panel()
+if briefing:
+    st.stop()
 
 # -- what could not be mapped ----------------------------------------------------------
 

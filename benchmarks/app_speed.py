@@ -123,7 +123,7 @@ def serve(app: Path, corpus: Path, data: Path, logs: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     with logs.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+            [sys.executable, "-m", "geo.server", "run", str(app), "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
              "--server.enableStaticServing", "true"],
@@ -269,7 +269,8 @@ def ours_slider(pg, keys: list[str], timeout: float) -> tuple[list[Step], dict[s
         steps.append(Step(key, updated - keydown, message[0][0] - keydown if message else None,
                           rerun, new_count))
         log(f"ours step {i + 1}/{len(keys)} {key}: {count} -> {new_count} events, "
-            f"{steps[-1].latency_ms:.0f} ms (rerun done after {rerun:.0f} ms)")
+            f"{steps[-1].latency_ms:.0f} ms (message after "
+            f"{steps[-1].message_ms or float('nan'):.0f} ms, rerun done after {rerun:.0f} ms)")
         count = new_count
     mounted_after, probe = frame.evaluate(PROBE_JS)
     same_iframe = pg.locator(MAP_FRAME).last.evaluate("el => !!el.__cmBenchProbe")
@@ -277,6 +278,19 @@ def ours_slider(pg, keys: list[str], timeout: float) -> tuple[list[Step], dict[s
               "same_map_container": bool(probe), "same_iframe": same_iframe,
               "map_frames": pg.locator(MAP_FRAME).count()}
     return steps, checks
+
+
+def naive_app(browser: Browser, corpus: Path, data: Path, base: Path, steps: int,
+              timeout: float, deadline: float) -> tuple[float, int, list[Step]]:
+    """First paint, visible events at the start and the slider steps of the naive app."""
+    with serve(ROOT / "benchmarks" / "naive_app.py", corpus, data,
+               base / "naive.log") as url, browser.page() as pg:
+        paint = open_map(pg, url)
+        log(f"naive: first map paint {paint:.2f} s")
+        wait_idle(pg, 180, quiet=1.0)
+        start = int(map_frame(pg).evaluate(
+            "document.documentElement.getAttribute('data-visible-events')"))
+        return paint, start, naive_slider(pg, ["ArrowRight"] * steps, timeout, deadline)
 
 
 def naive_slider(pg, keys: list[str], timeout: float, deadline: float) -> list[Step]:
@@ -385,15 +399,9 @@ def main() -> int:
             rebuilt = [p.name for p, t in stamps.items()
                        if (p / "events.geojson").stat().st_mtime_ns != t]
             naive_deadline = STARTED + args.budget
-            with serve(ROOT / "benchmarks" / "naive_app.py", corpus, big,
-                       base / "naive.log") as url, browser.page() as pg:
-                naive_paint = open_map(pg, url)
-                log(f"naive: first map paint {naive_paint:.2f} s")
-                wait_idle(pg, 180, quiet=1.0)
-                naive_start = int(map_frame(pg).evaluate(
-                    "document.documentElement.getAttribute('data-visible-events')"))
-                naive = naive_slider(pg, ["ArrowRight"] * args.naive_steps, args.step_timeout,
-                                     naive_deadline)
+            naive_paint, naive_start, naive = (
+                naive_app(browser, corpus, big, base, args.naive_steps, args.step_timeout,
+                          naive_deadline) if args.naive_steps else (float("nan"), 0, []))
         finally:
             chromium.close()
 
@@ -424,12 +432,12 @@ def main() -> int:
         f"map frames on the page {checks['map_frames']}")
     say(f"slider, app, back and forth between two positions: {summary(revisit)}; no remount: "
         f"{all(v is True for k, v in revisit_checks.items() if k != 'map_frames')}")
-    say(f"slider, naive app, {args.events:,} events, +1 day per step: {summary(naive)}; visible "
-        f"count changed in {changed(naive, naive_start)}/{len(naive)} steps")
+    if naive:
+        say(f"slider, naive app, {args.events:,} events, +1 day per step: {summary(naive)}; "
+            f"visible count changed in {changed(naive, naive_start)}/{len(naive)} steps")
     ours_p95 = percentile([s.latency_ms for s in sweep], 95)
-    naive_p95 = percentile([s.latency_ms for s in naive], 95)
-    ratio = naive_p95 / ours_p95
-    say(f"ratio naive p95 / app p95: {ratio:.1f}x")
+    ratio = percentile([s.latency_ms for s in naive], 95) / ours_p95 if naive else float("nan")
+    say(f"ratio naive p95 / app p95: {ratio:.1f}x" if naive else "naive app: not run")
     say(f"remote requests from the browser: {len(browser.remote)}")
 
     def verdict(ok: bool) -> str:

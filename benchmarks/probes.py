@@ -175,7 +175,7 @@ def serve(corpus: Path, data: Path, logs: Path, app: Path = ROOT / "app.py",
     url = f"http://127.0.0.1:{port}"
     with logs.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+            [sys.executable, "-m", "geo.server", "run", str(app), "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
              "--server.enableStaticServing", "true", *options],

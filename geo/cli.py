@@ -11,6 +11,7 @@ import datetime
 import json
 import os
 import re
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -243,14 +244,27 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _wait_until_up(health: str, server: subprocess.Popen, timeout: float = 60.0) -> bool:
+    """Until the app answers (a browser opened earlier shows "cannot connect")."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while server.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(health, timeout=2):
+                return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    import subprocess
     import webbrowser
 
     app = Path(__file__).resolve().parent.parent / "app.py"
     # Headless always: otherwise Streamlit's first run asks for an e-mail address on the
     # terminal, which blocks an unattended start. We open the browser ourselves instead.
-    command = [sys.executable, "-m", "streamlit", "run", str(app),
+    command = [sys.executable, "-m", "geo.server", "run", str(app),
                "--server.port", str(args.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
                "--server.enableStaticServing", "true"]
@@ -260,7 +274,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     url = f"http://localhost:{args.port}/" + ("?view=briefing" if args.briefing else "")
     print(f"Campaign Map: {url}", flush=True)
     server = subprocess.Popen(command, env=env, cwd=app.parent)
-    if not args.headless:
+    if not args.headless and _wait_until_up(f"http://localhost:{args.port}/_stcore/health",
+                                            server):
         webbrowser.open(url)  # a no-op where there is no browser (a server, CI)
     try:
         return server.wait()

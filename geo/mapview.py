@@ -119,8 +119,14 @@ def filter_events(features: Iterable[dict[str, Any]], flt: EventFilter) -> list[
 
 def in_window(features: Iterable[dict[str, Any]], start: datetime.date | None,
               end: datetime.date | None) -> list[dict[str, Any]]:
-    """The dated events whose interval overlaps the window (the time slider's filter)."""
-    return [f for f in features if overlaps(f["properties"], start, end)]
+    """The dated events whose interval overlaps the window (the time slider's filter).
+
+    `overlaps` for every event, inlined: it runs on every slider step over up to the whole
+    corpus, and ISO date strings compare in date order."""
+    low = start.isoformat() if start else ""
+    high = end.isoformat() if end else "\uffff"
+    return [f for f in features if (p := f["properties"]).get("date_start")
+            and p["date_end"] >= low and p["date_start"] <= high]
 
 
 def date_range(features: Iterable[dict[str, Any]]) -> tuple[datetime.date, datetime.date] | None:

@@ -94,3 +94,52 @@ def test_large_input_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[st
     main(["geoparse", "--input", str(big), "--output", str(out), "--quiet"])
     record = json.loads(out.read_text("utf-8"))
     assert "limit" in record["error"].lower() or "too large" in record["error"].lower()
+
+
+def test_serve_starts_the_app_with_its_modules_imported(tmp_path: Path) -> None:
+    """`campaign-map serve` runs Streamlit through geo.server: the app's heavy modules are
+    imported before the first visitor, and the app answers."""
+    import os
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    (tmp_path / "corpus").mkdir()
+    env = {**os.environ, "CAMPAIGN_MAP_CORPUS": str(tmp_path / "corpus"),
+           "CAMPAIGN_MAP_DATA": str(tmp_path / "mapdata")}
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen([sys.executable, "-m", "geo.cli", "serve", "--headless",
+                                   "--port", str(port)], env=env, stdout=out,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as reply:
+                    assert reply.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, log.read_text(errors="replace")
+                assert time.monotonic() < deadline, log.read_text(errors="replace")
+                time.sleep(0.3)
+        output = log.read_text(errors="replace")
+        assert f"Campaign Map: http://localhost:{port}/" in output
+        assert "Campaign Map: app modules imported in" in output, output
+    finally:
+        os.killpg(server.pid, 15)
+        server.wait(timeout=20)
+
+
+def test_the_server_preloads_nothing_that_imports_streamlit() -> None:
+    """Streamlit would read its configuration before the command line's options (such as
+    --server.enableStaticServing, which the map needs) and ignore them."""
+    code = ("import importlib, sys; from geo.server import PRELOAD; "
+            "[importlib.import_module(m) for m in PRELOAD]; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]", done.stdout

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from geo import mapview, playback
 from geo.assets import remote_urls
@@ -70,6 +72,25 @@ def test_in_window_keeps_overlapping_dated_events() -> None:
     assert mapview.in_window(events, day("2015-01-31"), day("2015-02-28")) == events[:1]
     assert mapview.in_window(events, day("2015-02-01"), day("2015-02-28")) == []
     assert mapview.in_window(events, None, None) == events[:2]
+
+
+DAYS = st.dates(datetime.date(1990, 1, 1), datetime.date(2030, 12, 31))
+
+
+@st.composite
+def dated_events(draw: st.DrawFn) -> dict:
+    if draw(st.booleans()):
+        return {"properties": {"date_start": None, "date_end": None}}
+    start, end = sorted((draw(DAYS), draw(DAYS)))
+    return {"properties": {"date_start": start.isoformat(), "date_end": end.isoformat()}}
+
+
+@given(st.lists(dated_events(), max_size=30), st.none() | DAYS, st.none() | DAYS)
+def test_in_window_is_overlaps_for_every_event(events: list[dict], start: datetime.date | None,
+                                               end: datetime.date | None) -> None:
+    """The slider's fast path keeps exactly the events `overlaps` keeps, in their order."""
+    assert mapview.in_window(events, start, end) == [
+        e for e in events if mapview.overlaps(e["properties"], start, end)]
 
 
 def test_playback_steps_on_its_timer_only() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+from geo import tables
+
 from .conftest import open_a_popup, screenshot
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
@@ -64,6 +66,34 @@ def test_map_slider_marker_and_offline(page, app_url) -> None:
     pg.locator(".cm-popup").first.wait_for(timeout=20_000)
 
     assert log.remote() == [], log.remote()
+    assert not [e for e in errors if "dialog" in e], errors
+
+
+def test_picking_a_table_row_shows_its_event(page, app_url) -> None:
+    """"Pick an event in the list": a row of the events table fills the details panel."""
+    pg, log, errors = page
+    open_map(pg, app_url)
+    assert pg.locator(".cm-popup").count() == 0  # nothing picked yet
+    grid = pg.locator('.st-key-event_table [data-testid="stDataFrame"]')
+    grid.scroll_into_view_if_needed()
+    # glide-data-grid draws on a canvas and mirrors its cells in a hidden table: the
+    # fourth row's cells, in tables.COLUMNS order.
+    grid.locator("tr").nth(4).locator("td").first.wait_for(state="attached", timeout=20_000)
+    cells = grid.locator("tr").nth(4).locator("td").evaluate_all(
+        "cells => cells.map(c => c.textContent)")
+    place, snippet = (cells[tables.COLUMNS.index(c)] for c in ("place", "snippet"))
+    box = grid.locator("canvas").first.bounding_box()
+    assert box is not None
+    # Row height and header height are glide-data-grid's defaults in Streamlit (35 px);
+    # the row-marker column (the selection box) is the leftmost.
+    pg.mouse.click(box["x"] + 15, box["y"] + 35 + 3 * 35 + 17)
+    # The picked event comes first among the events of its place.
+    details = pg.locator(".cm-popup").first
+    details.wait_for(timeout=20_000)
+    assert place in details.locator(".cm-type").inner_text(), (place, cells)
+    assert " ".join(details.locator(".cm-snippet").inner_text().split()) == " ".join(
+        snippet.split()), cells
+    screenshot(pg, "app-table-pick")
     assert not [e for e in errors if "dialog" in e], errors
 
 
