@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import gc
 import hashlib
 import json
 import os
@@ -68,7 +69,20 @@ def _stamp(path: Path) -> float:
 def load_data(events_stamp: float, articles_stamp: float) -> tuple[list[dict], dict]:
     articles = json.loads(ARTICLES.read_text("utf-8")) if ARTICLES.exists() else {
         "articles": [], "skipped": []}
-    return mapview.load_events(EVENTS), articles
+    events = mapview.load_events(EVENTS)
+    keep_out_of_gc()
+    return events, articles
+
+
+def keep_out_of_gc() -> None:
+    """Move what is alive now (the cached corpus and map) out of the garbage collector's way.
+
+    Streamlit runs a full collection after every script run; over 10,000 cached events it
+    took 130-220 ms, twice per slider move, and held the interpreter while the map's update
+    was on its way to the browser (benchmarks/app_speed.py). The cached data is plain JSON
+    (no reference cycles): when a new data version replaces it, reference counting still
+    frees it."""
+    gc.freeze()
 
 
 STATIC = Path(__file__).resolve().parent / "static" / "cm"
@@ -107,7 +121,9 @@ def base_map(events_stamp: float, style: str, tiles: TileSource | None) -> tuple
     mapview.Legend(note=("No outline for: " + ", ".join(map(mapview.escape_text,
                                                                regions.missing)))
                    if regions.missing else "").add_to(m)
-    return mapview.finish(m, publish_asset=publish_asset), regions.missing
+    m = mapview.finish(m, publish_asset=publish_asset)
+    keep_out_of_gc()
+    return m, regions.missing
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

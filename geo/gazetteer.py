@@ -33,7 +33,7 @@ from pathlib import Path
 
 from geo.names import is_latin_name, name_key
 
-INDEX_VERSION = 5
+INDEX_VERSION = 6  # 6: name keys keep "Ann", "All" (geo/names.py)
 LEVELS = ("continent", "country", "province", "city", "village", "facility", "derived")
 # Population at which a GeoNames populated place counts as a city rather than a village.
 CITY_POPULATION = 10_000

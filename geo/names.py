@@ -43,7 +43,10 @@ def fold(text: str) -> str:
 
 
 def _token_key(token: str) -> str:
-    token = _DOUBLED.sub(r"\1", token)
+    collapsed = _DOUBLED.sub(r"\1", token)
+    # "Ann", "All", "Ass": words, not the article their collapsed form spells; collapsed,
+    # a second keying would drop them ("as 0" -> "0": hypothesis found it).
+    token = token if collapsed in ARABIC_ARTICLES and token not in ARABIC_ARTICLES else collapsed
     if len(token) > 3 and token.endswith("h") and token[-2] in "aeiou":
         token = token[:-1]
     return token
