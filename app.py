@@ -75,13 +75,13 @@ def load_data(events_stamp: float, articles_stamp: float) -> tuple[list[dict], d
 
 
 def keep_out_of_gc() -> None:
-    """Move what is alive now (the cached corpus and map) out of the garbage collector's way.
+    """Move what is alive now (the corpus just loaded) out of the garbage collector's way.
 
     Streamlit runs a full collection after every script run; over 10,000 cached events it
     took 130-220 ms, twice per slider move, and held the interpreter while the map's update
-    was on its way to the browser (benchmarks/app_speed.py). The cached data is plain JSON
-    (no reference cycles): when a new data version replaces it, reference counting still
-    frees it."""
+    was on its way to the browser (benchmarks/app_speed.py). The events are plain JSON (no
+    reference cycles): when a new data version replaces them, reference counting still
+    frees them."""
     gc.freeze()
 
 
@@ -121,9 +121,7 @@ def base_map(events_stamp: float, style: str, tiles: TileSource | None) -> tuple
     mapview.Legend(note=("No outline for: " + ", ".join(map(mapview.escape_text,
                                                                regions.missing)))
                    if regions.missing else "").add_to(m)
-    m = mapview.finish(m, publish_asset=publish_asset)
-    keep_out_of_gc()
-    return m, regions.missing
+    return mapview.finish(m, publish_asset=publish_asset), regions.missing
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
