@@ -2,8 +2,8 @@
 that has already imported the app's heavy modules.
 
 Streamlit imports an app's modules during the first visitor's first run: here about 1.5 s
-(pandas and Altair 0.7 s, folium 0.4 s, the pipeline 0.3 s), all
-before that visitor's map can be drawn. Imported once when the server starts, they are in
+(pandas and Altair 0.7 s, folium 0.4 s, the pipeline 0.3 s), all before that visitor's map
+can be drawn. Imported once when the server starts, they are in
 `sys.modules` for every visitor, the first one included (benchmarks/app_speed.py: "cold").
 """
 
