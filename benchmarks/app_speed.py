@@ -26,34 +26,34 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.probes import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MAP_FRAME,
+    START_THUMB,
+    STARTED,
+    is_remote,
+    log,
+    percentile,
+    require_chromium,
+    serve,
+)
 from benchmarks.synthetic import synthesize  # noqa: E402
 from geo.build import build  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-START_THUMB = ".st-key-date_range input[type=\"range\"]"
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 TARGET_PAINT_S, TARGET_P95_MS, TARGET_RATIO = 3.0, 300.0, 10.0
-STARTED = time.monotonic()
 
 # In the page: when each key went down, on the clock the map frame uses too.
 KEYDOWN_JS = """() => {
@@ -99,57 +99,6 @@ SCRIPT_STATE_JS = """() => {
 }"""
 
 
-def log(message: str) -> None:
-    print(f"[{time.monotonic() - STARTED:6.1f} s] {message}", file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (p95 of 30 values is the 29th smallest)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serve(app: Path, corpus: Path, data: Path, logs: Path) -> Iterator[str]:
-    """A Streamlit app on loopback, its output in `logs`; stopped on exit."""
-    port = free_port()
-    env = {**os.environ, "CAMPAIGN_MAP_CORPUS": str(corpus), "CAMPAIGN_MAP_DATA": str(data)}
-    url = f"http://127.0.0.1:{port}"
-    with logs.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "geo.server", "run", str(app), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-             "--server.enableStaticServing", "true"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                        if reply.status == 200:
-                            break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"{app.name} did not start: "
-                                           f"{logs.read_text(errors='replace')[-2000:]}") from None
-                    time.sleep(0.3)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
 @dataclass
 class Browser:
     """Headless chromium; every request to a host other than loopback is counted."""
@@ -162,9 +111,7 @@ class Browser:
         context = self.chromium.new_context(viewport={"width": 1600, "height": 1000})
 
         def seen(request) -> None:
-            parsed = urlparse(request.url)
-            if parsed.scheme in {"http", "https", "ws", "wss"} and \
-                    parsed.hostname not in LOCAL_HOSTS:
+            if is_remote(request.url):
                 self.remote.append(request.url)
 
         context.on("request", seen)
@@ -283,9 +230,9 @@ def ours_slider(pg, keys: list[str], timeout: float) -> tuple[list[Step], dict[s
 def naive_app(browser: Browser, corpus: Path, data: Path, base: Path, steps: int,
               timeout: float, deadline: float) -> tuple[float, int, list[Step]]:
     """First paint, visible events at the start and the slider steps of the naive app."""
-    with serve(ROOT / "benchmarks" / "naive_app.py", corpus, data,
-               base / "naive.log") as url, browser.page() as pg:
-        paint = open_map(pg, url)
+    with serve(corpus, data, base / "naive.log", app=ROOT / "benchmarks" / "naive_app.py"
+               ) as server, browser.page() as pg:
+        paint = open_map(pg, server.url)
         log(f"naive: first map paint {paint:.2f} s")
         wait_idle(pg, 180, quiet=1.0)
         start = int(map_frame(pg).evaluate(
@@ -354,8 +301,7 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=540.0,
                         help="seconds; the naive app gets fewer steps past this")
     args = parser.parse_args()
-    if not CHROMIUM.exists():
-        sys.exit("Debian chromium is missing: run `make setup` (apt-get install chromium)")
+    require_chromium()
     if not (ROOT / "mapdata" / "basemap.geojson").exists():
         sys.exit("no basemap: run `python -m geo.basemap`")
     from playwright.sync_api import sync_playwright
@@ -380,9 +326,10 @@ def main() -> int:
             say(f"Campaign Map app speed: headless chromium, {os.cpu_count()} cores, "
                 f"synthetic data {args.events:,} events; load average before: "
                 f"{os.getloadavg()[0]:.2f} (other work on the machine skews every figure)")
-            with serve(ROOT / "app.py", corpus, seeds, base / "seeds.log") as url:
-                seed_paints = first_paints(browser, url, 3, "seeds")
-            with serve(ROOT / "app.py", corpus, big, base / "big.log") as url:
+            with serve(corpus, seeds, base / "seeds.log") as server:
+                seed_paints = first_paints(browser, server.url, 3, "seeds")
+            with serve(corpus, big, base / "big.log") as server:
+                url = server.url
                 big_paints = first_paints(browser, url, 3, f"{args.events} events")
                 with browser.page() as pg:
                     open_map(pg, url)

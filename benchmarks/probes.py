@@ -59,16 +59,21 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of one process, MB (0 when it is gone)."""
+def _proc_mb(path: str, field: str) -> float:
+    """A "Field:  N kB" line of a /proc file, in MB (0 when the process is gone)."""
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmRSS:"):
+        with open(path, encoding="ascii") as lines:
+            for line in lines:
+                if line.startswith(field):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process, MB (0 when it is gone)."""
+    return _proc_mb(f"/proc/{pid}/status", "VmRSS:")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -84,14 +89,7 @@ def cpu_seconds(pid: int) -> float:
 def pss_mb(pid: int) -> float:
     """Proportional memory of one process, MB: shared pages split between their users, so
     a sum over processes is fair (0 when it is gone or unreadable)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as rollup:
-            for line in rollup:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return _proc_mb(f"/proc/{pid}/smaps_rollup", "Pss:")
 
 
 def _children() -> dict[int, list[int]]:
@@ -147,6 +145,11 @@ def chromium_pid(marker: str) -> int | None:
 def is_remote(url: str) -> bool:
     parsed = urlparse(url)
     return parsed.scheme in {"http", "https", "ws", "wss"} and parsed.hostname not in LOCAL_HOSTS
+
+
+def require_chromium() -> None:
+    if not CHROMIUM.exists():
+        sys.exit("Debian chromium is missing: run `make setup` (apt-get install chromium)")
 
 
 def free_port() -> int:

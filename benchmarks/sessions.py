@@ -59,6 +59,7 @@ from benchmarks.probes import (  # noqa: E402
     log,
     percentile,
     read_runs,
+    require_chromium,
     rss_mb,
     seed_data,
     serve,
@@ -359,8 +360,7 @@ def main() -> int:
     parser.add_argument("--flat-mb", type=float, default=15.0)
     parser.add_argument("--json", help="write the server's RSS samples here")
     args = parser.parse_args()
-    if not CHROMIUM.exists():
-        sys.exit("Debian chromium is missing: run `make setup` (apt-get install chromium)")
+    require_chromium()
     return asyncio.run(run(args))
 
 

@@ -52,6 +52,7 @@ from benchmarks.probes import (  # noqa: E402
     is_remote,
     load_average,
     log,
+    require_chromium,
     rss_mb,
     seed_data,
     serve,
@@ -294,8 +295,7 @@ def main() -> int:
                         help="a Streamlit option for the server, e.g. "
                              "global.minCachedMessageSize=1e12")
     args = parser.parse_args()
-    if not CHROMIUM.exists():
-        sys.exit("Debian chromium is missing: run `make setup` (apt-get install chromium)")
+    require_chromium()
     return asyncio.run(run(args))
 
 
