@@ -174,11 +174,14 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from geo import evaluate
+    from geo import evaluate, evaluate_events
     from geo.geoparse import Geoparser
 
     rows = []
     for gold_path in args.gold:
+        if evaluate_events.is_events_gold(gold_path):
+            _evaluate_events(gold_path, args)
+            continue
         corpus = evaluate.corpus_name(gold_path)
         docs = evaluate.load_gold(Path(gold_path), limit=args.limit)
         parser = Geoparser()
@@ -201,8 +204,51 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         rows.append((f"{corpus} own variant", evaluate.score_own(corpus, docs, predictions)))
         print(f"{corpus}: {len(docs)} documents in {seconds:.1f} s "
               f"({len(docs) / seconds:.1f} docs/s)", file=sys.stderr)
-    print(evaluate.format_table(rows))
+    if rows:
+        print(evaluate.format_table(rows))
     return 0
+
+
+def _evaluate_events(gold_path: str, args: argparse.Namespace) -> None:
+    """Places and dated events of an events gold file, through the build's own steps."""
+    from geo import evaluate_events
+    from geo.build import article_events, event_properties
+    from geo.geoparse import Geoparser
+
+    docs = evaluate_events.load_events_gold(gold_path, limit=args.limit)
+    parser = Geoparser()
+    articles = {d.id: article_from_text(d.id, d.text, d.published, d.title or None)
+                for d in docs}
+    started = time.perf_counter()
+    predictions: dict[str, dict[str, object]] = {}
+    results = parser.parse_many([(d.id, d.text) for d in docs], processes=args.processes)
+    for result in tqdm(results, total=len(docs), desc="events", unit="doc", file=sys.stderr,
+                       disable=args.quiet):
+        _, events = article_events(articles[result.id], result)
+        predictions[result.id] = result.to_json() | {
+            "events": [event_properties(e) | {"lat": e.lat, "lon": e.lon} for e in events]}
+    seconds = time.perf_counter() - started
+
+    def country_of(gold: dict[str, object]) -> str | None:
+        name = str(gold.get("place") or gold.get("name") or "")
+        return next((c.place.country for c in parser.gazetteer.candidates(name)
+                     if c.place.level == "country"), None)
+
+    judged = evaluate_events.load_judged(args.judged, country_of) if args.judged else None
+    scores = evaluate_events.score_events(docs, predictions, country_of, judged)
+    if args.predictions:
+        with open(Path(args.predictions) / f"{Path(gold_path).stem}.jsonl", "w",
+                  encoding="utf-8") as fh:
+            for doc in docs:
+                fh.write(json.dumps(predictions[doc.id], ensure_ascii=False) + "\n")
+    if args.show_misses:
+        for line in scores.missed:
+            print(f"missed: {line}", file=sys.stderr)
+        for line in scores.unmatched:
+            print(f"unmatched: {line}", file=sys.stderr)
+    print(f"{Path(gold_path).name}: {len(docs)} documents in {seconds:.1f} s "
+          f"({len(docs) / seconds:.1f} docs/s)", file=sys.stderr)
+    print(evaluate_events.format_event_scores(Path(gold_path).name, scores))
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -315,6 +361,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="first N documents only")
     p.add_argument("--processes", type=int, default=None)
     p.add_argument("--predictions", help="folder to write the predictions to")
+    p.add_argument("--judged", help="events gold: a second list of events judged correct "
+                                    "(JSON Lines: article, place, lat, lon, level, dates)")
+    p.add_argument("--show-misses", action="store_true",
+                   help="events gold: list missed gold events and unmatched system events")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
