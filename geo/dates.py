@@ -15,6 +15,17 @@ How expressions are found and resolved
   calendar date; "relative": it only makes sense from P).
 * Where candidates overlap the longest wins, so "Sunday, Dec. 4" is one expression rather
   than "Sunday" plus "Dec. 4".
+* Narrative phrases chain to the story, not to P: "the next day", "the day after", "two
+  days later", "three days after that", "the following week", "that night", "later that
+  day", "the same day", "the previous day", "the day before", "a month later" are resolved
+  in a last pass from the closest preceding expression that dates an event (not planned,
+  not a duration; chained ones count), so "On May 3 ... The next day ... Two days later"
+  is May 3, 4 and 6. A day anchor gets the step ("the next day" = anchor + 1, "a week
+  later" = anchor + 7 give or take 3); an anchor at least as coarse as the step moves
+  whole and keeps its granularity ("the next day" after "in June" = June 2 to July 1);
+  "that night" and "the same day" are the anchor itself. With no anchor only phrases
+  looking back resolve, from P ("the day before" = P - 1). "the next week" and "next
+  month" stay relative to P. See ``_add_chained``.
 * Verb tense is not read. A date without a year takes the latest year that does not put it
   after P ("Dec. 27" in a December 6 article is last December), with one exception for
   month names (see ``_year_for_month``); a season without a year is the occurrence
@@ -677,6 +688,57 @@ _ANCHORED_RE = re.compile(
     rf"|earlier{_SP}than)){_SP}(?P<the>(?i:the){_SP})?"
 )
 
+# "The next day", "two days later", "that night": resolved in a third pass, from the
+# closest preceding event date of the text (see _add_chained).
+_TIME_OF_DAY = r"(?:day|morning|afternoon|evening|night)\b(?!-)"  # "day-to-day" is no day
+# "the day after" and "two days after that" chain only when nothing follows but punctuation:
+# in "two days after the attack" or "the day after Christmas" the anchor is something else.
+_CLAUSE_END = r"(?=[^\S\n]*(?:[,.;:!?)—–-]|\n|$))"
+
+
+@dataclass(frozen=True)
+class _ChainRule:
+    """A phrase that moves ``n`` units on (negative: back) from the previous event date.
+
+    ``n`` None: the phrase counts ("two days later"), read with ``_amount`` and the
+    direction word. ``unit`` None: the phrase names it ("the following week").
+    ``calendar``: the phrase means a whole calendar period ("the following week" is
+    Monday to Sunday), not a point with some slack around it ("a week later").
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    n: int | None
+    unit: Granularity | None
+    calendar: bool = False
+
+
+def _chain_rule(name: str, pattern: str, n: int | None, unit: Granularity | None,
+                calendar: bool = False) -> _ChainRule:
+    return _ChainRule(name, re.compile(_BEFORE + rf"(?i:{pattern})"), n, unit, calendar)
+
+
+# The rules never overlap one another. "the next week" and "the next month" are left to
+# the rules above, which read them from P ("next week"); "the following week" chains.
+CHAIN_RULES: list[_ChainRule] = [
+    _chain_rule("the next day", rf"the{_SP}(?:next|following){_SP}{_TIME_OF_DAY}", 1, "day"),
+    _chain_rule("the day after",
+                rf"the{_SP}(?:day|night){_SP}after(?:{_SP}that)?{_CLAUSE_END}", 1, "day"),
+    _chain_rule("the previous day",
+                rf"the{_SP}(?:previous|preceding){_SP}{_TIME_OF_DAY}", -1, "day"),
+    _chain_rule("the day before",
+                rf"the{_SP}(?:day|night|morning|evening){_SP}before(?:{_SP}that)?"
+                rf"{_CLAUSE_END}", -1, "day"),
+    _chain_rule("that night",
+                rf"(?:(?:later|earlier){_SP})?(?:that(?:{_SP}same)?|the{_SP}same){_SP}"
+                rf"{_TIME_OF_DAY}", 0, "day"),
+    _chain_rule("the following week",
+                rf"the{_SP}following{_SP}(?P<unit>week|month|year)\b", 1, None, calendar=True),
+    _chain_rule("n units later",
+                rf"{_NUM}{_SP}{_UNIT_NO_HOURS}{_SP}(?P<dir>(?:later|earlier)(?!{_SP}than\b)"
+                rf"|(?:after|before)(?:{_SP}that)?{_CLAUSE_END})", None, None),
+]
+
 
 # ---------------------------------------------------------------------------------------
 # Finding expressions
@@ -691,10 +753,12 @@ def find_time_expressions(
 
     ``published`` is P, the date relative expressions are anchored on; without it only
     dates that name their year resolve. ``anchor_events`` are spans whose date is known
-    from elsewhere, for "two weeks after <anchor>".
+    from elsewhere, for "two weeks after <anchor>". Narrative phrases ("the next day",
+    "two days later") chain to the closest preceding event date (see ``_add_chained``).
     """
     found = _expressions_from_rules(text, published)
-    return _add_anchored(text, found, published, anchor_events or ())
+    found = _add_anchored(text, found, published, anchor_events or ())
+    return _add_chained(text, found, published)
 
 
 def _expressions_from_rules(text: str, published: Date | None) -> list[TimeExpression]:
@@ -776,6 +840,108 @@ def _add_anchored(
         expr = _expression(text, match.start(), anchor_end, interval)
         result = [e for e in result if e.end <= expr.start or e.start >= expr.end] + [expr]
     return sorted(result, key=lambda e: e.start)
+
+
+GRANULARITY_RANK: dict[Granularity, int] = {
+    "day": 0, "week": 1, "month": 2, "season": 3, "year": 4,
+}
+
+
+def _add_chained(
+    text: str, found: list[TimeExpression], published: Date | None
+) -> list[TimeExpression]:
+    """Resolve "the next day", "two days later", "that night" from the previous event date.
+
+    The anchor is the closest time expression before the phrase that is neither planned
+    nor a duration, chained ones included, so "On May 3 ... The next day ... Two days
+    later" gives May 3, 4 and 6. A chained one stays an anchor even when it ran past P and
+    became planned: the text still tells one sequence, and skipping it would put "three
+    days after that" before the step it follows.
+
+    Without such an anchor, phrases looking back ("the day before") count from P, as
+    "yesterday" does; the others are left out, since "the next day" or "that night" after
+    nothing can be any day. Without P nothing chains: like other relative phrases they are
+    left out, and an article without P has no day-precise date to chain from anyway (one
+    would have been taken as its inferred P).
+
+    A phrase that covers a first-pass expression replaces it ("the previous day" is not
+    the duration "the past day"); one that sits inside a longer expression is dropped.
+    """
+    if published is None:
+        return found
+    result = list(found)
+    chained: set[int] = set()  # starts of the chained expressions
+    for rule, match in _chain_matches(text):
+        start, end = match.span()
+        inside = [e for e in result if e.start < end and start < e.end]
+        if any(e.start < start or e.end > end for e in inside):
+            continue
+        n, unit = _chain_step(rule, match)
+        anchor = _chain_anchor(result, start, chained) or (
+            _Interval(published, published, "day", "publication") if n < 0 else None
+        )
+        interval = _chained(anchor, n, unit, rule.calendar) if anchor else None
+        if interval is None:
+            continue
+        expr = _expression(text, start, end, _against_publication(interval, published))
+        chained.add(start)
+        result = sorted([e for e in result if e not in inside] + [expr], key=lambda e: e.start)
+    return result
+
+
+def _chain_matches(text: str) -> list[tuple[_ChainRule, re.Match[str]]]:
+    """Every chain phrase of the text, in text order (the anchors must be resolved first)."""
+    matches = [(rule, m) for rule in CHAIN_RULES for m in rule.pattern.finditer(text)]
+    return sorted(matches, key=lambda pair: pair[1].start())
+
+
+def _chain_step(rule: _ChainRule, match: re.Match[str]) -> tuple[int, Granularity]:
+    """How far the phrase moves, and in which unit: "three days before that" -> (-3, day)."""
+    if rule.n is not None:
+        return rule.n, rule.unit or _unit(match["unit"])
+    n, unit = _amount(match)
+    sign = 1 if match["dir"].lower().startswith(("later", "after")) else -1
+    return sign * n, unit
+
+
+def _chain_anchor(
+    found: Sequence[TimeExpression], before: int, chained: set[int]
+) -> _Interval | None:
+    """The interval of the closest expression ending before ``before`` that dates an event
+    (or is itself chained, planned or not)."""
+    events = [
+        e for e in found
+        if e.end <= before and not e.duration and (not e.planned or e.start in chained)
+    ]
+    if not events:
+        return None
+    last = max(events, key=lambda e: e.start)
+    return _Interval(last.date_start, last.date_end, last.granularity, last.basis)
+
+
+def _chained(anchor: _Interval, n: int, unit: Granularity, calendar: bool) -> _Interval | None:
+    """``anchor`` moved by ``n`` units; None past the calendar's ends (year 1 or 9999).
+
+    An anchor at least as coarse as the unit moves whole and keeps its granularity ("the
+    next day" after "in June" is June 2 to July 1): the anchor's own width is the
+    uncertainty. A finer anchor gives the calendar period ("the following week": the ISO
+    week after the anchor's) or, like "two weeks after Dec. 4", the point with the unit's
+    slack ("a week later": 7 days on, give or take 3).
+    """
+    try:
+        if GRANULARITY_RANK[unit] <= GRANULARITY_RANK[anchor.granularity]:
+            start = _shift(anchor.start, n, unit)
+            # The day after the end, moved, minus one: June 1-30 plus a month is July 1-31.
+            end = max(start, _shift(anchor.end + ONE_DAY, n, unit) - ONE_DAY)
+            return _Interval(start, end, anchor.granularity, "relative")
+        if calendar:
+            start, end = _period(anchor.start, unit, n)[0], _period(anchor.end, unit, n)[1]
+        else:
+            start = _around(_shift(anchor.start, n, unit), unit)[0]
+            end = _around(_shift(anchor.end, n, unit), unit)[1]
+    except (OverflowError, ValueError):
+        return None
+    return _Interval(start, end, unit, "relative")
 
 
 # ---------------------------------------------------------------------------------------

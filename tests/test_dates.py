@@ -365,6 +365,182 @@ def test_not_dates(text: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# Chained phrases: "the next day" counts from the previous event date of the text
+
+LATE_JUNE = D(2015, 6, 20)  # P for the chains below, well after their anchors
+MAY_3 = D(2015, 5, 3)
+ANCHOR_SENTENCE = "On 3 May 2015 the ferry to Korvath stopped running. "
+
+
+def _chained(sentence: str, published: dt.date | None = LATE_JUNE) -> list[TimeExpression]:
+    """The expressions of the anchor sentence followed by ``sentence``."""
+    found = find_time_expressions(ANCHOR_SENTENCE + sentence, published)
+    assert found and found[0].text == "On 3 May 2015", found
+    return found[1:]
+
+
+def _span(expr: TimeExpression) -> tuple[dt.date, dt.date, str, str]:
+    return expr.date_start, expr.date_end, expr.granularity, expr.basis
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["The next day", "The following day", "the next morning", "The following night",
+     "The day after", "The day after that"],
+)
+def test_chain_next_day(phrase: str) -> None:
+    (expr,) = _chained(f"{phrase}, the harbour master reopened the quay.")
+    assert expr.text.lower() == phrase.lower()
+    assert _span(expr) == (D(2015, 5, 4), D(2015, 5, 4), "day", "relative")
+    assert not expr.planned and not expr.duration
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start", "end", "granularity"),
+    [
+        ("A day later", D(2015, 5, 4), D(2015, 5, 4), "day"),
+        ("A day after,", D(2015, 5, 4), D(2015, 5, 4), "day"),
+        ("Two days later", D(2015, 5, 5), D(2015, 5, 5), "day"),
+        ("Three days after that,", D(2015, 5, 6), D(2015, 5, 6), "day"),
+        ("Two days earlier", D(2015, 5, 1), D(2015, 5, 1), "day"),
+        ("Four days before that,", D(2015, 4, 29), D(2015, 4, 29), "day"),
+        ("A week later", D(2015, 5, 7), D(2015, 5, 13), "week"),  # May 10, give or take 3
+        ("Two weeks later", D(2015, 5, 14), D(2015, 5, 20), "week"),
+        ("A month later", D(2015, 5, 19), D(2015, 6, 18), "month"),  # June 3 +- 15
+    ],
+)
+def test_chain_counted_offsets(phrase: str, start: dt.date, end: dt.date,
+                               granularity: str) -> None:
+    (expr,) = _chained(f"{phrase} the pumps at Essenby failed.")
+    assert expr.text == phrase.rstrip(",")
+    assert _span(expr) == (start, end, granularity, "relative")
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    ["That night", "That evening", "That same day", "The same day", "Later that day",
+     "Earlier that morning"],
+)
+def test_chain_same_day_is_the_anchor(phrase: str) -> None:
+    (expr,) = _chained(f"{phrase} a storm flooded the Miren road.")
+    assert expr.text == phrase
+    assert _span(expr) == (MAY_3, MAY_3, "day", "relative")
+
+
+@pytest.mark.parametrize("phrase", ["The previous day", "The day before", "The night before"])
+def test_chain_previous_day(phrase: str) -> None:
+    (expr,) = _chained(f"{phrase}, pickets had gathered at Tallow Ford.")
+    assert expr.text == phrase
+    assert _span(expr) == (D(2015, 5, 2), D(2015, 5, 2), "day", "relative")
+    assert not expr.duration  # not "the past day"
+
+
+def test_chain_following_week_month_year_are_calendar_periods() -> None:
+    # 3 May 2015 is a Sunday: the following week is Monday 4 to Sunday 10 May.
+    week, month, year = _chained(
+        "The following week the mill closed. The following month it reopened. "
+        "The following year it burned.", published=D(2017, 1, 1))
+    assert _span(week) == (D(2015, 5, 4), D(2015, 5, 10), "week", "relative")
+    # Each chains from the one before it: the month after that week, the year after June.
+    assert _span(month) == (D(2015, 6, 1), D(2015, 6, 30), "month", "relative")
+    assert _span(year) == (D(2016, 1, 1), D(2016, 12, 31), "year", "relative")
+
+
+def test_chain_of_three() -> None:
+    text = ("Crews reached Oltrava on May 3. The next day they cleared the pass. "
+            "Two days later the convoy crossed it. That night the snow returned.")
+    found = find_time_expressions(text, LATE_JUNE)
+    assert [(e.text, e.date_start, e.date_end) for e in found] == [
+        ("on May 3", MAY_3, MAY_3),
+        ("The next day", D(2015, 5, 4), D(2015, 5, 4)),
+        ("Two days later", D(2015, 5, 6), D(2015, 5, 6)),
+        ("That night", D(2015, 5, 6), D(2015, 5, 6)),
+    ]
+
+
+def test_chain_from_a_month_keeps_the_month_granularity() -> None:
+    text = ("In June 2014 the Brennick dam cracked. A month later the valley flooded. "
+            "The next day the levee held. The following week the water fell.")
+    found = find_time_expressions(text, D(2016, 1, 1))
+    assert [_span(e) for e in found] == [
+        (D(2014, 6, 1), D(2014, 6, 30), "month", "explicit"),
+        (D(2014, 7, 1), D(2014, 7, 31), "month", "relative"),  # the whole month moves
+        (D(2014, 7, 2), D(2014, 8, 1), "month", "relative"),
+        (D(2014, 7, 9), D(2014, 8, 8), "month", "relative"),
+    ]
+
+
+def test_chain_after_an_anchored_offset() -> None:
+    text = "The siege ended two weeks after Dec. 4, 2016. A day later the gates opened."
+    anchored, later = find_time_expressions(text, D(2017, 3, 1))
+    assert anchored.text == "two weeks after Dec. 4, 2016"
+    assert (anchored.date_start, anchored.date_end) == (D(2016, 12, 15), D(2016, 12, 21))
+    assert _span(later) == (D(2016, 12, 16), D(2016, 12, 22), "week", "relative")
+
+
+def test_chain_without_an_anchor() -> None:
+    # Looking back counts from P, like "yesterday"; anything else cannot be placed.
+    (before,) = find_time_expressions("The day before, the Varrow line went quiet.", TUESDAY)
+    assert _span(before) == (D(2016, 12, 5), D(2016, 12, 5), "day", "relative")
+    (previous,) = find_time_expressions("The previous day the Varrow line held.", TUESDAY)
+    assert _span(previous) == (D(2016, 12, 5), D(2016, 12, 5), "day", "relative")
+    assert not previous.duration
+    for text in ("That night the Varrow line held.", "Two days later the line broke.",
+                 "The following week the line broke.", "The same day, it rained."):
+        assert find_time_expressions(text, TUESDAY) == [], text
+
+
+def test_chain_needs_publication() -> None:
+    text = "On 3 May 2015 the ferry stopped. The next day it ran again. The day before, fog."
+    assert [e.text for e in find_time_expressions(text, None)] == ["On 3 May 2015"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Two days after the attack the quay reopened.",
+        "Three days after that attack the quay reopened.",
+        "The day after Christmas the quay reopened.",
+        "A week later than planned the quay reopened.",
+        "The day before the vote the quay reopened.",
+        "Day-to-day life returned to the quay.",
+        "The day was grey and the night was long.",
+    ],
+)
+def test_chain_phrases_that_are_not_chains(sentence: str) -> None:
+    assert _chained(sentence) == []
+
+
+def test_next_week_and_next_month_stay_relative_to_publication() -> None:
+    week, month = _chained("The next week talks open. The next month polls close.",
+                           published=TUESDAY)
+    assert (week.text, week.date_start, week.date_end) == ("next week", D(2016, 12, 12),
+                                                           D(2016, 12, 18))
+    assert (month.text, month.date_start) == ("next month", D(2017, 1, 1))
+    assert week.planned and month.planned
+
+
+def test_chain_past_publication_is_planned_and_still_chains() -> None:
+    later, after_that = _chained(
+        "Two days later the barge sails. Three days after that, it docks.",
+        published=D(2015, 5, 4))
+    assert later.planned and later.date_start == D(2015, 5, 5)
+    # A chain that ran past P goes on from its last step, not back to May 3.
+    assert after_that.planned and after_that.date_start == D(2015, 5, 8)
+    straddling, = _chained("A week later the barge sails.", published=D(2015, 5, 9))
+    assert not straddling.planned and straddling.date_end == D(2015, 5, 9)  # cut at P
+
+
+def test_chain_skips_planned_and_duration_anchors() -> None:
+    text = ("Fighting reached Sandmere on 2 May 2015. Talks are set for next month. "
+            "After seven months of siege, aid arrived. The next day the guns fell silent.")
+    found = find_time_expressions(text, LATE_JUNE)
+    assert [e.text for e in found] == ["on 2 May 2015", "next month", "seven months",
+                                       "The next day"]
+    assert found[-1].date_start == found[-1].date_end == MAY_3
+
+
+# ---------------------------------------------------------------------------------------
 # Sentence interval
 
 
@@ -475,10 +651,37 @@ def test_weekend_and_last_week(published) -> None:
     assert 1 <= (published - last_week.date_end).days <= 7
 
 
+# A chained phrase and its step in days from a day anchor.
+CHAIN_STEPS = {"The next day": 1, "Two days later": 2, "The day before,": -1, "That night": 0,
+               "Three days after that,": 3, "The previous day": -1}
+
+
+@settings(max_examples=150, deadline=None)
+@given(published=publication_dates, back=st.integers(0, 4000),
+       phrases=st.lists(st.sampled_from(sorted(CHAIN_STEPS)), min_size=1, max_size=4))
+def test_chained_steps_add_up_from_the_anchor(published, back, phrases) -> None:
+    anchor = published - dt.timedelta(days=back)
+    text = f"On {anchor.day} {anchor:%B} {anchor.year} the Aldmoor bridge closed. " + " ".join(
+        f"{phrase} it was inspected." for phrase in phrases)
+    first, *chained = find_time_expressions(text, published)
+    assert first.date_start == first.date_end == anchor
+    assert [e.text for e in chained] == [p.rstrip(",") for p in phrases]
+    day = anchor
+    for expr, phrase in zip(chained, phrases, strict=True):
+        day += dt.timedelta(days=CHAIN_STEPS[phrase])
+        assert expr.date_start == expr.date_end == day
+        assert expr.granularity == "day" and expr.basis == "relative"
+        assert expr.planned == (day > published)
+    if phrases[0] == "The next day":
+        assert chained[0].date_start == anchor + dt.timedelta(days=1)
+
+
 _PHRASES = [
     "over the weekend", "last week", "on Friday", "Sunday, Dec. 4", "in October", "mid-2015",
     "three weeks ago", "later this spring", "in the coming weeks", "seven months of",
     "the end of December", "We", "may be", "6 min read", "2,000", "March 24", "last June",
+    "The next day,", "two days later", "that night", "the day before,", "a month later",
+    "the following week", "Dec. 4, 2016",
 ]
 
 
