@@ -2,7 +2,9 @@
 
 Scraped articles carry page debris around the story: inline "Recommended:" teasers glued
 into paragraphs, "Read more" links, reading-time lines, share buttons, a repeated headline,
-pull quotes that repeat the body, sidebars ("More In ...", "Related") and reader comments.
+pull quotes that repeat the body, sidebars ("More In ...", "Related", "Most Read") and lists
+of linked headlines, reader comments, comment/newsletter forms, cookie banners, and text of
+the page's machinery (JSON, PHP dumps, scripts, style sheets) pasted along with the story.
 Places named there are not places the article is about, so they must not reach the map.
 
 ``clean_text`` never rewrites a character: the clean text is the original with spans
@@ -35,6 +37,22 @@ DATELINE_MAX_CHARS = 150
 # trigger line is dropped (a "5 Comments" counter at the top of a page is not a section).
 CUT_MIN_BODY_CHARS = 200
 CUT_MIN_BODY_SHARE = 0.3
+# A linked headline: one capitalised sentence of a few words, no final full stop.
+HEADLINE_MAX_CHARS = 120
+HEADLINE_MIN_WORDS = 3
+# A list of links without a heading needs this many headlines in a row, and a sign that they
+# are links (a date, "Read more", Title Case, the end of the page) unless it has
+# LINK_LIST_SURE_LINES of them.
+LINK_LIST_MIN_LINES = 3
+LINK_LIST_SURE_LINES = 5
+PROSE_MIN_WORDS = 5  # a story paragraph after a mid-story sidebar list
+TITLE_CASE_SHARE = 0.7  # capitalised share of the longer words of a Title Case headline
+FORM_MAX_CHARS = 400  # comment/newsletter form and cookie banner lines are never longer
+# Code debris: a run of lines is code when this share of its non-space characters are code
+# tokens (punctuation, JSON keys, dump types, script keywords, CSS declarations); a line
+# joins a run from CODE_LINE_MIN_SHARE on. News prose stays far below both (at most ~15 %).
+CODE_MIN_SHARE = 0.4
+CODE_LINE_MIN_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -228,7 +246,6 @@ _SHARE_RES = [
     re.compile(r"(?i:(?:twitter|x|facebook|instagram|telegram)\s*:\s*@\w+)"),
     re.compile(r"@\w{2,}"),
     re.compile(r"(?i:follow\s+(?:us|@\w+|me)\b.{0,80})"),
-    re.compile(r"(?i:sign\s+up\s+(?:for|to)\s+(?:our|the|my)\b.{0,40}newsletter.{0,80})"),
     re.compile(r"(?i:(?:subscribe|subscribe\s+now|subscribe\s+to\s+.{1,60}))"),
     re.compile(r"(?i:click\s+here\b.{0,150})"),
     re.compile(
@@ -303,18 +320,115 @@ _NAME_PREFIXES = frozenset({"Mc", "Mac", "De", "Di", "Du", "Da", "La", "Le", "Va
 _GLUE_PREV_OK = frozenset('.!?)]”"…')
 
 _HEADING_WORDS = r"[A-Z0-9][\w&'’.-]*(?:\s+(?:[A-Z0-9&][\w&'’.-]*|of|and|the|for|on|in|&)){0,6}"
+# Headings of sidebars and link lists ("Most Read", "Related Stories", "More from World").
+_SIDEBAR_HEADINGS = (
+    r"more\s+(?:stories|news|articles|coverage|headlines|videos|to\s+read)",
+    r"related(?:\s+(?:articles?|stories|posts|content|coverage|news|reading|topics|links"
+    r"|videos))?",
+    r"you\s+(?:may|might)\s+(?:also\s+(?:like|enjoy|be\s+interested\s+in)|have\s+missed)",
+    r"recommended(?:\s+(?:for\s+you|stories|articles|reading))?",
+    r"most\s+(?:read|popular|viewed|shared|commented|recent)",
+    r"popular(?:\s+(?:stories|articles|posts|news|now))?",
+    r"trending(?:\s+(?:now|stories|news|topics))?",
+    r"read\s+next|what\s+to\s+read\s+next|further\s+reading|see\s+also|must\s+read",
+    r"top\s+(?:stories|news|headlines)",
+    r"latest\s+(?:news|stories|articles|headlines|posts|videos)",
+    r"recent\s+(?:posts|stories|articles|news)",
+    r"editor'?’?s\s+(?:picks?|choice)",
+    r"around\s+the\s+web|from\s+the\s+web|promoted\s+stories|in\s+other\s+news",
+    r"don'?’?t\s+miss|in\s+case\s+you\s+missed\s+it|what'?’?s\s+hot",
+)
 _SIDEBAR_RE = re.compile(
     rf"(?:(?i:more\s+(?:in|from|on|about))\s+{_HEADING_WORDS}"
-    r"|(?i:more\s+(?:stories|news|articles|coverage|headlines)"
-    r"|related(?:\s+(?:articles?|stories|posts|content|coverage|news|reading|topics|links))?"
-    r"|you\s+(?:may|might)\s+also\s+(?:like|enjoy|be\s+interested\s+in)"
-    r"|recommended(?:\s+(?:for\s+you|stories|articles|reading))?"
-    r"|most\s+(?:read|popular|viewed|shared|commented)|trending(?:\s+(?:now|stories))?"
-    r"|read\s+next|what\s+to\s+read\s+next|further\s+reading|top\s+stories"
-    r"|latest\s+(?:news|stories|articles)|editor'?’?s\s+picks|around\s+the\s+web"
-    r"|from\s+the\s+web|promoted\s+stories|in\s+other\s+news|don'?’?t\s+miss"
-    r"|popular\s+(?:stories|articles|now)))\s*:?"
+    rf"|(?i:{'|'.join(_SIDEBAR_HEADINGS)}))\s*:?"
 )
+# Lines that go with the headlines of a link list: a date, "3 hours ago", "Read more", a byline.
+_TIME_AGO = r"\d+\s+(?:min(?:ute)?s?|hours?|hrs?|days?|weeks?|months?)\s+ago"
+_LINK_SIGN_RE = re.compile(
+    rf"(?:{_WEEKDAY}\.?,?\s+)?{_DATE}{_TIME}?|(?i:{_TIME_AGO}|read\s+more\s*[»›→>.…]*)"
+)
+_BYLINE_RE = re.compile(rf"(?i:by)\s+{_CREDIT_NAME}(?:\s*(?:,|and|&)\s*{_CREDIT_NAME})*")
+_BULLET_RE = re.compile(r"\s*(?:[-–—•*·▪►»]|\d{1,2}[.)])\s+")
+_LIST_SEPARATORS = " \t|•·,–—-"
+_LONG_WORD_RE = re.compile(r"[^\W\d_][\w'’-]{3,}")
+
+
+def _any_line(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """One case-insensitive pattern for a whole line made of one of ``phrases``."""
+    return re.compile(rf"(?i:{'|'.join(phrases)})\s*")
+
+
+# Page furniture around the story: whole lines, matched case-insensitively.
+_COMMENT_FORM = (
+    r"your\s+e-?mail(?:\s+address)?\s+will\s+not\s+be\s+(?:published|shared|displayed)\b.*",
+    r"required\s+fields\s+are\s+(?:marked|indicated)\b.*",
+    r"(?:name|e-?mail|website|comment|message)\s*(?:\*|\(required\))\s*:?",
+    r"save\s+my\s+name\b.*",
+    r"notify\s+me\s+of\s+(?:follow-?up\s+comments|new\s+(?:posts|comments|replies))\b.*",
+    r"you\s+must\s+be\s+(?:logged|signed)\s+in\s+to\s+(?:post\s+a\s+)?comment\b.*",
+    r"(?:log|sign)\s+in\s+to\s+(?:comment|reply)\b.*",
+    r"be\s+the\s+first\s+to\s+comment\b.*",
+    r"comments\s+are\s+closed\.?|cancel\s+reply|post\s+comment|submit\s+(?:comment|reply)",
+)
+_NEWSLETTER_FORM = (
+    r"(?:sign\s+up|subscribe|register)(?:\s+now)?\s+(?:for|to)\b.{0,80}\bnewsletters?\b.*",
+    r"(?:get|receive|join)\b.{0,80}\b(?:newsletters?|(?:in|to)\s+your\s+inbox)\b.*",
+    r"enter\s+(?:your\s+)?e-?mail(?:\s+address)?\b.*",
+    r"(?:your\s+)?e-?mail\s+address\s*\*?\s*:?",
+    r"thanks?(?:\s+you)?\s+for\s+(?:subscribing|signing\s+up)\b.*",
+    r"by\s+(?:signing\s+up|subscribing|submitting|clicking|entering)\b.{0,200}"
+    r"\b(?:agree|consent|privacy|terms)\b.*",
+    r"(?:(?:daily|weekly)\s+)?newsletters?\s*:?|sign\s+up(?:\s+now)?\s*!?",
+    r"invalid\s+e-?mail\b.*|(?:please\s+)?(?:enter|provide)\s+a\s+valid\s+e-?mail\b.*",
+)
+# A cookie banner speaks of the site and the reader's consent, not of biscuits.
+_BANNER = (
+    r"(?=.*\b(?:experience|brows|(?:web)?site|consent|privacy|polic|accept|agree|settings"
+    r"|preferences|choices|personali|advert|analytics|traffic|third[- ]part|(?:find\s+out"
+    r"|learn|read)\s+more))"
+)
+_COOKIE_NOTICE = (
+    rf"(?:we|this\s+(?:web)?site|our\s+(?:web)?site|this\s+page)\s+uses?\s+cookies\b{_BANNER}.*",
+    r"by\s+(?:continuing\s+to\s+(?:use|browse|visit)|using)\s+(?:this|our|the)\s+(?:web)?site"
+    r"\b.*",
+    r"(?:accept|reject|decline|allow|refuse|manage)(?:\s+all)?"
+    r"(?:\s+(?:cookies|cookie\s+settings|preferences|consent))?",
+    r"cookies?\s+(?:settings|policy|preferences|consent|notice)\b.{0,60}",
+    r"we\s+(?:value|care\s+about)\s+your\s+privacy\b.*",
+    r"i\s+(?:agree|accept)|got\s+it\s*!?",
+)
+_FOOTER_LINK = (
+    r"(?:privacy\s+(?:policy|notice|settings)|terms\s+(?:of\s+(?:use|service)|(?:and|&)\s+"
+    r"conditions)|cookie\s+policy|contact\s+us|about\s+us|site\s*map|advertise(?:\s+with\s+us)?)"
+)
+_SITE_FOOTER = (
+    rf"{_FOOTER_LINK}(?:\s*[|•·,/]\s*{_FOOTER_LINK})*",
+    r"(?:©|\(c\)|copyright)\s*©?\s*(?:19|20)\d\d\b.{0,150}",
+    r".{0,150}\ball\s+rights\s+reserved\b.{0,60}",
+)
+_FORM_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("comment form", _any_line(_COMMENT_FORM)),
+    ("newsletter form", _any_line(_NEWSLETTER_FORM)),
+    ("cookie notice", _any_line(_COOKIE_NOTICE)),
+    ("site footer", _any_line(_SITE_FOOTER)),
+)
+
+# Code tokens, one group per kind of debris. A quoted string alone is not a token (prose
+# quotes people); as the value of a JSON key or a PHP dump it is.
+_CODE_TOKEN_RE = re.compile(
+    r"(?P<json>\"[^\"\n]{1,80}\"\s*:\s*(?:\"(?:[^\"\\\n]|\\.)*\"|-?\d[\d.eE+-]*|true|false|null)?)"
+    r"|(?P<dump>\[[^\]\n]{0,80}\]\s*=>.*|\b(?:array|object)\([^)\n]{0,60}\)(?:#\d+)?\s*(?:\(\d+\))?"
+    r"\s*\{|\bstring\(\d+\)\s*\".*|\b(?:int|float|bool)\([^)\s]{1,30}\)|\bNULL\b|\bArray\s*\Z|=>)"
+    r"|(?P<script>\b(?:var|let|const)\s+[\w$]+\s*=|\bfunction\b\s*[\w$]*\s*\("
+    r"|\b[\w$]+(?:\.[\w$]+)+(?=\s*[(=])|(?<=[\w)\]'\"])\s*(?:&&|\|\||[!=]==?)\s*(?=[\w'\"(\[!]))"
+    r"|(?P<css>(?<![\w-])[a-z-]{2,40}\s*:\s*[^;:{}\n\"\s]+(?:\s+[^;:{}\n\"\s]+){0,3}\s*;"
+    r"|[.#][\w-]+(?=[^{}\n]*\{)|\A\s*[a-z][\w-]*(?:\s*,\s*[a-z][\w-]*)*\s*\{\s*\Z"
+    r"|@(?:media|import|font-face|keyframes)\b|!important)"
+    r"|(?P<punct>[{}\[\]();=<>|\\$,]+)"
+)
+_CODE_KINDS = {"json": "JSON", "dump": "PHP dump", "script": "script", "css": "CSS"}
+_CODE_STRONG = frozenset("{}")  # punctuation prose hardly uses; "(", "[", ";" and "," it does
+
 _NUMBER_WORDS = r"(?:no|one|two|three|four|five|six|seven|eight|nine|ten)"
 _COMMENTS_HEAD_RE = re.compile(
     r"(?i:leave\s+a\s+(?:reply|comment)|post\s+a\s+comment|add\s+a\s+comment"
@@ -349,10 +463,7 @@ class _Line:
     end: int  # end of the content (before "\r\n" / "\n")
     next: int  # start of the next line
     text: str
-
-    @property
-    def blank(self) -> bool:
-        return not self.text.strip()
+    blank: bool  # only white space
 
 
 def _split_lines(raw: str) -> list[_Line]:
@@ -365,7 +476,8 @@ def _split_lines(raw: str) -> list[_Line]:
         end = n if nl < 0 else nl
         if end > pos and raw[end - 1] == "\r":
             end -= 1
-        lines.append(_Line(pos, end, nxt, raw[pos:end]))
+        text = raw[pos:end]
+        lines.append(_Line(pos, end, nxt, text, not text.strip()))
         pos = nxt
     return lines
 
@@ -385,6 +497,10 @@ def _line_rule(text: str) -> str | None:
     stripped = text.strip()
     if not _starts_upper(stripped):
         return None
+    if len(stripped) <= FORM_MAX_CHARS:
+        for reason, rule in _FORM_RULES:
+            if rule.fullmatch(stripped):
+                return reason
     if _READING_TIME_RE.fullmatch(stripped):
         return "reading time"
     if len(stripped) <= 200 and any(r.fullmatch(stripped) for r in _SHARE_RES):
@@ -397,6 +513,95 @@ def _line_rule(text: str) -> str | None:
 def _norm(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     return _SPACE_RE.sub(" ", text).strip().casefold()
+
+
+def _is_headline(text: str, *, bullets: bool = False) -> bool:
+    """A short capitalised one-sentence line without a final full stop: a linked headline.
+
+    A date, "3 hours ago" or "Read more" may follow it. A bulleted or date-led line is a
+    headline only under a sidebar heading (``bullets``): in a story it is a list item.
+    """
+    stripped = text.strip()
+    bullet = _BULLET_RE.match(stripped)
+    if bullet:
+        if not bullets:
+            return False
+        stripped = stripped[bullet.end() :]
+    elif _LINK_SIGN_RE.match(stripped) and not bullets:
+        return False  # "March 3, 2015 – Rebels take the airport": an entry of a timeline
+    if len(stripped) > HEADLINE_MAX_CHARS:
+        return False
+    core = _LINK_SIGN_RE.sub(" ", stripped).strip(_LIST_SEPARATORS)
+    if not core or not (core[0].isupper() or core[0].isdigit() or core[0] in "\"“‘'"):
+        return False
+    if core[-1] in ".,;:" or len(core.split()) < HEADLINE_MIN_WORDS:
+        return False
+    return not (_SENTENCE_BREAK_RE.search(core) or _BYLINE_RE.fullmatch(core))
+
+
+def _is_link_extra(text: str) -> bool:
+    """A line that goes with linked headlines: only a date, "Read more", a byline."""
+    rest = _LINK_SIGN_RE.sub(" ", text).strip(_LIST_SEPARATORS)
+    if not rest:  # a date or "Read more", not a blank line or a "—" rule
+        return _LINK_SIGN_RE.search(text) is not None
+    return _BYLINE_RE.fullmatch(rest) is not None
+
+
+def _is_prose(text: str) -> bool:
+    """A paragraph of the story: a few words ending like a sentence, not a headline."""
+    stripped = text.strip()
+    return (
+        len(stripped.split()) >= PROSE_MIN_WORDS
+        and stripped[-1] in _SENTENCE_END
+        and not _is_headline(stripped)
+    )
+
+
+def _is_title_case(text: str) -> bool:
+    words = _LONG_WORD_RE.findall(text)
+    return len(words) >= 2 and sum(w[0].isupper() for w in words) >= TITLE_CASE_SHARE * len(words)
+
+
+@dataclass(frozen=True)
+class _CodeLine:
+    code: int  # non-space characters inside code tokens
+    chars: int  # non-space characters
+    strong: bool  # holds a token prose never has (a brace, a JSON key, a dump type...)
+    kinds: dict[str, int]  # code characters per token kind
+
+
+def _code_line(text: str) -> _CodeLine | None:
+    """Code token counts of a line that may belong to code debris, or None."""
+    chars = len(text) - text.count(" ") - text.count("\t")
+    if chars == 0:
+        return None
+    kinds: dict[str, int] = {}
+    for match in _CODE_TOKEN_RE.finditer(text):
+        token = match.group()
+        kind = match.lastgroup or "punct"
+        kinds[kind] = kinds.get(kind, 0) + len(token) - token.count(" ") - token.count("\t")
+    code = sum(kinds.values())
+    if code < CODE_LINE_MIN_SHARE * chars:
+        return None
+    strong = bool(kinds.keys() - {"punct"}) or any(c in _CODE_STRONG for c in text)
+    return _CodeLine(code, chars, strong, kinds)
+
+
+def _code_kind(run: list[_CodeLine]) -> str | None:
+    """Name of the code a run of lines is, or None when it reads as text."""
+    code = sum(line.code for line in run)
+    if code < CODE_MIN_SHARE * sum(line.chars for line in run):
+        return None
+    if not any(line.strong for line in run):
+        return None  # "[1]", "(AFP)", "=====": punctuation, but no code
+    totals: dict[str, int] = {}
+    for line in run:
+        for kind, count in line.kinds.items():
+            if kind != "punct":
+                totals[kind] = totals.get(kind, 0) + count
+    if not totals:
+        return "code"
+    return _CODE_KINDS[max(totals, key=lambda kind: totals[kind])]
 
 
 # ---------------------------------------------------------------------------------------
@@ -419,8 +624,23 @@ class _Plan:
         self.line_marks.setdefault(index, (kind, reason))
 
 
-def _body_chars(lines: list[_Line], upto: int) -> int:
-    return sum(len(line.text.strip()) for line in lines[:upto])
+def _body_prefix(plan: _Plan) -> list[int]:
+    """Characters of not yet removed text before each line (and in all of them, last)."""
+    sums = [0]
+    for i, line in enumerate(plan.lines):
+        sums.append(sums[-1] + (0 if i in plan.line_marks else len(line.text.strip())))
+    return sums
+
+
+def _next_nonblank(lines: list[_Line], start: int, count: int) -> list[int]:
+    """Indexes of the first ``count`` non-blank lines from ``start`` on."""
+    found: list[int] = []
+    j = start
+    while j < len(lines) and len(found) < count:
+        if not lines[j].blank:
+            found.append(j)
+        j += 1
+    return found
 
 
 def _comment_start(plan: _Plan, index: int) -> int | None:
@@ -447,32 +667,154 @@ def _comment_start(plan: _Plan, index: int) -> int | None:
     return index
 
 
+def _tail_trigger(plan: _Plan, index: int) -> tuple[int, str] | None:
+    """(first line, reason) of a sidebar or comments section headed by line ``index``."""
+    line = plan.lines[index]
+    stripped = line.text.strip()
+    if not stripped or len(stripped) > 120 or not _starts_upper(stripped):
+        return None
+    if index in plan.line_marks or _is_dateline(line.text):
+        return None
+    if _SIDEBAR_RE.fullmatch(stripped):
+        return index, f"sidebar: {stripped.rstrip(':').strip()}"
+    start = _comment_start(plan, index)
+    return None if start is None else (start, "comments section")
+
+
+def _sidebar_list(lines: list[_Line], heading: int) -> tuple[int, bool]:
+    """End of the headline list under a sidebar heading, and whether the story goes on.
+
+    The story goes on when the list is followed by paragraphs, not by more sidebar: the
+    next two lines (or the last one) read as prose. A headline, then its blurb, then the
+    next headline is a sidebar with blurbs, which runs to the end of the page.
+    """
+    end = j = heading + 1
+    items = 0
+    while j < len(lines):
+        text = lines[j].text
+        if _is_headline(text, bullets=True):
+            items += 1
+        elif not (lines[j].blank or _is_link_extra(text)):
+            break
+        j += 1
+        end = end if lines[j - 1].blank else j
+    if not items:
+        return heading + 1, False
+    following = _next_nonblank(lines, j, 2)
+    return end, bool(following) and all(_is_prose(lines[k].text) for k in following)
+
+
 def _find_cut(plan: _Plan) -> None:
-    """Sidebars and comment sections run to the end of the page."""
+    """Sidebars and comment sections run to the end of the page.
+
+    A sidebar heading and its list inside the story (paragraphs follow) are dropped alone,
+    and so is a heading with too little article before it to be the end of the page.
+    """
     lines = plan.lines
-    total = _body_chars(lines, len(lines))
+    body = _body_prefix(plan)
     plan.cut, plan.cut_line = len(plan.raw), len(lines)
-    for i, line in enumerate(lines):
-        stripped = line.text.strip()
-        if not stripped or len(stripped) > 120 or not _starts_upper(stripped):
+    i = 0
+    while i < len(lines):
+        trigger = _tail_trigger(plan, i)
+        if trigger is None:
+            i += 1
             continue
-        if _is_dateline(line.text):
-            continue
-        start: int | None = None
-        reason = ""
-        if _SIDEBAR_RE.fullmatch(stripped):
-            start, reason = i, f"sidebar: {stripped.rstrip(':').strip()}"
-        else:
-            start = _comment_start(plan, i)
-            reason = "comments section"
-        if start is None:
-            continue
-        before = _body_chars(lines, start)
-        if before >= CUT_MIN_BODY_CHARS or (total and before >= CUT_MIN_BODY_SHARE * total):
+        start, reason = trigger
+        end, goes_on = (i + 1, False)
+        if reason.startswith("sidebar"):
+            end, goes_on = _sidebar_list(lines, i)
+        before = body[start]
+        if not goes_on and (
+            before >= CUT_MIN_BODY_CHARS or (body[-1] and before >= CUT_MIN_BODY_SHARE * body[-1])
+        ):
             plan.cut, plan.cut_line = lines[start].start, start
             plan.spans.append((plan.cut, len(plan.raw), "boilerplate", reason))
             return
-        plan.mark(i, "boilerplate", reason)  # a lone counter/heading near the top
+        for k in range(i, end):  # a list in the story, or a lone counter/heading near the top
+            plan.mark(k, "boilerplate", reason)
+        i = end
+
+
+def _link_run(plan: _Plan, start: int) -> tuple[int, int, bool]:
+    """End, headline count and whether a link sign (date, "Read more") is in the run of
+    headline lines from ``start``; blank lines and link extras may stand between them."""
+    lines = plan.lines
+    end = j = start
+    heads, signs = 0, False
+    while j < plan.cut_line and j not in plan.line_marks:
+        text = lines[j].text
+        if _is_headline(text):
+            heads += 1
+            signs = signs or _LINK_SIGN_RE.search(text) is not None
+        elif _is_link_extra(text) and not lines[j].blank:
+            signs = True
+        elif not lines[j].blank:
+            break
+        j += 1
+        end = end if lines[j - 1].blank else j
+    return end, heads, signs
+
+
+def _is_link_list(plan: _Plan, start: int, end: int, heads: int, signs: bool) -> bool:
+    """Whether headline lines start..end (no heading) are a list of links, not a story's."""
+    lines = plan.lines
+    before = start - 1
+    while before >= 0 and lines[before].blank:
+        before -= 1
+    if before >= 0 and before not in plan.line_marks:
+        intro = lines[before].text
+        if intro.rstrip()[-1:] == ":" or _is_link_extra(intro):
+            return False  # "The demands are:" or a date before each entry: the story's list
+    if heads >= LINK_LIST_SURE_LINES or signs:
+        return True
+    title_case = sum(_is_title_case(lines[k].text) for k in range(start, end))
+    if title_case * 2 >= heads:
+        return True
+    after = end
+    while after < plan.cut_line and lines[after].blank:
+        after += 1
+    return after >= plan.cut_line  # nothing but the list after it: the foot of the page
+
+
+def _find_link_lists(plan: _Plan) -> None:
+    """Runs of headline lines without a heading: a pasted list of links to other stories."""
+    lines = plan.lines
+    title = next((i for i, ln in enumerate(lines) if not ln.blank and i not in plan.line_marks), -1)
+    i = 0
+    while i < plan.cut_line:
+        if lines[i].blank or i == title or i in plan.line_marks or not _is_headline(lines[i].text):
+            i += 1
+            continue
+        end, heads, signs = _link_run(plan, i)
+        if heads >= LINK_LIST_MIN_LINES and _is_link_list(plan, i, end, heads, signs):
+            for k in range(i, end):
+                plan.mark(k, "boilerplate", "link list")
+        i = max(end, i + 1)
+
+
+def _find_code(plan: _Plan) -> None:
+    """JSON, PHP dumps, scripts and style sheets: runs of lines made mostly of code tokens."""
+    lines = plan.lines
+    i = 0
+    while i < len(lines):
+        first = None if lines[i].blank else _code_line(lines[i].text)
+        if first is None:
+            i += 1
+            continue
+        run, end, j = [first], i + 1, i + 1
+        while j < len(lines):
+            line = None if lines[j].blank else _code_line(lines[j].text)
+            if line is None and not lines[j].blank:
+                break
+            j += 1
+            if line is not None:
+                run.append(line)
+                end = j
+        kind = _code_kind(run)
+        if kind:
+            for k in range(i, end):
+                plan.mark(k, "boilerplate", f"code debris: {kind}")
+        i = end
 
 
 def _find_source_trailer(plan: _Plan) -> None:
@@ -536,8 +878,8 @@ def _find_title(plan: _Plan) -> int | None:
     for j in range(t + 1, plan.cut_line):
         if lines[j].blank:
             continue
-        if _norm(lines[j].text) == _norm(text):
-            plan.mark(j, "boilerplate", "repeated title")
+        if _norm(lines[j].text) == _norm(text) and any(c.isupper() for c in text):
+            plan.mark(j, "boilerplate", "repeated title")  # a headline has a capital letter
         break
     return t
 
@@ -660,6 +1002,23 @@ def _spaced_teaser_end(raw: str, head: int, limit: int) -> int | None:
     return min(ends) if ends else None
 
 
+def _teaser_end(raw: str, line: _Line, label_start: int, head: int) -> int | None:
+    """End of the teaser headline starting at ``head`` (after its label), or None."""
+    if raw[head].islower():
+        return None  # "Related: the army said ..." goes on as prose, not as a headline
+    limit = min(line.end, head + TEASER_MAX_CHARS)
+    short_rest = line.end - head <= TEASER_MAX_CHARS
+    at_line_start = not raw[line.start : label_start].strip()
+    end = _glue_boundary(raw, head, limit)
+    if end is None and at_line_start and short_rest:
+        end = line.end  # a teaser line of its own
+    if end is None:
+        end = _spaced_teaser_end(raw, head, limit)
+    if end is None and short_rest and not _SENTENCE_BREAK_RE.search(raw, head, line.end):
+        end = line.end
+    return end
+
+
 def _find_teasers(plan: _Plan) -> None:
     raw, lines = plan.raw, plan.lines
     line_starts = [line.start for line in lines]
@@ -673,18 +1032,8 @@ def _find_teasers(plan: _Plan) -> None:
             head += 1
         if head >= line.end:
             continue  # a bare "Related:" heading is handled as a sidebar
-        label = match.group("label")
-        reason = f"teaser: {label}"
-        limit = min(line.end, head + TEASER_MAX_CHARS)
-        short_rest = line.end - head <= TEASER_MAX_CHARS
-        at_line_start = not raw[line.start : match.start()].strip()
-        end = _glue_boundary(raw, head, limit)
-        if end is None and at_line_start and short_rest:
-            end = line.end  # a teaser line of its own
-        if end is None:
-            end = _spaced_teaser_end(raw, head, limit)
-        if end is None and short_rest and not _SENTENCE_BREAK_RE.search(raw, head, line.end):
-            end = line.end
+        reason = f"teaser: {match.group('label')}"
+        end = _teaser_end(raw, line, match.start(), head)
         if end is None:  # no safe end: drop the label, keep the words
             end, reason = match.end(), "teaser label"
         start = match.start()
@@ -802,7 +1151,9 @@ def _build(raw: str, segments: list[Segment], source_hint: str | None) -> CleanT
 def clean_text(raw: str) -> CleanText:
     """Split ``raw`` into kept and removed segments and build the clean text."""
     plan = _Plan(raw, _split_lines(raw))
+    _find_code(plan)
     _find_cut(plan)
+    _find_link_lists(plan)
     _find_source_trailer(plan)
     _mark_lines(plan)
     title = _find_title(plan)

@@ -349,6 +349,7 @@ def test_dashed_list_is_not_an_attribution() -> None:
 
 
 BENCHMARKS = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
+PAGE_FURNITURE = frozenset({"site footer", "cookie notice", "trailing whitespace"})
 
 
 def test_benchmark_articles_mostly_unchanged() -> None:
@@ -357,7 +358,11 @@ def test_benchmark_articles_mostly_unchanged() -> None:
     if not path.is_file():
         pytest.skip("benchmarks not present")
     docs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    changed = [d["id"] for d in docs if clean_text(d["text"]).text != d["text"]]
+    reasons = {d["id"]: {s.reason for s in clean_text(d["text"]).removed()} for d in docs}
+    # list and code rules never fire on a plain body; footers/cookie lines are real debris
+    new_rules = ("code debris", "link list", "sidebar", "comment form", "newsletter form")
+    assert not [i for i, rs in reasons.items() if any(r.startswith(new_rules) for r in rs)]
+    changed = [i for i, rs in reasons.items() if rs - PAGE_FURNITURE]
     assert len(changed) <= len(docs) // 50, changed  # only real teasers ("Related: ...")
 
 
@@ -369,6 +374,221 @@ def test_kind_at_and_to_original_bounds() -> None:
         clean.to_original(-1)
     with pytest.raises(IndexError):
         clean.span_to_original(3, 2)
+
+
+# --- link lists, sidebars, forms and code debris ---------------------------------------
+
+STORY_GOES_ON = (
+    "Engineers from the city council began clearing rubble from the main square at dawn.\n\n"
+    "By evening the first market stalls had reopened near the old station in Dunmere.\n"
+)
+HEADLINES = (
+    "Floods cut the road to Velmora again\n"
+    "Harbour strike in Saltrock enters its third week\n"
+    "New bridge opens over the Tessel river\n"
+)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "Most Read",
+        "Most Popular",
+        "Related",
+        "Related Articles",
+        "Related Stories:",
+        "Trending",
+        "Trending Now",
+        "More from Regional Desk",
+        "More Stories",
+        "You may also like",
+        "Recommended",
+        "Editor's Picks",
+        "Top Stories",
+        "Latest News",
+        "Popular",
+    ],
+)
+def test_sidebar_headings_at_the_foot_cut_the_page(heading: str) -> None:
+    clean = clean_text(f"{BODY}\n{heading}\n{HEADLINES}")
+    check_invariants(clean)
+    assert clean.text == BODY.rstrip()
+    assert any(s.reason == f"sidebar: {heading.rstrip(':')}" for s in clean.removed())
+
+
+def test_sidebar_in_mid_story_drops_only_its_list() -> None:
+    sidebar = (
+        "\nMost Read\n\n- Floods cut the road to Velmora again\n"
+        "March 3, 2015\n• Harbour strike in Saltrock enters its third week Read more\n\n"
+    )
+    clean = clean_text(BODY + sidebar + STORY_GOES_ON)
+    check_invariants(clean)
+    assert clean.text == BODY + "\n" + STORY_GOES_ON
+    assert clean.datelines() == []  # a date in the list is not the article's date
+    assert {s.reason for s in clean.removed()} == {"sidebar: Most Read"}
+
+
+def test_sidebar_with_blurbs_runs_to_the_end() -> None:
+    blurbs = (
+        "Related Stories\nFloods cut the road to Velmora again\n"
+        "Water rose over the embankment for the second time this month, residents said.\n"
+        "Harbour strike in Saltrock enters its third week\n"
+        "Dock workers say they will not return until the new contract is signed.\n"
+    )
+    clean = clean_text(BODY + blurbs)
+    assert clean.text == BODY.rstrip()
+
+
+def test_link_lists_without_heading() -> None:
+    dated = (
+        "Floods cut the road to Velmora again 3 hours ago\n"
+        "Harbour strike in Saltrock enters its third week\n"
+        "12 May 2016\nNew bridge opens over the Tessel river\n\n"
+    )
+    title_case = (
+        "Floods Cut The Road To Velmora Again\n\nHarbour Strike Enters Its Third Week\n\n"
+        "New Bridge Opens Over The Tessel River\n\n"
+    )
+    for links in (dated, title_case):
+        clean = clean_text(BODY + "\n" + links + STORY_GOES_ON)
+        check_invariants(clean)
+        assert clean.text == BODY + "\n" + STORY_GOES_ON, links
+        assert {s.reason for s in clean.removed()} == {"link list"}
+    # at the foot of the page, or five in a row, plain headlines are links too
+    assert clean_text(BODY + HEADLINES).text == BODY.rstrip()
+    five = HEADLINES + "Talks on the water treaty stall again\nMayor opens the winter fair\n"
+    assert clean_text(BODY + "\n" + five + "\n" + STORY_GOES_ON).text == BODY + "\n" + STORY_GOES_ON
+
+
+def test_story_lists_subheads_and_short_paragraphs_are_kept() -> None:
+    bullets = (
+        "- Withdrawal of heavy weapons from the front line\n"
+        "- Exchange of all prisoners by the end of May\n"
+        "- Elections in the eastern districts next spring\n"
+    )
+    introduced = "The agreement sets out three steps:\n\n" + HEADLINES.replace("- ", "")
+    plain_list = (
+        "The plan has three parts.\nWithdrawal of heavy weapons from the front line\n"
+        "Exchange of all prisoners by the end of May\nElections in the eastern districts\n"
+    )
+    subhead = "A long night in the valley\n\nHe declined to comment.\n\n"
+    top = "Floods cut the road to Velmora\nResidents wait for the water to fall\nBy Ana Reyes\n"
+    timeline = (
+        "March 3, 2015 – Rebels take the airport at Korvath\n"
+        "March 5, 2015 – Army retakes the coast road\n"
+        "March 9, 2015 – Talks open in Dunmere\n"
+    )
+    dated = "March 3, 2015\nRebels take the airport at Korvath\nMarch 5, 2015\n"
+    dated += "Army retakes the coast road\nMarch 9, 2015\nTalks open in Dunmere\n"
+    for story in (
+        BODY + bullets + "\n" + STORY_GOES_ON,
+        BODY + introduced + "\n" + STORY_GOES_ON,
+        BODY + plain_list + "\n" + STORY_GOES_ON,
+        BODY + subhead + STORY_GOES_ON,
+        top + BODY,
+        BODY + "\nTimeline\n" + timeline + "\n" + STORY_GOES_ON,
+    ):
+        assert clean_text(story).text == story, story
+    # a date before each entry: a timeline of the story (the lone dates go as datelines)
+    for story in (BODY + "\n" + dated + "\n" + STORY_GOES_ON, BODY + "\n" + dated):
+        clean = clean_text(story)
+        assert {s.reason for s in clean.removed()} <= {"trailing whitespace"}
+        assert "Rebels take the airport at Korvath\n" in clean.text
+        assert clean.text.rstrip().endswith(story.rstrip().rsplit("\n", 1)[-1])
+
+
+def test_related_followed_by_prose_keeps_the_prose() -> None:
+    raw = BODY + "Related: the army said the bridge at Korvath would stay shut until May.\n"
+    clean = clean_text(raw)
+    assert "the army said the bridge at Korvath would stay shut until May." in clean.text
+    assert [s.reason for s in clean.removed()] == ["teaser label"]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("Your email address will not be published. Required fields are marked *", "comment form"),
+        ("Required fields are marked *", "comment form"),
+        (
+            "Save my name, email, and website in this browser for the next time I comment.",
+            "comment form",
+        ),
+        ("Notify me of follow-up comments by email.", "comment form"),
+        ("You must be logged in to post a comment.", "comment form"),
+        ("Sign up for our newsletter", "newsletter form"),
+        ("Subscribe to our daily newsletter for the latest headlines", "newsletter form"),
+        ("Get the morning briefing delivered to your inbox", "newsletter form"),
+        ("Enter your email address", "newsletter form"),
+        ("Thank you for subscribing!", "newsletter form"),
+        ("By signing up, you agree to our Terms of Use and Privacy Policy.", "newsletter form"),
+        ("We use cookies to give you the best experience on our website.", "cookie notice"),
+        ("This site uses cookies. Find out more in our cookie policy.", "cookie notice"),
+        ("Accept all cookies", "cookie notice"),
+        ("Manage preferences", "cookie notice"),
+        ("By continuing to use this site you agree to our use of cookies.", "cookie notice"),
+        ("Privacy Policy", "site footer"),
+        ("Privacy Policy | Terms of Use | Contact Us", "site footer"),
+        ("© 2019 Example Media Group. All rights reserved.", "site footer"),
+    ],
+)
+def test_form_and_consent_lines(line: str, reason: str) -> None:
+    clean = clean_text(f"{BODY}{line}\n{STORY_GOES_ON}")
+    check_invariants(clean)
+    assert clean.text == BODY + STORY_GOES_ON
+    assert [s.reason for s in clean.removed()] == [reason]
+
+
+def test_form_words_in_prose_are_kept() -> None:
+    prose = (
+        "We use cookies as rations, a soldier in Korvath joked, holding up a tin of biscuits.\n"
+        "The privacy policy of the new militia law worries lawyers in the capital.\n"
+        "Subscribers to the local paper in Dunmere were told the press had been seized.\n"
+    )
+    assert clean_text(BODY + prose).text == BODY + prose
+
+
+CODE_DEBRIS = [
+    ('{"id": 4021, "headline": "Floods in Velmora", "tags": ["weather", "roads"]}', "JSON"),
+    ('{\n  "place": "Velmora",\n  "lat": 41.2,\n  "published": true\n},', "JSON"),
+    (
+        'array(2) {\n  ["title"]=>\n  string(17) "Floods in Velmora"\n  ["id"]=>\n  int(5)\n}',
+        "PHP dump",
+    ),
+    ("Array\n(\n    [title] => Floods in Velmora\n    [id] => 5\n)", "PHP dump"),
+    (
+        "var slots = slots || {};\n(function() {\n  var s = document.createElement('script');\n"
+        "  window.adQueue.push(s);\n})();",
+        "script",
+    ),
+    ("googletag.cmd.push(function() { googletag.display('ad-velmora-1'); });", "script"),
+    (
+        ".story-body p { margin: 0 0 1em; font-size: 16px; }\n@media (max-width: 600px) {\n"
+        "  .rail { display: none; }\n}",
+        "CSS",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "kind"), CODE_DEBRIS)
+def test_code_debris(code: str, kind: str) -> None:
+    clean = clean_text(f"{BODY}\n{code}\n\n{STORY_GOES_ON}")
+    check_invariants(clean)
+    assert clean.text == BODY + "\n" + STORY_GOES_ON
+    assert {s.reason for s in clean.removed()} == {f"code debris: {kind}"}
+
+
+def test_prose_with_code_punctuation_is_kept() -> None:
+    prose = (
+        "The banner over the gate read {Peace now} in red letters, witnesses said.\n"
+        '"No," he said. "Never (not once); we stay [in Korvath] whatever it costs."\n'
+        "Washington (AFP)\n"
+        "[1]\n"
+        "* * *\n"
+        "=====\n"
+        "Casualties: 12 killed; 30 wounded (per the ministry); 4 missing.\n"
+        "The ratio x = 3 held, an analyst said; the model {a, b} did not.\n"
+    )
+    assert clean_text(BODY + prose).text == BODY + prose
 
 
 # --- properties ----------------------------------------------------------------------
@@ -403,6 +623,15 @@ FRAGMENTS = [
     "ISISThe",
     ".",
     "Mosul",
+    "Most Read\n",
+    "Floods Cut The Road Again\n",
+    "Harbour strike in the south goes on 2 hours ago\n",
+    '{"id": 1, "k": "v"}\n',
+    "array(1) {\n",
+    '  ["k"]=>\n',
+    "var x = {};\n",
+    "We use cookies.\n",
+    "Enter your email\n",
 ]
 
 texts = st.lists(st.one_of(st.text(max_size=40), st.sampled_from(FRAGMENTS)), max_size=40).map(
@@ -454,3 +683,46 @@ def test_large_text_is_fast() -> None:
     clean = clean_text(raw)
     assert time.perf_counter() - t0 < 10
     assert "Share this" not in clean.text
+
+
+WORDS = ("the", "convoy", "reached", "river", "town", "near", "bridge", "said", "after", "rain")
+paragraphs = st.lists(st.sampled_from(WORDS), min_size=6, max_size=30).map(
+    lambda words: " ".join(words).capitalize() + "."
+)
+# Page debris the line rules drop wherever it stands.
+DEBRIS_BLOCKS = [code for code, _ in CODE_DEBRIS] + [
+    "Floods Cut The Road To Velmora Again\nHarbour Strike Enters Its Third Week\n"
+    "New Bridge Opens Over The Tessel River",
+    "Velmora floods cut the road again 2 hours ago\nHarbour strike enters its third week\n"
+    "12 May 2016\nNew bridge opens over the Tessel river",
+    "We use cookies to improve your experience of Velmora Daily.\nAccept all cookies",
+    "Sign up for our Velmora newsletter\nEnter your email address",
+    "Your email address will not be published. Velmora readers only.",
+]
+parts = st.one_of(
+    paragraphs.map(lambda text: (text, True)),
+    st.sampled_from(DEBRIS_BLOCKS).map(lambda b: (b, False)),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(paragraphs, st.lists(parts, max_size=12), st.sampled_from(["\n", "\n\n", "\r\n"]))
+def test_property_debris_goes_prose_stays(
+    first: str, rest: list[tuple[str, bool]], newline: str
+) -> None:
+    """Code, link lists and forms are dropped as whole lines; no story paragraph is touched."""
+    raw = newline.join([first, *(text for text, _ in rest)])
+    if newline == "\r\n":
+        raw = raw.replace("\r\n", "\n").replace("\n", "\r\n")
+    clean = clean_text(raw)
+    check_invariants(clean)
+    assert first in clean.text
+    for text, prose in rest:
+        if prose:
+            assert text in clean.text
+            continue
+        for line in text.splitlines():
+            assert len(line.strip()) <= 3 or line.strip() not in clean.text, line
+    for seg in clean.removed():
+        if seg.reason.startswith(("code debris", "link list", "cookie", "newsletter", "comment")):
+            assert seg.start == 0 or raw[seg.start - 1] == "\n", seg
