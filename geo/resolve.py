@@ -15,15 +15,23 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from geo.gazetteer import Candidate, Gazetteer, Place, distance_km
-from geo.names import name_key
+from geo.names import fold, name_key
 from geo.relative import Anchor, derive_point
 from geo.toponyms import ADJECTIVAL, Toponym
 
-PROVINCE_WORDS = {"province", "governorate", "region", "state", "district", "county"}
+PROVINCE_WORDS = {"province", "governorate", "region", "state", "district", "county", "oblast",
+                  "prefecture", "raion", "rayon", "krai"}
+# How far a facility named after a place ("X airport", "the X dam") may lie from its point.
+FACILITY_UNCERTAINTY_KM = 15.0
+# The text spells the place's own name (diacritics aside) rather than a folded variant of
+# it: "Samarra" is Sāmarrā', not Samara, whose key is the same once doubled letters fold.
+SPELLING_BONUS = 1.5
+SPELLING_MAX_RATIO = 20  # ... but not a hamlet over a town twenty times its size
 SETTLEMENT_WORDS = {"city", "town", "village"}
+NATURAL_FEATURE_WORDS = {"river", "lake", "sea", "mountains", "mountain", "valley", "desert"}
 PROXIMITY_KM = 400.0
 
 
@@ -51,6 +59,7 @@ class _Group:
     """All mentions of one name in the article."""
 
     key: str
+    name: str  # as first written in the text
     toponyms: list[Toponym]
     candidates: tuple[Candidate, ...]
     feature_words: set[str] = field(default_factory=set)
@@ -78,10 +87,13 @@ def _base_score(cand: Candidate, group: _Group, focus: dict[str, float]) -> floa
         if group.feature_words & PROVINCE_WORDS:
             score += 4.0
         elif any(
-            c.place.level in {"city", "village"} and c.place.admin1 == place.admin1
-            and c.place.population >= 0.25 * place.population
+            c.place.level in {"city", "village"} and c.place.country == place.country
+            and (c.place.admin1 == place.admin1 and c.place.population >= 0.25 * place.population
+                 or (fold(group.name) == fold(c.place.name) and not cand.exact))
             for c in group.candidates
         ):
+            # Also when only the city has the name itself and the province merely an alias
+            # ("Kherson" is Kherson, not Khersonska oblast, unless the text says "oblast").
             score -= 2.0
     else:
         if place.capital:
@@ -90,11 +102,47 @@ def _base_score(cand: Candidate, group: _Group, focus: dict[str, float]) -> floa
             score += 1.0
     if cand.exact:
         score += 0.6
+    if fold(group.name) == fold(place.name) and place.population * SPELLING_MAX_RATIO >= max(
+        (c.place.population for c in group.candidates
+         if fold(group.name) != fold(c.place.name)), default=0,
+    ):
+        score += SPELLING_BONUS
     score += 2.0 * focus.get(place.country, 0.0)
     return score
 
 
-def _focus(groups: list[_Group], adjectival: list[Place]) -> dict[str, float]:
+def _group_key(top: Toponym) -> str:
+    """One sense per article, except where the text itself says a mention is the province
+    ("the Kherson region" beside "the city of Kherson": two places of one name)."""
+    key = name_key(top.name)
+    return f"{key}|province" if top.feature_word in PROVINCE_WORDS else key
+
+
+def _credible(group: _Group, focus: dict[str, float]) -> tuple[Candidate, ...]:
+    """The candidates the text allows for a group of mentions.
+
+    - "the Dnipro River", "Lake X": no settlement (the gazetteer has no water features);
+    - LOC is the model's label for seas, regions and ranges ("Atlantic", "Middle East"),
+      and a name only the text's own words made a place ("the town of X", a name seen as
+      a place elsewhere in the article) is no evidence for a small place abroad: a
+      same-named village or town is credible only in a country the article is about.
+    """
+    if group.feature_words & NATURAL_FEATURE_WORDS:
+        return tuple(c for c in group.candidates if c.place.level in {"continent", "country"})
+    labels = {t.label for t in group.toponyms}
+    if labels <= {"LOC"} or (focus and not labels & {"GPE", "LOC", "FAC"}):
+        return tuple(
+            c for c in group.candidates
+            if c.place.level not in {"city", "village"} or c.place.country in focus
+            or (labels != {"LOC"} and c.place.population >= 100_000)
+        )
+    if focus:  # even the model's GPE: a hamlet abroad is less likely than a gazetteer gap
+        return tuple(c for c in group.candidates
+                     if c.place.level != "village" or c.place.country in focus)
+    return group.candidates
+
+
+def _focus(groups: list[_Group], adjectival: list[tuple[Place, float]]) -> dict[str, float]:
     """Share of the article's evidence that points at each country."""
     votes: Counter[str] = Counter()
     for group in groups:
@@ -104,8 +152,8 @@ def _focus(groups: list[_Group], adjectival: list[Place]) -> dict[str, float]:
             votes[next(iter(countries))] += weight
         elif group.candidates and group.candidates[0].place.level == "country":
             votes[group.candidates[0].place.country] += weight
-    for place in adjectival:
-        votes[place.country] += 0.5
+    for place, weight in adjectival:
+        votes[place.country] += weight
     total = sum(votes.values())
     if not total:
         return {}
@@ -130,31 +178,31 @@ def resolve_toponyms(
 ) -> list[Resolution]:
     """Resolve every toponym of one text; the result is in the input order."""
     groups: dict[str, _Group] = {}
-    adjectival: list[Place] = []
+    # Demonyms are weak evidence of focus ("Iranian advisers"), a country's own name used
+    # as an adjective ("US officials", "US-led") as strong as the name anywhere else.
+    adjectival: list[tuple[Place, float]] = []
     demonyms: dict[int, Place | None] = {}
     for i, top in enumerate(toponyms):
         if top.role == ADJECTIVAL:
-            demonyms[i] = gazetteer.demonym(top.text)
+            # "Iraqi" through the demonyms; "US-led", "UK intelligence" through the name.
+            demonym = gazetteer.demonym(top.text)
+            demonyms[i] = demonym or next(
+                (c.place for c in gazetteer.candidates(top.name)
+                 if c.place.level in {"country", "province"}), None)
             if demonyms[i] is not None:
-                adjectival.append(demonyms[i])
+                adjectival.append((demonyms[i], 0.5 if demonym else 1.0))
             continue
-        key = name_key(top.name)
+        key = _group_key(top)
         group = groups.get(key)
         if group is None:
-            group = groups[key] = _Group(key, [], gazetteer.candidates(top.name))
+            group = groups[key] = _Group(key, top.name, [], gazetteer.candidates(top.name))
         group.toponyms.append(top)
         if top.feature_word:
             group.feature_words.add(top.feature_word)
 
     focus = _focus(list(groups.values()), adjectival)
     for group in groups.values():
-        if all(t.label == "LOC" for t in group.toponyms):
-            # LOC is the model's label for seas, regions and ranges ("Atlantic", "Middle
-            # East"); a same-named village is only credible in a country the article is about.
-            group.candidates = tuple(
-                c for c in group.candidates
-                if c.place.level not in {"city", "village"} or c.place.country in focus
-            )
+        group.candidates = _credible(group, focus)
         group.scores = sorted(
             ((_base_score(c, group, focus), c.place) for c in group.candidates),
             key=lambda s: -s[0],
@@ -192,12 +240,14 @@ def resolve_toponyms(
             place = demonyms.get(i)
             results.append(_from_place(top, place, 0.9, (), "" if place else "unknown demonym"))
             continue
-        group = groups[name_key(top.name)]
+        group = groups[_group_key(top)]
         if group.chosen is not None:
             alternatives = tuple(p for _, p in group.scores[1:4])
-            results.append(
-                _from_place(top, group.chosen, _confidence(group.scores), alternatives, "")
-            )
+            res = _from_place(top, group.chosen, _confidence(group.scores), alternatives, "")
+            if top.facility:
+                res = replace(res, level="facility", uncertainty_km=FACILITY_UNCERTAINTY_KM,
+                              reason=f"{top.facility} of {group.chosen.name}")
+            results.append(res)
             continue
         derived = None
         for mention in group.toponyms:

@@ -14,6 +14,7 @@ are reported, flagged, but never drawn as places.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -43,6 +44,8 @@ PLACE_CUES = {
 FEATURE_WORDS = {
     "province", "governorate", "region", "district", "city", "town", "village", "county",
     "state", "area", "valley", "river", "mountains", "mountain", "desert", "base", "airport",
+    "oblast", "prefecture", "raion", "rayon", "krai", "municipality", "neighbourhood",
+    "neighborhood", "suburb",
 }
 DIRECTION_PREFIXES = {
     "northern", "southern", "eastern", "western", "central", "north", "south", "east",
@@ -71,6 +74,37 @@ INSTITUTION_WORDS = {
     "government", "municipality", "court", "prison", "port", "station", "cathedral", "mosque",
     "dam", "refinery", "base", "operations", "command", "front", "offensive", "campaign",
 }
+# Words that are never a place on their own, whatever village carries the name: compass
+# points and religions ("Western advisers", "Christian militias"). Inside a longer name
+# they still count ("the West Bank", "North Waziristan": those are one span).
+NEVER_ALONE = frozenset({
+    "north", "south", "east", "west", "northern", "southern", "eastern", "western",
+    "central", "northeast", "northwest", "southeast", "southwest", "christian", "muslim",
+    "islamic", "jewish", "sunni", "shia", "shiite", "catholic", "orthodox", "protestant",
+    "hindu", "buddhist", "druze", "alawite", "yazidi",
+})
+# "US-led", "Kurdish-held", "Iran-backed": a place name glued to a participle is an
+# adjective of its country, not a place where something happened.
+ADJECTIVAL_PARTICIPLE = re.compile(r"(?:[a-z]+(?:ed|en|ing)|held|run|born|built|friendly)$")
+# Facilities named after the place they serve ("X airport", "the X refinery"): the place
+# itself, marked as a facility of it with an uncertainty radius (see geo.resolve).
+FACILITY_WORDS = frozenset({
+    "airport", "airbase", "airfield", "airstrip", "refinery", "dam", "bridge", "mosque",
+    "barracks", "prison", "junction", "crossing", "checkpoint", "port", "harbour", "harbor",
+    "garrison", "citadel", "fortress",
+})
+# Two-word facilities ("Air Base", "power plant"): first word -> second word.
+FACILITY_PAIRS = {"air": {"base", "field"}, "military": {"base", "airport"},
+                  "power": {"plant", "station"}, "international": {"airport"},
+                  "oil": {"refinery", "field"}, "naval": {"base"}, "army": {"base"}}
+# After an acronym of a country ("US forces", "UK intelligence"): the words that show it
+# is used as a place or an actor rather than as an adjective ("in the US and", "US said").
+AFTER_ACRONYM_AS_PLACE = frozenset({
+    "and", "or", "but", "in", "on", "at", "to", "for", "of", "with", "by", "from", "is",
+    "was", "are", "were", "has", "have", "had", "will", "would", "could", "should", "may",
+    "might", "must", "can", "did", "does", "do", "says", "said", "as", "than", "that",
+    "which", "who", "where", "since", "while", "after", "before", "also",
+})
 MAX_NAME_TOKENS = 6
 PROMINENT_POPULATION = 100_000
 
@@ -88,6 +122,7 @@ class Toponym:
     sentence_end: int
     feature_word: str = ""  # "province", "town"... when the text says what it is
     lookup: str = ""  # the name to look up when it differs from text ("Orange" of "Orange County")
+    facility: str = ""  # "airport", "dam"...: the mention names a facility of this place
 
     @property
     def name(self) -> str:
@@ -168,6 +203,47 @@ def _feature_before(span: Span) -> str:
     return ""
 
 
+def _facility_after(span: Span) -> str:
+    """'Gardabiya airbase', 'Baiji refinery', 'Hodeida international airport'."""
+    doc = span.doc
+    i = span.end
+    if i < len(doc) and doc[i].lower_ in FACILITY_WORDS:
+        return doc[i].lower_
+    if i + 1 < len(doc) and doc[i + 1].lower_ in FACILITY_PAIRS.get(doc[i].lower_, ()):
+        return f"{doc[i].lower_} {doc[i + 1].lower_}"
+    return ""
+
+
+def _adjectival_compound(span: Span) -> bool:
+    """'Saudi-led', 'UAE-backed', 'Kurdish-held': a name glued to a participle."""
+    doc = span.doc
+    end = span.end
+    return (
+        end + 1 < len(doc) and doc[end].text in {"-", "‑"} and not doc[end - 1].whitespace_
+        and not doc[end].whitespace_ and bool(ADJECTIVAL_PARTICIPLE.match(doc[end + 1].text))
+    )
+
+
+def _attributive_acronym(span: Span) -> bool:
+    """'US forces', 'UK intelligence', 'US Vice-President': an acronym before a noun.
+
+    "in the US.", "the US and Britain", "US said", "US launched": a place or an actor.
+    """
+    if not _acronym(span.text) or span.end >= len(span.doc):
+        return False
+    after = span.doc[span.end]
+    if not after.is_alpha or after.lower_ in AFTER_ACRONYM_AS_PLACE:
+        return False
+    return not (after.is_lower and after.lower_.endswith("ed"))
+
+
+def _never_a_place(span: Span) -> bool:
+    """Lower-case words, and compass points or religions standing alone."""
+    first = span.text[:1]
+    return not (first.isupper() or first.isdigit()) or (
+        len(span) == 1 and span[0].lower_ in NEVER_ALONE)
+
+
 class ToponymFinder:
     """Finds the toponyms of one parsed document."""
 
@@ -194,7 +270,51 @@ class ToponymFinder:
             for i in range(ent.start, ent.end):
                 self.taken[i] = True
         self._match_gazetteer_runs()
+        self._one_sense_per_article()
         return sorted(self.found, key=lambda t: t.start)
+
+    def _one_sense_per_article(self) -> None:
+        """A name taken as a place anywhere in the article is a place at every mention.
+
+        The model's label for the same word changes with its position ("Qusayr" is a place
+        after "in", an organisation at the start of a sentence or in a headline). A mention
+        inside a longer capitalised name ("Timbuktu University") is left to that name.
+        """
+        # Only names the model or the text's own words made places: a bare gazetteer
+        # match ("Jones", a village somewhere) must not spread to every mention.
+        names = {t.text for t in self.found if t.role == PLACE and t.label != "GAZ"}
+        if not names:
+            return
+        doc = self.doc
+        covered = [False] * len(doc)
+        for top in self.found:
+            span = doc.char_span(top.start, top.end, alignment_mode="expand")
+            for i in range(span.start if span else 0, span.end if span else 0):
+                covered[i] = True
+        longest = max(len(name.split()) for name in names) + 2
+        for i, token in enumerate(doc):
+            if covered[i] or not _is_capitalised(token):
+                continue
+            for j in range(min(len(doc), i + longest), i, -1):
+                span = doc[i:j]
+                if (span.text in names and not any(covered[i:j]) and self._stands_alone(span)
+                        and not (len(span) == 1 and span[0].lower_ in self.surnames)):
+                    self._add(span, "SENSE", PLACE, force=True)
+                    for k in range(i, j):
+                        covered[k] = True
+                    break
+
+    def _stands_alone(self, span: Span) -> bool:
+        """Not part of a longer capitalised name on either side."""
+        doc = span.doc
+        before = doc[span.start - 1] if span.start > 0 else None
+        after = doc[span.end] if span.end < len(doc) else None
+        glued_before = before is not None and _is_capitalised(before) and not (
+            before.is_sent_start or before.is_punct or before.lower_ in CONNECTORS
+            or before.is_space)
+        glued_after = after is not None and _is_capitalised(after) and after.is_alpha and (
+            after.lower_ not in FEATURE_WORDS and after.lower_ not in FACILITY_WORDS)
+        return not (glued_before or glued_after)
 
     # -- document-level evidence -------------------------------------------------------
 
@@ -291,11 +411,17 @@ class ToponymFinder:
 
     # -- taking spans -----------------------------------------------------------------
 
-    def _add(self, span: Span, label: str, role: str, lookup: Span | None = None) -> None:
-        if any(self.taken[span.start:span.end]):
+    def _add(self, span: Span, label: str, role: str, lookup: Span | None = None,
+             force: bool = False) -> None:
+        """Record a toponym; `force` takes it even over tokens an entity had claimed."""
+        if not force and any(self.taken[span.start:span.end]):
             return
         for i in range(span.start, span.end):
             self.taken[i] = True
+        if role == PLACE and _never_a_place(span):
+            return
+        if role == PLACE and (_adjectival_compound(span) or _attributive_acronym(span)):
+            role = ADJECTIVAL
         sent = span.sent if self.doc.has_annotation("SENT_START") else self.doc[:]
         # Sentence bounds without the white space around it (snippets start with a word).
         first = next((t for t in sent if not t.is_space), sent[0])
@@ -314,6 +440,7 @@ class ToponymFinder:
                     else _feature_after(span) or _feature_before(span)
                 ),
                 lookup=lookup.text if lookup is not None else "",
+                facility=_facility_after(span),
             )
         )
 
@@ -332,7 +459,7 @@ class ToponymFinder:
             if not cands and len(span) > 1 and span[-1].lower_ in FEATURE_WORDS:
                 # "Orange County", "Oaxaca State": the name without the feature word.
                 base = span[:-1]
-                if self.gazetteer.candidates(base.text):
+                if self.gazetteer.candidates(base.text) and not _never_a_place(base):
                     self._add(span, label, PLACE, lookup=base)
                     return
             if not cands and len(span) > 1:
@@ -349,7 +476,11 @@ class ToponymFinder:
             if any(c.exact and c.place.population >= PROMINENT_POPULATION for c in cands):
                 self._add(span, label, PLACE)
             return
-        if self._plausible(span, cands, label):
+        if self._plausible(span, cands, label) or (
+            label != "NORP" and (_feature_before(span) or _facility_after(span))
+        ):
+            # The text's own word ("the town of Baga", "Gardabiya airbase") makes a name
+            # the model took for a person or an organisation a place, known or not.
             self._add(span, label, PLACE)
             return
         if label in {"ORG", "FAC", "WORK_OF_ART", "EVENT", "PRODUCT", "LAW"} and len(span) > 1:
