@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from geopy.distance import great_circle
+
 from geo.dates import TimeExpression, sentence_interval
 
 if TYPE_CHECKING:  # spaCy loads only when something is parsed, not for cached builds
@@ -35,7 +37,7 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "capture": (
         "captur", "recaptur", "retake", "retook", "retaken", "liberat", "seize", "seized",
         "fell to", "fell into", "fall of", "took control", "taken back", "take back", "regain",
-        "overran", "overrun",
+        "overran", "overrun", "entered", "swept into", "raised the flag", "raising the flag",
     ),
     "airstrike": (
         "airstrike", "air strike", "air-strike", "strikes", "bombing", "bombed", "shelling",
@@ -45,7 +47,7 @@ EVENT_TYPES: dict[str, tuple[str, ...]] = {
     "offensive": (
         "offensive", "assault", "attack", "storm", "battle", "fighting", "fight ", "clash",
         "push toward", "push into", "advance", "operation", "campaign", "counteroffensive",
-        "siege", "besieg", "ambush",
+        "siege", "besieg", "ambush", "reached", "pushed", "encircl", "bombard", "pounded",
     ),
     "withdrawal": (
         "withdr", "retreat", "fled", "flee", "pulled back", "ran away", "abandon", "pull out",
@@ -84,11 +86,15 @@ EVENT_TYPE_LABELS = {
     "statement": "Statement or briefing",
     "other": "Other",
 }
+# A province's point may lie this far from a town inside it.
+PROVINCE_REACH_KM = 300.0
 LEVEL_SPECIFICITY = {"derived": 4, "village": 4, "facility": 4, "city": 3, "province": 2,
                      "country": 1, "continent": 0}
 # A sentence dated this long before its article's publication is background ("sovereignty
 # was restored in 2004"), not news of the campaign: it gets no event.
 BACKGROUND = datetime.timedelta(days=3 * 365)
+# ... unless the sentence names an action: then it is an old event, reported later.
+BACKGROUND_TYPES = frozenset({"other", "statement", "plan"})
 RECENT = datetime.timedelta(days=365)
 # Time basis -> how much it adds to an event's confidence.
 BASIS_WEIGHT = {"explicit": 1.0, "relative": 0.85, "publication": 0.6}
@@ -196,6 +202,8 @@ def event_type(sentence: str, near: int | None = None) -> str:
     ]
     if not hits:
         return "other"
+    # "Troops stormed the city, officials said": the saying reports the action.
+    hits = [h for h in hits if h[2] != "statement"] or hits
     if near is None:
         return min(hits)[2]
     return min(hits, key=lambda h: (abs(h[1] - near), h[0]))[2]
@@ -215,15 +223,130 @@ def find_actors(sentence: str, actors: tuple[Actor, ...]) -> tuple[str, ...]:
     return tuple(a.name for a in actors if a.pattern.search(sentence))
 
 
+_REPORTED = re.compile(
+    r"\b(?:said|says|say|told|reported|reports|announced|stated|claimed|added|confirmed)"
+    r"(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
+# Leaving a place makes it the place of the event ("withdrew from X", "pulled out of X").
+_LEAVING = re.compile(
+    r"\b(?:withdr\w*|retreat\w*|pull\w*\s+(?:out|back)|driven\s+out|drove\s+\w+\s+out|"
+    r"expel\w*|oust\w*|push\w*\s+\w*\s*out|fled|flee\w*|evacuat\w*|escap\w*|exit\w*)"
+    r"(?:\s+\w+){0,3}?\s+(?:from|of)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# A wire dateline opening a line: "KABUL (Reuters) -", "TRIPOLI, Libya --", "Dubai:".
+_DATELINE_AFTER = re.compile(r"[^\S\n]*(?:,[^\n]{0,40}?)?[^\S\n]*(?:\(|--|—|–|-\s|:)")
+# A sentence that opens with a subordinate clause ("After securing A, forces ...").
+_SUBORDINATE_OPENING = re.compile(
+    r"\s*[\"“‘']?(?:After|Before|Having|Following|Since|Once|When|While|Whilst|Despite|"
+    r"Although|As|Upon|Until)\b[^,;]*,")
+# Where one clause of a sentence ends and another begins ("... Nimroz and on Saturday they
+# captured Y", "...; meanwhile ...").
+_CLAUSE_BREAK = re.compile(
+    r";|,?\s+(?:while|whereas|but|then|followed\s+by|after\s+which)\s+"
+    r"|\s+and\s+(?=(?:on|in|at|by|later|earlier|then|the\s+next|the\s+following)\b)"
+)
+# Only list words between two places: they share one action ("retook A and B").
+_COORDINATED = re.compile(
+    r"\s*(?:,|and|or|&|as\s+well\s+as|,\s*and)?\s*(?:the\s+)?(?:(?:key\s+)?(?:town|city|"
+    r"village|district|cities|towns|villages)\s+of\s+)?$", re.IGNORECASE)
+
+
+def _event_times(text: str, times: list[TimeExpression]) -> list[TimeExpression]:
+    """Without the dates of the reporting ("..., a report said on Monday") when the
+    sentence dates its action too: the report's day is not the event's."""
+    action = [t for t in times if not _REPORTED.search(text[max(0, t.start - 40):t.start])]
+    return action or times
+
+
 def _is_origin(text: str, mention: PlaceMention) -> bool:
-    """'... arrived in Haditha from Deir ez-Zor': Deir ez-Zor is where they came from."""
-    before = text[max(0, mention.start - 12):mention.start].lower()
-    return bool(re.search(r"\bfrom\s+(?:the\s+)?$", before))
+    """'... arrived in Haditha from Deir ez-Zor': Deir ez-Zor is where they came from.
+
+    Not for places left or lost: "withdrew from X", "were driven out of X".
+    """
+    before = text[max(0, mention.start - 60):mention.start]
+    if not re.search(r"\bfrom\s+(?:the\s+)?$", before, re.IGNORECASE):
+        return False
+    return not _LEAVING.search(before)
 
 
-def _main_place(text: str, mentions: list[PlaceMention]) -> PlaceMention:
+def _is_dateline(text: str, mention: PlaceMention) -> bool:
+    """A place that opens a line as a wire dateline: where the story was filed."""
+    line_start = text.rfind("\n", 0, max(mention.start, 0)) + 1
+    if mention.start < 0 or text[line_start:mention.start].strip():
+        return False
+    return bool(_DATELINE_AFTER.match(text, mention.end))
+
+
+def _inside(fine: PlaceMention, coarse: PlaceMention) -> bool:
+    """Whether a coarser place plausibly contains a finer one (context, not an event)."""
+    if coarse.level in {"country", "continent"}:
+        return fine.country == coarse.country or coarse.level == "continent"
+    return fine.country == coarse.country and great_circle(
+        (fine.lat, fine.lon), (coarse.lat, coarse.lon)).km <= PROVINCE_REACH_KM
+
+
+def _event_places(text: str, s_start: int, mentions: list[PlaceMention],
+                  times: list[TimeExpression]) -> list[PlaceMention]:
+    """The places where the sentence's actions happen, in text order, one per place.
+
+    Origins, a dateline and places in an opening subordinate clause ("After securing A,
+    ...", unless that clause has its own date) give way to the others; a coarser place
+    that contains a finer one of the sentence is context ("Sheberghan, Jawzjan province");
+    the rest each get an event.
+    """
     candidates = [m for m in mentions if not _is_origin(text, m)] or mentions
-    return max(candidates, key=lambda m: (LEVEL_SPECIFICITY.get(m.level, 0), -m.start))
+    candidates = [m for m in candidates if not _is_dateline(text, m)] or candidates
+    opening = _SUBORDINATE_OPENING.match(text, s_start)
+    if opening and not any(t.start < opening.end() for t in times):
+        main = [m for m in candidates if m.start < 0 or m.start >= opening.end()]
+        candidates = main or candidates
+    chosen: list[PlaceMention] = []
+    for mention in sorted(candidates, key=lambda m: -LEVEL_SPECIFICITY.get(m.level, 0)):
+        rank = LEVEL_SPECIFICITY.get(mention.level, 0)
+        finer = [m for m in mentions if LEVEL_SPECIFICITY.get(m.level, 0) > rank]
+        if any(_inside(m, mention) for m in finer):
+            continue
+        if any((c.name, c.lat, c.lon) == (mention.name, mention.lat, mention.lon)
+               for c in chosen):
+            continue
+        chosen.append(mention)
+    return sorted(chosen, key=lambda m: m.start)
+
+
+def _clause_bounds(sentence: str) -> list[int]:
+    """Offsets (in the sentence) where clauses start, the first being 0."""
+    return [0] + [m.end() for m in _CLAUSE_BREAK.finditer(sentence)]
+
+
+def _times_per_place(
+    text: str, s_start: int, places: list[PlaceMention], times: list[TimeExpression]
+) -> list[list[TimeExpression]]:
+    """The time expressions that date each place's event.
+
+    One place: all of the sentence's. Several: each expression goes to the nearest place
+    of its clause; a place coordinated with the previous one ("retook A and B on Friday")
+    shares its times; a place left without any is dated by the whole sentence.
+    """
+    if len(places) == 1:
+        return [times]
+    sentence_end = max(m.sentence_end for m in places)
+    bounds = _clause_bounds(text[s_start:sentence_end])
+
+    def clause(offset: int) -> int:
+        return max(i for i, b in enumerate(bounds) if b <= offset - s_start)
+
+    assigned: list[list[TimeExpression]] = [[] for _ in places]
+    for time in times:
+        same = [i for i, p in enumerate(places) if p.start >= 0
+                and clause(p.start) == clause(time.start)] or list(range(len(places)))
+        nearest = min(same, key=lambda i: abs(places[i].start - time.start))
+        assigned[nearest].append(time)
+    for i in range(1, len(places)):
+        between = text[places[i - 1].end:places[i].start]
+        if places[i].start >= 0 and _COORDINATED.fullmatch(between):
+            shared = assigned[i - 1] + assigned[i]
+            assigned[i - 1] = assigned[i] = sorted(shared, key=lambda t: t.start)
+    return [a or times for a in assigned]
 
 
 def _current(times: list[TimeExpression], published: datetime.date | None
@@ -237,6 +360,75 @@ def _current(times: list[TimeExpression], published: datetime.date | None
         return times
     recent = [t for t in times if t.date_end >= published - RECENT]
     return [t for t in times if t in recent] if recent else times
+
+
+def _event(
+    article: ArticleRef,
+    text: str,
+    bounds: tuple[int, int],
+    in_sentence: list[PlaceMention],
+    place: PlaceMention,
+    sentence_times: list[TimeExpression],
+    actors: tuple[Actor, ...],
+) -> Event | None:
+    """The event of one place of a sentence, or None for timeless background."""
+    s_start, s_end = bounds
+    sentence = text[s_start:s_end]
+    near = sentence_times[0].start - s_start if sentence_times else None
+    kind = event_type(sentence, near if near is not None or len(in_sentence) == 1
+                      else max(place.start - s_start, 0))
+    planned_times = [t for t in sentence_times if t.planned]
+    if kind == "plan" and planned_times:
+        first = planned_times[0]
+        interval = (first.date_start, first.date_end, first.granularity, first.basis)
+        planned = True
+    else:
+        interval = sentence_interval(sentence_times, article.published)
+        planned = False
+    if interval is None:
+        date_start = date_end = None
+        granularity, basis = "", "unknown"
+    else:
+        date_start, date_end, granularity, basis = interval
+        # Old events reported later keep their own date ("captured X in June 2014" in a
+        # 2017 story); what is old and names no action is background.
+        if (article.published and date_end < article.published - BACKGROUND
+                and kind in BACKGROUND_TYPES):
+            return None
+    marks = [Mark(m.start - s_start, m.end - s_start, "place") for m in in_sentence
+             if m.start >= 0]  # an inherited place is not in this sentence
+    # A time expression may run past the sentence ("on Friday. June 1"): marked up to
+    # the sentence's end, so that every mark lies inside the snippet.
+    marks += [Mark(t.start - s_start, min(t.end, s_end) - s_start, "time")
+              for t in sentence_times]
+    confidence = place.confidence * BASIS_WEIGHT.get(basis, 0.4)
+    if kind == "other":
+        confidence *= 0.8
+    return Event(
+        id=f"{article.id}:{s_start}",
+        article=article,
+        place=place.name,
+        lat=place.lat,
+        lon=place.lon,
+        level=place.level,
+        geonameid=place.geonameid,
+        country=place.country,
+        place_confidence=place.confidence,
+        uncertainty_km=place.uncertainty_km,
+        date_start=date_start,
+        date_end=date_end,
+        granularity=granularity,
+        time_basis=basis,
+        planned=planned,
+        event_type=kind,
+        actors=find_actors(sentence, actors),
+        figures=find_figures(sentence),
+        snippet=sentence,
+        marks=tuple(sorted(marks, key=lambda m: m.start)),
+        caption=place.caption,
+        confidence=round(confidence, 3),
+        other_places=tuple(sorted({m.name for m in in_sentence if m.name != place.name})),
+    )
 
 
 def extract_events(
@@ -285,60 +477,14 @@ def extract_events(
         ]
     events = []
     for (s_start, s_end), in_sentence in sorted(by_sentence.items()):
-        sentence = text[s_start:s_end]
-        sentence_times = _current(
-            [t for t in times if s_start <= t.start < s_end], article.published)
-        kind = event_type(sentence, sentence_times[0].start - s_start if sentence_times else None)
-        place = _main_place(text, in_sentence)
-        planned_times = [t for t in sentence_times if t.planned]
-        if kind == "plan" and planned_times:
-            first = planned_times[0]
-            interval = (first.date_start, first.date_end, first.granularity, first.basis)
-            planned = True
-        else:
-            interval = sentence_interval(sentence_times, article.published)
-            planned = False
-        if interval is None:
-            date_start = date_end = None
-            granularity, basis = "", "unknown"
-        else:
-            date_start, date_end, granularity, basis = interval
-            if article.published and date_end < article.published - BACKGROUND:
-                continue
-        marks = [Mark(m.start - s_start, m.end - s_start, "place") for m in in_sentence
-                 if m.start >= 0]  # an inherited place is not in this sentence
-        # A time expression may run past the sentence ("on Friday. June 1"): marked up to
-        # the sentence's end, so that every mark lies inside the snippet.
-        marks += [Mark(t.start - s_start, min(t.end, s_end) - s_start, "time")
-                  for t in sentence_times]
-        confidence = place.confidence * BASIS_WEIGHT.get(basis, 0.4)
-        if kind == "other":
-            confidence *= 0.8
-        events.append(
-            Event(
-                id=f"{article.id}:{s_start}",
-                article=article,
-                place=place.name,
-                lat=place.lat,
-                lon=place.lon,
-                level=place.level,
-                geonameid=place.geonameid,
-                country=place.country,
-                place_confidence=place.confidence,
-                uncertainty_km=place.uncertainty_km,
-                date_start=date_start,
-                date_end=date_end,
-                granularity=granularity,
-                time_basis=basis,
-                planned=planned,
-                event_type=kind,
-                actors=find_actors(sentence, actors),
-                figures=find_figures(sentence),
-                snippet=sentence,
-                marks=tuple(sorted(marks, key=lambda m: m.start)),
-                caption=place.caption,
-                confidence=round(confidence, 3),
-                other_places=tuple(sorted({m.name for m in in_sentence if m is not place})),
-            )
-        )
+        sentence_times = _event_times(text, [t for t in times if s_start <= t.start < s_end])
+        places = _event_places(text, s_start, in_sentence, sentence_times)
+        for number, (place, place_times) in enumerate(
+            zip(places, _times_per_place(text, s_start, places, sentence_times), strict=True)
+        ):
+            event = _event(article, text, (s_start, s_end), in_sentence, place,
+                           _current(place_times, article.published), actors)
+            if event is not None:
+                suffix = f":{number + 1}" if number else ""
+                events.append(dataclasses.replace(event, id=f"{article.id}{suffix}:{s_start}"))
     return events

@@ -104,3 +104,86 @@ def test_user_extends_the_actor_lexicon(tmp_path: Path) -> None:
                        'patterns = ["Golden Division", "CTS"]\n', encoding="utf-8")
     actors = load_actors(lexicon)
     assert actors[0].pattern.search("the CTS entered") and not actors[0].pattern.search("cts")
+
+
+# --- Events as (action, place, time) triples (issue 11): sentences written for the test.
+
+
+def events_of(geoparser, text: str, published: datetime.date = datetime.date(2019, 6, 14)):
+    from geo.articles import article_from_text
+
+    article = article_from_text("t", text, published)
+    return article_events(article, geoparser.parse("t", text))[1]
+
+
+def where_when(events) -> list[tuple[str, str, str]]:
+    return [(e.country, e.place, e.date_start.isoformat()) for e in events]
+
+
+def test_a_dateline_is_never_the_place_of_another_places_event(geoparser) -> None:
+    text = "NAIROBI (Reuters) - Rebels captured Bunia on Friday, officials said.\n"
+    assert [e.place for e in events_of(geoparser, text)] == ["Bunia"]
+
+
+def test_two_places_with_two_dates_make_two_events(geoparser) -> None:
+    text = "The army captured Gulu on 3 May while the push into Kisangani started on 9 June."
+    assert [(e.place, e.date_start.isoformat()) for e in events_of(geoparser, text)] == [
+        ("Gulu", "2019-05-03"), ("Kisangani", "2019-06-09")]
+
+
+def test_coordinated_places_share_the_action_and_its_date(geoparser) -> None:
+    found = events_of(geoparser, "Government forces retook Kindu and Kalemie on Friday.")
+    assert [(e.place, e.date_start.isoformat(), e.event_type) for e in found] == [
+        ("Kindu", "2019-06-14", "capture"), ("Kalemie", "2019-06-14", "capture")]
+
+
+def test_a_place_left_is_the_place_of_a_withdrawal(geoparser) -> None:
+    (event,) = events_of(geoparser, "Rebels withdrew from Kalemie on Sunday.")
+    assert (event.place, event.event_type) == ("Kalemie", "withdrawal")
+
+
+def test_from_is_still_an_origin_for_movement_toward_another_place(geoparser) -> None:
+    (event,) = events_of(geoparser, "A convoy arrived in Goma from Kisangani on Sunday.")
+    assert event.place == "Goma"
+
+
+def test_the_main_action_wins_over_an_opening_subordinate_clause(geoparser) -> None:
+    undated = events_of(geoparser, "After securing Bunia, forces launched an operation to "
+                                   "retake Kisangani.")
+    assert [e.place for e in undated] == ["Kisangani"]
+
+
+def test_a_dated_subordinate_clause_gets_its_own_event(geoparser) -> None:
+    text = ("After securing Bunia on 3 May, forces launched an operation to retake "
+            "Kisangani on 9 May.")
+    assert [(e.place, e.date_start.isoformat()) for e in events_of(geoparser, text)] == [
+        ("Bunia", "2019-05-03"), ("Kisangani", "2019-05-09")]
+
+
+def test_relative_anchors_chain_to_the_previous_dated_event(geoparser) -> None:
+    text = ("Rebels attacked Goma on 3 May 2013.\n\n"
+            "The next day, troops entered Bunia. Two days later, they reached Kisangani.")
+    found = {e.place: e.date_start.isoformat() for e in events_of(geoparser, text)}
+    assert found == {"Goma": "2013-05-03", "Bunia": "2013-05-04", "Kisangani": "2013-05-06"}
+
+
+def test_an_old_event_reported_later_keeps_its_own_date(geoparser) -> None:
+    text = "Militants captured Kindu in June 2012, a report said on Monday."
+    (event,) = events_of(geoparser, text, datetime.date(2017, 3, 1))
+    assert (event.date_start, event.date_end) == (datetime.date(2012, 6, 1),
+                                                  datetime.date(2012, 6, 30))
+
+
+def test_old_background_without_an_action_stays_out(geoparser) -> None:
+    assert events_of(geoparser, "Kindu was founded in 1930.", datetime.date(2017, 3, 1)) == []
+
+
+def test_the_main_action_decides_the_type_not_the_report(geoparser) -> None:
+    (event,) = events_of(geoparser, "30,000 troops stormed Kisangani on Friday, officials "
+                                    "reported.")
+    assert event.event_type == "offensive"
+
+
+def test_a_country_around_a_town_is_context(geoparser) -> None:
+    found = events_of(geoparser, "Fighting raged in Gulu, in northern Uganda, on Friday.")
+    assert [e.place for e in found] == ["Gulu"]
