@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := assets/node_modules/.package-lock.json
 BASEMAP := mapdata/basemap.geojson
 
-.PHONY: run test setup lint build serve export evaluate benchmark browser clean
+.PHONY: run test test-fast setup lint build serve export evaluate benchmark browser clean
 
 # One command: install, build the map data from seeds/, open the app.
 run: setup build serve
@@ -16,6 +16,10 @@ run: setup build serve
 # One command: install and run the whole test suite (what CI runs).
 test: setup lint
 	$(BIN)/python -m pytest -q
+
+# The inner loop: everything but the browser tests (tests/e2e).
+test-fast: setup lint
+	$(BIN)/python -m pytest -q --ignore=tests/e2e
 
 setup: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/campaign-map gazetteer
@@ -60,6 +64,8 @@ evaluate: setup
 	$(BIN)/campaign-map evaluate ../shared/benchmarks/geowebnews.jsonl \
 		../shared/benchmarks/trnews.jsonl ../shared/benchmarks/lgl.jsonl \
 		../shared/benchmarks/geovirus.jsonl
+	$(BIN)/campaign-map evaluate ../shared/benchmarks/events-dev/articles.jsonl \
+		--judged benchmarks/events_dev_more.jsonl
 
 benchmark: setup
 	$(BIN)/python benchmarks/speed.py

@@ -31,7 +31,6 @@ FACILITY_UNCERTAINTY_KM = 15.0
 SPELLING_BONUS = 1.5
 SPELLING_MAX_RATIO = 20  # ... but not a hamlet over a town twenty times its size
 SETTLEMENT_WORDS = {"city", "town", "village"}
-NATURAL_FEATURE_WORDS = {"river", "lake", "sea", "mountains", "mountain", "valley", "desert"}
 PROXIMITY_KM = 400.0
 
 
@@ -121,14 +120,11 @@ def _group_key(top: Toponym) -> str:
 def _credible(group: _Group, focus: dict[str, float]) -> tuple[Candidate, ...]:
     """The candidates the text allows for a group of mentions.
 
-    - "the Dnipro River", "Lake X": no settlement (the gazetteer has no water features);
     - LOC is the model's label for seas, regions and ranges ("Atlantic", "Middle East"),
       and a name only the text's own words made a place ("the town of X", a name seen as
       a place elsewhere in the article) is no evidence for a small place abroad: a
       same-named village or town is credible only in a country the article is about.
     """
-    if group.feature_words & NATURAL_FEATURE_WORDS:
-        return tuple(c for c in group.candidates if c.place.level in {"continent", "country"})
     labels = {t.label for t in group.toponyms}
     if labels <= {"LOC"} or (focus and not labels & {"GPE", "LOC", "FAC"}):
         return tuple(
@@ -186,9 +182,8 @@ def resolve_toponyms(
         if top.role == ADJECTIVAL:
             # "Iraqi" through the demonyms; "US-led", "UK intelligence" through the name.
             demonym = gazetteer.demonym(top.text)
-            demonyms[i] = demonym or next(
-                (c.place for c in gazetteer.candidates(top.name)
-                 if c.place.level in {"country", "province"}), None)
+            named = gazetteer.candidates(top.name)  # countries and provinces come first
+            demonyms[i] = demonym or (named[0].place if named else None)
             if demonyms[i] is not None:
                 adjectival.append((demonyms[i], 0.5 if demonym else 1.0))
             continue

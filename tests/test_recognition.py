@@ -78,11 +78,6 @@ def test_a_named_place_that_no_gazetteer_knows_is_listed_as_unresolved(parse) ->
     assert result.unresolved[0].reason
 
 
-def test_a_river_is_never_a_town(parse) -> None:
-    result = parse("The bridge over the Dnipro River near the front was destroyed.")
-    assert not [t for t in result.toponyms if t.text.startswith("Dnipro") and t.level == "city"]
-
-
 def test_a_small_place_abroad_needs_more_than_the_texts_word(parse) -> None:
     # "the town of Baga" names a place; the gazetteer's Bagas are villages in Spain and
     # India, not in the country this article is about.
