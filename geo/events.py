@@ -1,15 +1,16 @@
-"""Dated events: what happened, where and when, one per sentence that names a mapped place.
+"""Dated events: what happened, where and when, as (action, place, time) triples.
 
-An event joins the three things a sentence says: a place (one of the sentence's resolved
-toponyms), a time (the sentence's time expression, or the publication date when it has none,
-marked as such) and a kind of action (a small taxonomy in the spirit of CAMEO/ACLED, found by
-trigger words). Actors come from a lexicon users extend in `mapdata/actors.toml`; figures
+An event joins three things a sentence says: a place (one of the sentence's resolved
+toponyms where something happens: not an origin, a dateline, a place in an undated opening
+subordinate clause or a coarser place around another one), a time (the expression of that
+place's clause, or the sentence's, or the publication date when it has none, marked as
+such) and a kind of action (a small taxonomy in the spirit of CAMEO/ACLED, found by
+trigger words). A sentence with two places acting in two roles, or two dates, yields two
+events. Actors come from a lexicon users extend in `mapdata/actors.toml`; figures
 ("30,000 troops") from a pattern over numbers and force nouns.
 
-Known limits (see README): one event per sentence, so a sentence that reports two actions at
-two places yields one event at the most specific place; trigger words, not a parser, decide
-the type; the place is the most specific mapped place of the sentence that is not an origin
-("arrived in X from Y" -> X).
+Known limits (see README): clauses are found by punctuation and conjunctions, not a
+parser; trigger words decide the type.
 """
 
 from __future__ import annotations
