@@ -89,6 +89,7 @@ EVENT_TYPE_LABELS = {
 }
 # A province's point may lie this far from a town inside it.
 PROVINCE_REACH_KM = 300.0
+CONTAINER_LEVELS = frozenset({"province", "region", "country", "continent"})
 LEVEL_SPECIFICITY = {"derived": 4, "village": 4, "facility": 4, "city": 3, "province": 2,
                      "country": 1, "continent": 0}
 # A sentence dated this long before its article's publication is background ("sovereignty
@@ -279,7 +280,12 @@ def _is_dateline(text: str, mention: PlaceMention) -> bool:
 
 
 def _inside(fine: PlaceMention, coarse: PlaceMention) -> bool:
-    """Whether a coarser place plausibly contains a finer one (context, not an event)."""
+    """Whether a coarser place plausibly contains a finer one (context, not an event).
+
+    Only regions contain: a town near a village is a neighbour, not its container.
+    """
+    if coarse.level not in CONTAINER_LEVELS:
+        return False
     if coarse.level in {"country", "continent"}:
         return fine.country == coarse.country or coarse.level == "continent"
     return fine.country == coarse.country and great_circle(
@@ -311,6 +317,8 @@ def _event_places(text: str, s_start: int, mentions: list[PlaceMention],
                for c in chosen):
             continue
         chosen.append(mention)
+    # Never nothing: every sentence with a mapped place has an event somewhere.
+    chosen = chosen or [max(candidates, key=lambda m: LEVEL_SPECIFICITY.get(m.level, 0))]
     return sorted(chosen, key=lambda m: m.start)
 
 

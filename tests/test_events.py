@@ -187,3 +187,10 @@ def test_the_main_action_decides_the_type_not_the_report(geoparser) -> None:
 def test_a_country_around_a_town_is_context(geoparser) -> None:
     found = events_of(geoparser, "Fighting raged in Gulu, in northern Uganda, on Friday.")
     assert [e.place for e in found] == ["Gulu"]
+
+
+def test_a_village_near_a_town_does_not_swallow_the_towns_event(geoparser) -> None:
+    # The origin is a village near the town: the town still has its event.
+    found = events_of(geoparser, "Troops advanced on Kisangani from Yangambi, officials in "
+                                 "Kinshasa said.")
+    assert found and found[0].place == "Kisangani"
