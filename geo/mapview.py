@@ -411,6 +411,16 @@ class EventLayer(JSCSSMixin, MacroElement):
                 m.bindPopup(function () { return window.cmPopup(p, d.articles, d.styles); },
                             {maxWidth: {{ this.popup_width }}});
                 m.bindTooltip(function () { return window.cmTooltip(p, d.styles); });
+                // streamlit-folium reports the clicked mouse point, and a spiderfied marker
+                // lies away from its place: report the event's own point once its
+                // handler has run (the app finds the clicked events by their point).
+                m.on("click", function () {
+                    setTimeout(function () {
+                        if (window.__GLOBAL_DATA__) {
+                            window.__GLOBAL_DATA__.last_object_clicked = {lat: p.y, lng: p.x};
+                        }
+                    }, 0);
+                });
                 m.feature = {properties: p};
                 if (p.r > 0) {
                     m.halo = L.circle(ll, {radius: p.r, color: st[0], weight: 2,

@@ -389,9 +389,6 @@ def test_hostile_text_in_csv_download(page, hostile_app) -> None:
     assert_nothing_ran(pg, errors)
 
 
-@pytest.mark.xfail(strict=True, reason="since issue 11's event changes the undated hostile "
-                   "article is no longer found under '(undated-hostile.txt)' in the unmapped "
-                   "lists within 20 s; not yet investigated (see the session note)")
 def test_article_text_is_not_read_as_markdown(page, hostile_app) -> None:
     url, _ = hostile_app
     pg, _, errors = page
