@@ -23,19 +23,17 @@ from __future__ import annotations
 
 import datetime
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from geo.evaluate import ACC_THRESHOLD_KM, haversine_km
+from geo.events import opens_dateline
 
 POINT_KM = 25.0  # city, village, facility, water
 REGION_KM = 150.0  # province, region
 POINT_LEVELS = frozenset({"city", "village", "facility", "water", "derived"})
-# A dateline: a place at the start of a line followed by a wire-style separator.
-_DATELINE_AFTER = re.compile(r"\s*(?:,[^\n]{0,40}?)?\s*(?:\(|--|—|–| - |:)")
 
 Json = dict[str, Any]
 
@@ -196,14 +194,7 @@ def _means_place(event: Json, toponyms: Sequence[Json],
 
 def dateline_places(doc: EventGoldDocument) -> list[Json]:
     """Gold toponyms that open a line as a wire dateline ("KABUL (Reuters) -")."""
-    out = []
-    for top in doc.toponyms:
-        line_start = doc.text.rfind("\n", 0, top["start"]) + 1
-        if doc.text[line_start:top["start"]].strip():
-            continue
-        if _DATELINE_AFTER.match(doc.text, top["end"]):
-            out.append(top)
-    return out
+    return [t for t in doc.toponyms if opens_dateline(doc.text, t["start"], t["end"])]
 
 
 def _describe(item: Json, doc_id: str, type_key: str) -> str:

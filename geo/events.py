@@ -24,9 +24,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geopy.distance import great_circle
-
 from geo.dates import TimeExpression, sentence_interval
+from geo.gazetteer import distance_km
 
 if TYPE_CHECKING:  # spaCy loads only when something is parsed, not for cached builds
     from geo.geoparse import PlaceMention
@@ -271,12 +270,13 @@ def _is_origin(text: str, mention: PlaceMention) -> bool:
     return not _LEAVING.search(before)
 
 
-def _is_dateline(text: str, mention: PlaceMention) -> bool:
-    """A place that opens a line as a wire dateline: where the story was filed."""
-    line_start = text.rfind("\n", 0, max(mention.start, 0)) + 1
-    if mention.start < 0 or text[line_start:mention.start].strip():
+def opens_dateline(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is a place opening a line as a wire dateline ("KABUL
+    (Reuters) -", "Dubai:"): where the story was filed."""
+    line_start = text.rfind("\n", 0, max(start, 0)) + 1
+    if start < 0 or text[line_start:start].strip():
         return False
-    return bool(_DATELINE_AFTER.match(text, mention.end))
+    return bool(_DATELINE_AFTER.match(text, end))
 
 
 def _inside(fine: PlaceMention, coarse: PlaceMention) -> bool:
@@ -288,8 +288,7 @@ def _inside(fine: PlaceMention, coarse: PlaceMention) -> bool:
         return False
     if coarse.level in {"country", "continent"}:
         return fine.country == coarse.country or coarse.level == "continent"
-    return fine.country == coarse.country and great_circle(
-        (fine.lat, fine.lon), (coarse.lat, coarse.lon)).km <= PROVINCE_REACH_KM
+    return fine.country == coarse.country and distance_km(fine, coarse) <= PROVINCE_REACH_KM
 
 
 def _event_places(text: str, s_start: int, mentions: list[PlaceMention],
@@ -302,7 +301,8 @@ def _event_places(text: str, s_start: int, mentions: list[PlaceMention],
     the rest each get an event.
     """
     candidates = [m for m in mentions if not _is_origin(text, m)] or mentions
-    candidates = [m for m in candidates if not _is_dateline(text, m)] or candidates
+    candidates = [m for m in candidates
+                  if not opens_dateline(text, m.start, m.end)] or candidates
     opening = _SUBORDINATE_OPENING.match(text, s_start)
     if opening and not any(t.start < opening.end() for t in times):
         main = [m for m in candidates if m.start < 0 or m.start >= opening.end()]
@@ -372,6 +372,7 @@ def _current(times: list[TimeExpression], published: datetime.date | None
 
 
 def _event(
+    event_id: str,
     article: ArticleRef,
     text: str,
     bounds: tuple[int, int],
@@ -383,9 +384,14 @@ def _event(
     """The event of one place of a sentence, or None for timeless background."""
     s_start, s_end = bounds
     sentence = text[s_start:s_end]
-    near = sentence_times[0].start - s_start if sentence_times else None
-    kind = event_type(sentence, near if near is not None or len(in_sentence) == 1
-                      else max(place.start - s_start, 0))
+    # The trigger nearest the time decides; without a time, in a sentence of several
+    # places, the trigger nearest this place.
+    near: int | None = None
+    if sentence_times:
+        near = sentence_times[0].start - s_start
+    elif len(in_sentence) > 1:
+        near = max(place.start - s_start, 0)
+    kind = event_type(sentence, near)
     planned_times = [t for t in sentence_times if t.planned]
     if kind == "plan" and planned_times:
         first = planned_times[0]
@@ -414,7 +420,7 @@ def _event(
     if kind == "other":
         confidence *= 0.8
     return Event(
-        id=f"{article.id}:{s_start}",
+        id=event_id,
         article=article,
         place=place.name,
         lat=place.lat,
@@ -491,9 +497,10 @@ def extract_events(
         for number, (place, place_times) in enumerate(
             zip(places, _times_per_place(text, s_start, places, sentence_times), strict=True)
         ):
-            event = _event(article, text, (s_start, s_end), in_sentence, place,
-                           _current(place_times, article.published), actors)
+            # The sentence's first event keeps the id it always had; "<id>:2:<offset>"...
+            suffix = f":{number + 1}" if number else ""
+            event = _event(f"{article.id}{suffix}:{s_start}", article, text, (s_start, s_end),
+                           in_sentence, place, _current(place_times, article.published), actors)
             if event is not None:
-                suffix = f":{number + 1}" if number else ""
-                events.append(dataclasses.replace(event, id=f"{article.id}{suffix}:{s_start}"))
+                events.append(event)
     return events

@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import Protocol
 
 from geo.names import is_latin_name, name_key
 
@@ -449,8 +450,16 @@ def _level_rank(level: str) -> int:
     return {"continent": 4, "country": 3, "province": 2}.get(level, 0)
 
 
-def distance_km(a: Place, b: Place) -> float:
-    """Great-circle distance between two places (the evaluation protocol's haversine)."""
+class HasPoint(Protocol):
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+
+
+def distance_km(a: HasPoint, b: HasPoint) -> float:
+    """Great-circle distance between two points (the evaluation protocol's haversine):
+    places, mentions, events."""
     from geo.evaluate import haversine_km
 
     return haversine_km(a.lat, a.lon, b.lat, b.lon)

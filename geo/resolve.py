@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from geo.gazetteer import Candidate, Gazetteer, Place, distance_km
 from geo.names import fold, name_key
 from geo.relative import Anchor, derive_point
-from geo.toponyms import ADJECTIVAL, Toponym
+from geo.toponyms import ADJECTIVAL, PROMINENT_POPULATION, Toponym
 
 PROVINCE_WORDS = {"province", "governorate", "region", "state", "district", "county", "oblast",
                   "prefecture", "raion", "rayon", "krai"}
@@ -64,6 +64,17 @@ class _Group:
     feature_words: set[str] = field(default_factory=set)
     chosen: Place | None = None
     scores: list[tuple[float, Place]] = field(default_factory=list)
+    # Ids of the candidates whose own name the text spells (diacritics aside), and the
+    # population of the largest other one: set once the credible candidates are known.
+    spelled: set[int] = field(default_factory=set)
+    largest_unspelled: int = 0
+
+    def set_candidates(self, candidates: tuple[Candidate, ...]) -> None:
+        self.candidates = candidates
+        folded = fold(self.name)
+        self.spelled = {c.place.id for c in candidates if fold(c.place.name) == folded}
+        self.largest_unspelled = max((c.place.population for c in candidates
+                                      if c.place.id not in self.spelled), default=0)
 
 
 def _population_score(place: Place) -> float:
@@ -88,7 +99,7 @@ def _base_score(cand: Candidate, group: _Group, focus: dict[str, float]) -> floa
         elif any(
             c.place.level in {"city", "village"} and c.place.country == place.country
             and (c.place.admin1 == place.admin1 and c.place.population >= 0.25 * place.population
-                 or (fold(group.name) == fold(c.place.name) and not cand.exact))
+                 or (c.place.id in group.spelled and not cand.exact))
             for c in group.candidates
         ):
             # Also when only the city has the name itself and the province merely an alias
@@ -101,9 +112,8 @@ def _base_score(cand: Candidate, group: _Group, focus: dict[str, float]) -> floa
             score += 1.0
     if cand.exact:
         score += 0.6
-    if fold(group.name) == fold(place.name) and place.population * SPELLING_MAX_RATIO >= max(
-        (c.place.population for c in group.candidates
-         if fold(group.name) != fold(c.place.name)), default=0,
+    if place.id in group.spelled and (
+        place.population * SPELLING_MAX_RATIO >= group.largest_unspelled
     ):
         score += SPELLING_BONUS
     score += 2.0 * focus.get(place.country, 0.0)
@@ -130,7 +140,7 @@ def _credible(group: _Group, focus: dict[str, float]) -> tuple[Candidate, ...]:
         return tuple(
             c for c in group.candidates
             if c.place.level not in {"city", "village"} or c.place.country in focus
-            or (labels != {"LOC"} and c.place.population >= 100_000)
+            or (labels != {"LOC"} and c.place.population >= PROMINENT_POPULATION)
         )
     if focus:  # even the model's GPE: a hamlet abroad is less likely than a gazetteer gap
         return tuple(c for c in group.candidates
@@ -197,7 +207,7 @@ def resolve_toponyms(
 
     focus = _focus(list(groups.values()), adjectival)
     for group in groups.values():
-        group.candidates = _credible(group, focus)
+        group.set_candidates(_credible(group, focus))
         group.scores = sorted(
             ((_base_score(c, group, focus), c.place) for c in group.candidates),
             key=lambda s: -s[0],
