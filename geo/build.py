@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from tqdm import tqdm
 
 from geo.articles import MAX_BYTES, Article, ArticleError, article_ids, corpus_files, load_article
-from geo.dates import TimeExpression, find_time_expressions, publication_date
+from geo.dates import PublicationDate, TimeExpression, find_time_expressions, publication_date
 from geo.events import DEFAULT_ACTORS, ArticleRef, Event, extract_events
 from geo.gazetteer import DEFAULT_EXTRA, INDEX_VERSION
 from geo.geocoder import ONLINE_ENV, URL_ENV
@@ -117,13 +117,17 @@ def _file_text(path: Path) -> str:
     return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
-def times_in_article(article: Article, published: datetime.date | None) -> list[TimeExpression]:
+def times_in_article(article: Article, published: PublicationDate) -> list[TimeExpression]:
     """Time expressions of the cleaned text, with offsets into the original text.
 
     None reads across text the cleaner removed ("on Friday. <teaser> June 1" is no date).
+    A text without a known publication day is read as a narrative (dates without a year
+    take the story's year, see `find_time_expressions`).
     """
+    narrative = published.basis in ("inferred", "unknown")
     found = []
-    for expr in find_time_expressions(article.clean.text_broken_at_gaps(), published):
+    for expr in find_time_expressions(article.clean.text_broken_at_gaps(), published.date,
+                                      narrative=narrative):
         start, end = article.clean.span_to_original(expr.start, expr.end)
         found.append(dataclasses.replace(expr, start=start, end=end,
                                          text=article.raw[start:end]))
@@ -136,7 +140,7 @@ def article_events(article: Article, result: GeoparseResult) -> tuple[dict[str, 
     ref = ArticleRef(article.id, article.title, article.source, article.url, published.date,
                      published.basis)
     events = extract_events(ref, article.raw, result.toponyms,
-                            times_in_article(article, published.date))
+                            times_in_article(article, published))
     record = {
         "id": article.id,
         "file": article.path.name if article.path else None,

@@ -734,6 +734,11 @@ CHAIN_RULES: list[_ChainRule] = [
                 rf"{_TIME_OF_DAY}", 0, "day"),
     _chain_rule("the following week",
                 rf"the{_SP}following{_SP}(?P<unit>week|month|year)\b", 1, None, calendar=True),
+    # "On the 9th," / "by the 11th,": only before a clause break, since "the 11th Army
+    # Corps" and "the 9th century" are no days.
+    _chain_rule("on the nth",
+                rf"(?:on|by|until|till|from|since){_SP}the{_SP}(?P<ordinal>3[01]|[12]\d|[1-9])"
+                rf"(?:st|nd|rd|th)(?:{_SP}of{_SP}the{_SP}month)?{_CLAUSE_END}", 0, "day"),
     _chain_rule("n units later",
                 rf"{_NUM}{_SP}{_UNIT_NO_HOURS}{_SP}(?P<dir>(?:later|earlier)(?!{_SP}than\b)"
                 rf"|(?:after|before)(?:{_SP}that)?{_CLAUSE_END})", None, None),
@@ -748,6 +753,8 @@ def find_time_expressions(
     text: str,
     published: Date | None,
     anchor_events: Sequence[AnchorEvent] | None = None,
+    *,
+    narrative: bool = False,
 ) -> list[TimeExpression]:
     """Every time expression in ``text`` that resolves, in text order, without overlaps.
 
@@ -755,22 +762,72 @@ def find_time_expressions(
     dates that name their year resolve. ``anchor_events`` are spans whose date is known
     from elsewhere, for "two weeks after <anchor>". Narrative phrases ("the next day",
     "two days later") chain to the closest preceding event date (see ``_add_chained``).
+
+    ``narrative``: P is not the day the text was written (an undated encyclopedic page,
+    whose P is only inferred from its latest date). Such a text tells its story in order,
+    so a date without a year takes the year of the text's closest preceding date that
+    names one ("On 6 September 2022 ... On 7 September"), and such a date or a step of
+    the story after P is not thereby planned (expressions read from P still are).
     """
-    found = _expressions_from_rules(text, published)
+    found = _expressions_from_rules(text, published, narrative)
     found = _add_anchored(text, found, published, anchor_events or ())
-    return _add_chained(text, found, published)
+    return _add_chained(text, found, published, narrative)
 
 
-def _expressions_from_rules(text: str, published: Date | None) -> list[TimeExpression]:
-    """The first pass: every rule over the text, then the longest of overlapping matches."""
+# The rules whose year comes from P in news and from the story's own dates in a narrative.
+_YEAR_FROM_CONTEXT = {"month day", "day month"}
+
+
+def _expressions_from_rules(
+    text: str, published: Date | None, narrative: bool = False
+) -> list[TimeExpression]:
+    """The first pass: every rule over the text, then the longest of overlapping matches.
+
+    The rules that name their year come first in RULES, so in a narrative the dates
+    without one find theirs among the candidates already made.
+    """
     candidates: list[TimeExpression] = []
     for rule in RULES:
         for match in rule.pattern.finditer(text):
-            interval = rule.resolve(match, published)
-            if interval is not None:
+            if narrative and rule.name in _YEAR_FROM_CONTEXT:
+                interval = _month_day_in_story(match, candidates) or rule.resolve(
+                    match, published
+                )
+            else:
+                interval = rule.resolve(match, published)
+            if interval is None:
+                continue
+            if not narrative or interval.basis == "relative":  # "this year": from P
                 interval = _against_publication(interval, published)
-                candidates.append(_expression(text, match.start(), match.end(), interval))
+            candidates.append(_expression(text, match.start(), match.end(), interval))
     return _longest_without_overlaps(candidates)
+
+
+def _month_day_in_story(
+    match: re.Match[str], earlier: Sequence[TimeExpression]
+) -> _Interval | None:
+    """ "On 7 September" in a narrative: the day nearest the closest preceding day or
+    month that names its year (the year before, the same or the next: "December 2014 ...
+    On 3 January" is January 2015). None when no such date precedes it."""
+    # A bare year ("captured in 1992") is often background in such pages; a month or a
+    # day is where the story is.
+    named = [
+        e for e in earlier
+        if e.basis == "explicit" and e.end <= match.start()
+        and GRANULARITY_RANK[e.granularity] <= GRANULARITY_RANK["month"]
+    ]
+    if not named:
+        return None
+    anchor = max(named, key=lambda e: e.start).date_start
+    month, day = _month_number(match["month"]), int(match["day"])
+    candidates = [
+        d for year in (anchor.year - 1, anchor.year, anchor.year + 1)
+        if (d := _valid_date(year, month, day)) is not None
+    ]
+    if not candidates:
+        return None
+    nearest = min(candidates, key=lambda d: abs((d - anchor).days))
+    return _Interval(nearest, nearest, "day", "explicit")
 
 
 def _expression(text: str, start: int, end: int, interval: _Interval) -> TimeExpression:
@@ -848,7 +905,7 @@ GRANULARITY_RANK: dict[Granularity, int] = {
 
 
 def _add_chained(
-    text: str, found: list[TimeExpression], published: Date | None
+    text: str, found: list[TimeExpression], published: Date | None, narrative: bool = False
 ) -> list[TimeExpression]:
     """Resolve "the next day", "two days later", "that night" from the previous event date.
 
@@ -862,12 +919,16 @@ def _add_chained(
     "yesterday" does; the others are left out, since "the next day" or "that night" after
     nothing can be any day. Without P nothing chains: like other relative phrases they are
     left out, and an article without P has no day-precise date to chain from anyway (one
-    would have been taken as its inferred P).
+    would have been taken as its inferred P). A narrative (see ``find_time_expressions``)
+    chains from its own dates with or without P, and a step past P is not planned there.
+
+    "On the 9th" names a day of the anchor's month (of the next month when the anchor is
+    later in its month): in a story told day by day the month goes without saying.
 
     A phrase that covers a first-pass expression replaces it ("the previous day" is not
     the duration "the past day"); one that sits inside a longer expression is dropped.
     """
-    if published is None:
+    if published is None and not narrative:
         return found
     result = list(found)
     chained: set[int] = set()  # starts of the chained expressions
@@ -878,12 +939,20 @@ def _add_chained(
             continue
         n, unit = _chain_step(rule, match)
         anchor = _chain_anchor(result, start, chained) or (
-            _Interval(published, published, "day", "publication") if n < 0 else None
+            _Interval(published, published, "day", "publication")
+            if n < 0 and published is not None else None
         )
-        interval = _chained(anchor, n, unit, rule.calendar) if anchor else None
+        if anchor is None:
+            continue
+        if rule.name == "on the nth":
+            interval = _day_of_anchor_month(anchor, int(match["ordinal"]))
+        else:
+            interval = _chained(anchor, n, unit, rule.calendar)
         if interval is None:
             continue
-        expr = _expression(text, start, end, _against_publication(interval, published))
+        if not narrative:
+            interval = _against_publication(interval, published)
+        expr = _expression(text, start, end, interval)
         chained.add(start)
         result = sorted([e for e in result if e not in inside] + [expr], key=lambda e: e.start)
     return result
@@ -917,6 +986,17 @@ def _chain_anchor(
         return None
     last = max(events, key=lambda e: e.start)
     return _Interval(last.date_start, last.date_end, last.granularity, last.basis)
+
+
+def _day_of_anchor_month(anchor: _Interval, day: int) -> _Interval | None:
+    """Day ``day`` of the anchor's month, or of the next month when that is before the
+    anchor ("On 30 May ... on the 2nd" is June 2). None for a day the month lacks."""
+    month_start = anchor.start.replace(day=1)
+    for first in (month_start, _add_months(month_start, 1)):
+        candidate = _valid_date(first.year, first.month, day)
+        if candidate is not None and candidate >= anchor.start:
+            return _Interval(candidate, candidate, "day", "relative")
+    return None
 
 
 def _chained(anchor: _Interval, n: int, unit: Granularity, calendar: bool) -> _Interval | None:

@@ -723,3 +723,35 @@ def test_publication_date_is_never_after_today(metadata, dateline, in_text, toda
     pub = publication_date(metadata, datelines, body, today=today)
     assert pub.date is None or pub.date <= today
     assert (pub.date is None) == (pub.basis == "unknown")
+
+
+# --- Undated pages read as narratives (issue 11): the story's own year, not P's.
+
+
+def test_a_narrative_date_without_a_year_takes_the_storys_year() -> None:
+    text = "On 4 March 2019 the Dalvik ferry sank. On 6 March divers reached it."
+    inferred = D(2019, 3, 4)  # an undated page's P is its latest full date
+    news = find_time_expressions(text, inferred)[1]
+    story = find_time_expressions(text, inferred, narrative=True)[1]
+    assert news.date_start == D(2018, 3, 6)  # news: the latest 6 March not after P
+    assert story.date_start == D(2019, 3, 6) and not story.planned
+
+
+def test_a_narrative_crosses_the_new_year() -> None:
+    text = "The blockade began in December 2018. On 3 January the port reopened."
+    found = find_time_expressions(text, None, narrative=True)
+    assert [e.date_start for e in found] == [D(2018, 12, 1), D(2019, 1, 3)]
+
+
+def test_a_bare_year_is_no_anchor_for_a_narrative() -> None:
+    text = "The fort was built in 1950. On 3 January the garrison left."
+    assert [e.text for e in find_time_expressions(text, None, narrative=True)] == ["in 1950"]
+
+
+def test_on_the_nth_is_a_day_of_the_anchors_month() -> None:
+    text = ("On 7 May 2020 the siege of Brantwick began. On the 9th, the garrison surrendered. "
+            "The 11th Army Corps withdrew. On 30 May the road opened; by the 2nd, trucks ran.")
+    found = find_time_expressions(text, D(2020, 7, 1))
+    assert [(e.text, e.date_start) for e in found] == [
+        ("On 7 May 2020", D(2020, 5, 7)), ("On the 9th", D(2020, 5, 9)),
+        ("On 30 May", D(2020, 5, 30)), ("by the 2nd", D(2020, 6, 2))]

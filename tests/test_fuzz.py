@@ -242,7 +242,9 @@ def test_event_snippets_and_marks_are_slices_of_the_text(geoparser, text, publis
         return
     result = geoparser.parse(article.id, article.raw)
     removed = _removed_offsets(article.clean)
-    times = times_in_article(article, published)
+    times = times_in_article(
+        article, publication_date(published, article.clean.datelines(), article.clean.text)
+    )
     for expr in times:
         assert 0 <= expr.start < expr.end <= len(text)
         assert text[expr.start : expr.end] == expr.text
