@@ -1048,6 +1048,21 @@ def _find_teasers(plan: _Plan) -> None:
         plan.spans.append((start, end, "boilerplate", reason))
 
 
+# Encyclopedic pages' reference marks: "[12]", "[note 1]", "[a]", "[citation needed]",
+# always glued to the word or stop before them. Glued to a name ("Jabrayil,[56]") they
+# make it unreadable to the tokenizer. A "[1]" standing alone is left as it is.
+_CITATION_MARK_RE = re.compile(
+    r"(?<=[^\s\[\]])(?:\[(?:\d{1,3}|[a-z]|(?:note|nb|n) ?\d{1,3}|citation needed"
+    r"|clarification needed|when\?|who\?|dubious[^\]\n]{0,20}|failed verification"
+    r"|not in citation given)\])+"
+)
+
+
+def _find_citation_marks(plan: _Plan) -> None:
+    for match in _CITATION_MARK_RE.finditer(plan.raw, 0, plan.cut):
+        plan.spans.append((match.start(), match.end(), "boilerplate", "citation mark"))
+
+
 def _absorb_blank_lines(plan: _Plan) -> None:
     """A removed block set off by blank lines takes the blank lines after it along."""
     after_break = True
@@ -1160,5 +1175,6 @@ def clean_text(raw: str) -> CleanText:
     _find_pull_quotes(plan)
     _find_captions(plan, title)
     _find_teasers(plan)
+    _find_citation_marks(plan)
     _absorb_blank_lines(plan)
     return _build(raw, _paint(plan), plan.source_hint)

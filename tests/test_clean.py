@@ -726,3 +726,13 @@ def test_property_debris_goes_prose_stays(
     for seg in clean.removed():
         if seg.reason.startswith(("code debris", "link list", "cookie", "newsletter", "comment")):
             assert seg.start == 0 or raw[seg.start - 1] == "\n", seg
+
+
+def test_citation_marks_are_removed_and_offsets_kept() -> None:
+    raw = ("Advancing from Valemont,[12] the army took Orsk.[note 3][a] It held.[citation needed]"
+           "\n")
+    clean = clean_text(raw)
+    check_invariants(clean)
+    assert clean.text.strip() == "Advancing from Valemont, the army took Orsk. It held."
+    start = clean.text.index("Orsk")
+    assert clean.span_to_original(start, start + 4) == (raw.index("Orsk"), raw.index("Orsk") + 4)
