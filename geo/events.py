@@ -484,7 +484,11 @@ def extract_events(
             sentence_start += 1
         end_match = re.search(r"[.!?…](?=\s|$)|\n", text[time.end:])
         sentence_end = time.end + (end_match.end() if end_match else len(text) - time.end)
-        last = max(by_sentence[(s, e)], key=lambda m: m.start)
+        # A continent is where a story is set, not where one action happens.
+        candidates = [m for m in by_sentence[(s, e)] if m.level != "continent"]
+        if not candidates:
+            continue
+        last = max(candidates, key=lambda m: m.start)
         by_sentence[(sentence_start, sentence_end)] = [
             dataclasses.replace(last, start=-1, end=-1, sentence_start=sentence_start,
                                 sentence_end=sentence_end,

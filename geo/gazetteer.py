@@ -27,14 +27,15 @@ import tomllib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
-from geo.names import is_latin_name, name_key
+from geo.names import is_latin_name, loose_key, name_key
 
-INDEX_VERSION = 6  # 6: name keys keep "Ann", "All" (geo/names.py)
+INDEX_VERSION = 7  # 7: loose keys for spelling variants (geo/names.py)
 LEVELS = ("continent", "country", "province", "city", "village", "facility", "derived")
 # Population at which a GeoNames populated place counts as a city rather than a village.
 CITY_POPULATION = 10_000
@@ -64,6 +65,11 @@ class Candidate:
 
     place: Place
     exact: bool  # the text equals the place's main name (after folding), not an alias
+
+
+# How alike two romanisations must be (difflib's ratio of their name keys): "jawzjan" and
+# "jowzjan" are 0.86, "qunduz" and "kunduz" 0.83; "homs" and "hims" (two towns) 0.75.
+SPELLING_SIMILARITY = 0.8
 
 
 def default_index_path() -> Path:
@@ -327,7 +333,7 @@ def build_index(target: Path | None = None, extra: Path = DEFAULT_EXTRA) -> Path
             CREATE TABLE place (id INTEGER PRIMARY KEY, name TEXT, lat REAL, lon REAL,
                 country TEXT, admin1 TEXT, population INTEGER, level TEXT, geonameid INTEGER,
                 capital INTEGER);
-            CREATE TABLE name (key TEXT, place INTEGER, exact INTEGER);
+            CREATE TABLE name (key TEXT, place INTEGER, exact INTEGER, loose TEXT);
             CREATE TABLE demonym (key TEXT PRIMARY KEY, place INTEGER);
             CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT);
             """
@@ -349,7 +355,8 @@ def build_index(target: Path | None = None, extra: Path = DEFAULT_EXTRA) -> Path
                 if key:
                     keys[key] = keys.get(key, False) or main
             db.executemany(
-                "INSERT INTO name VALUES (?,?,?)", [(k, p.id, int(m)) for k, m in keys.items()]
+                "INSERT INTO name VALUES (?,?,?,?)",
+                [(k, p.id, int(m), loose_key(k) or None) for k, m in keys.items()],
             )
         country_ids = {
             r[0]: r[1] for r in db.execute("SELECT country, id FROM place WHERE level='country'")
@@ -367,6 +374,7 @@ def build_index(target: Path | None = None, extra: Path = DEFAULT_EXTRA) -> Path
             demonyms[name_key(word)] = by_name[place_name]
         db.executemany("INSERT INTO demonym VALUES (?,?)", demonyms.items())
         db.execute("CREATE INDEX name_key ON name (key)")
+        db.execute("CREATE INDEX name_loose ON name (loose)")
         db.execute("INSERT INTO meta VALUES ('version', ?)", (str(INDEX_VERSION),))
         db.commit()
         db.execute("VACUUM")
@@ -418,6 +426,25 @@ class Gazetteer:
         found = [Candidate(_place(row[:10]), bool(row[10])) for row in rows]
         return tuple(sorted(found, key=lambda c: (-_level_rank(c.place.level),
                                                   -c.place.population)))
+
+    @lru_cache(maxsize=4096)  # noqa: B019
+    def spelling_variants(self, name: str) -> tuple[Candidate, ...]:
+        """Places whose name is another romanisation of `name` ("Jowzjan" for "Jawzjan"):
+        the same consonants (see `loose_key`) and a name at least SPELLING_SIMILARITY
+        alike. Never exact; largest first. For names with no candidates of their own."""
+        key, loose = name_key(name), loose_key(name)
+        if not loose:
+            return ()
+        rows = self._db.execute(
+            "SELECT p.*, n.key FROM name n JOIN place p ON p.id = n.place WHERE n.loose = ?",
+            (loose,),
+        ).fetchall()
+        found = {
+            row[0]: Candidate(_place(row[:10]), False) for row in rows
+            if SequenceMatcher(None, key, row[10]).ratio() >= SPELLING_SIMILARITY
+        }
+        return tuple(sorted(found.values(), key=lambda c: (-_level_rank(c.place.level),
+                                                           -c.place.population)))
 
     @lru_cache(maxsize=65536)  # noqa: B019
     def has_name(self, name: str) -> bool:

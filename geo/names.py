@@ -61,6 +61,22 @@ def name_key(name: str) -> str:
     return " ".join(_token_key(t) for t in kept)
 
 
+# Letters romanisations disagree on, for `loose_key`: vowels and the glides y and w
+# ("Jawzjan"/"Jowzjan", "Misrata"/"Misurata", "Balakliya"/"Balakliia").
+_VOWELS_AND_GLIDES = re.compile(r"[aeiouyw]")
+LOOSE_KEY_MIN_LETTERS = 4  # "hd" (Hodeida) would match half the map
+
+
+def loose_key(name: str) -> str:
+    """The consonants of `name_key`, doubled ones collapsed and q read as k; "" when too
+    short to say anything. Equal loose keys only suggest a spelling variant: callers
+    check the names' similarity and the article's countries before believing one."""
+    key = name_key(name).replace("q", "k").replace("ph", "f")
+    skeleton = _DOUBLED.sub(r"\1", _VOWELS_AND_GLIDES.sub("", key))
+    skeleton = " ".join(skeleton.split())
+    return skeleton if len(skeleton.replace(" ", "")) >= LOOSE_KEY_MIN_LETTERS else ""
+
+
 def is_latin_name(name: str) -> bool:
     """True when every letter is Latin script (with or without diacritics)."""
     for char in name:

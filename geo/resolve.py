@@ -148,6 +148,18 @@ def _credible(group: _Group, focus: dict[str, float]) -> tuple[Candidate, ...]:
     return group.candidates
 
 
+def _spelling_variants(
+    group: _Group, gazetteer: Gazetteer, focus: dict[str, float]
+) -> tuple[Candidate, ...]:
+    """Another romanisation of a name the gazetteer lacks ("Jawzjan" for Jowzjan), only
+    for towns and larger in a country the article is about: a loose key alone matches too
+    much (a commander "Syrskyi" is a village "Syrskoye" somewhere)."""
+    return tuple(
+        c for c in gazetteer.spelling_variants(group.name)
+        if focus.get(c.place.country, 0) > 0 and c.place.level != "village"
+    )
+
+
 def _focus(groups: list[_Group], adjectival: list[tuple[Place, float]]) -> dict[str, float]:
     """Share of the article's evidence that points at each country."""
     votes: Counter[str] = Counter()
@@ -207,6 +219,8 @@ def resolve_toponyms(
 
     focus = _focus(list(groups.values()), adjectival)
     for group in groups.values():
+        if not group.candidates:
+            group.candidates = _spelling_variants(group, gazetteer, focus)
         group.set_candidates(_credible(group, focus))
         group.scores = sorted(
             ((_base_score(c, group, focus), c.place) for c in group.candidates),

@@ -40,12 +40,25 @@ PLACE_CUES = {
     "in", "at", "near", "from", "to", "into", "toward", "towards", "outside", "around",
     "across", "via", "between", "of", "inside", "through", "within", "entered", "reached",
     "retake", "recapture", "liberate", "captured", "seized", "stormed", "besieged",
+    # The other forms of the verbs whose object is a place ("seizing Balakliya").
+    "entering", "reaching", "retook", "retaking", "recaptured", "recapturing", "liberated",
+    "liberating", "capture", "capturing", "seize", "seizing", "storming", "besieging",
+    "overran", "encircled", "encircling", "shelled", "shelling",
 }
+# Words that join names in a list: "in Pravdyne and Kalynivske" cues both names.
+LIST_JOINERS = {"and", "or", ","}
+MAX_LIST_NAMES = 5
 FEATURE_WORDS = {
     "province", "governorate", "region", "district", "city", "town", "village", "county",
     "state", "area", "valley", "river", "mountains", "mountain", "desert", "base", "airport",
     "oblast", "prefecture", "raion", "rayon", "krai", "municipality", "neighbourhood",
     "neighborhood", "suburb",
+}
+# Feature words after a name that only a place takes ("Jawzjan province"); "Smith city"
+# or "Jones area" are not sure enough.
+DIVISION_WORDS = {
+    "province", "governorate", "district", "oblast", "prefecture", "raion", "rayon", "krai",
+    "village",
 }
 DIRECTION_PREFIXES = {
     "northern", "southern", "eastern", "western", "central", "north", "south", "east",
@@ -180,10 +193,26 @@ def _preceded_by_title(span: Span) -> bool:
 
 
 def _cue_before(span: Span) -> bool:
+    """A place cue before the name, or before the first name of a list it ends
+    ("in Pravdyne and Kalynivske", "near A, B or C")."""
+    doc = span.doc
     i = span.start - 1
-    if i >= 0 and span.doc[i].lower_ == "the":
+    for _ in range(MAX_LIST_NAMES):
+        if i >= 0 and doc[i].lower_ == "the":
+            i -= 1
+        if i < 0:
+            return False
+        if doc[i].lower_ in PLACE_CUES:
+            return True
+        if doc[i].lower_ not in LIST_JOINERS:
+            return False
+        i -= 1  # over the joiner and the capitalised name before it
+        if i < 0 or not _is_capitalised(doc[i]):
+            return False
+        while i > 0 and (_is_capitalised(doc[i - 1]) or doc[i - 1].lower_ in NAME_CONNECTORS):
+            i -= 1
         i -= 1
-    return i >= 0 and span.doc[i].lower_ in PLACE_CUES
+    return False
 
 
 def _feature_after(span: Span) -> str:
@@ -459,7 +488,9 @@ class ToponymFinder:
             if not cands and len(span) > 1 and span[-1].lower_ in FEATURE_WORDS:
                 # "Orange County", "Oaxaca State": the name without the feature word.
                 base = span[:-1]
-                if self.gazetteer.candidates(base.text) and not _never_a_place(base):
+                known = self.gazetteer.candidates(base.text) or self.gazetteer.spelling_variants(
+                    base.text)
+                if known and not _never_a_place(base):
                     self._add(span, label, PLACE, lookup=base)
                     return
             if not cands and len(span) > 1:
@@ -476,11 +507,17 @@ class ToponymFinder:
             if any(c.exact and c.place.population >= PROMINENT_POPULATION for c in cands):
                 self._add(span, label, PLACE)
             return
-        if self._plausible(span, cands, label) or (
-            label != "NORP" and (_feature_before(span) or _facility_after(span))
+        # A name the model took for a person ("fled from Tirin Kot") may be another romanisation
+        # of a town of the article's countries (Tarinkot); `_plausible` asks for a cue.
+        variants = () if cands else tuple(
+            c for c in self.gazetteer.spelling_variants(span.text) if c.place.level != "village")
+        if self._plausible(span, cands or variants, label) or (
+            label != "NORP" and (_feature_before(span) or _facility_after(span)
+                                 or _feature_after(span) in DIVISION_WORDS)
         ):
-            # The text's own word ("the town of Baga", "Gardabiya airbase") makes a name
-            # the model took for a person or an organisation a place, known or not.
+            # The text's own word ("the town of Baga", "Gardabiya airbase", "Jawzjan
+            # province") makes a name the model took for a person or an organisation a
+            # place, known or not.
             self._add(span, label, PLACE)
             return
         if label in {"ORG", "FAC", "WORK_OF_ART", "EVENT", "PRODUCT", "LAW"} and len(span) > 1:
@@ -559,6 +596,9 @@ class ToponymFinder:
                 _is_capitalised(doc[j]) or doc[j].lower_ in NAME_CONNECTORS or doc[j].text == "-"
             ) and doc[j].lower_ not in MONTHS_AND_DAYS:
                 j += 1
+            # A connector joins names, it does not end one: "the town of Timbuktu as they".
+            while j > i + 1 and (doc[j - 1].lower_ in NAME_CONNECTORS or doc[j - 1].text == "-"):
+                j -= 1
             while i < j - 1 and doc[i].is_stop:  # "While Baghdad ...": a capitalised stop word
                 i += 1
             if _feature_before(doc[i:j]) and not any(self.taken[i:j]):

@@ -194,3 +194,9 @@ def test_a_village_near_a_town_does_not_swallow_the_towns_event(geoparser) -> No
     found = events_of(geoparser, "Troops advanced on Kisangani from Yangambi, officials in "
                                  "Kinshasa said.")
     assert found and found[0].place == "Kisangani"
+
+
+def test_a_continent_is_never_inherited_by_the_next_sentence(geoparser) -> None:
+    text = "The war shook Europe.\nTroops were seizing the bridge on Thursday."
+    assert events_of(geoparser, text) == [] or all(
+        e.place != "Europe" or "Europe" in e.snippet for e in events_of(geoparser, text))

@@ -86,3 +86,36 @@ def test_a_small_place_abroad_needs_more_than_the_texts_word(parse) -> None:
     result = parse(text)
     assert not [t for t in result.toponyms if t.text == "Baga"]
     assert "Baga" in [u.text for u in result.unresolved]
+
+
+def test_a_name_listed_after_a_cued_one_is_cued_too() -> None:
+    import spacy
+
+    from geo.toponyms import _cue_before
+
+    doc = spacy.blank("en")("Crowds gathered in Aldor, Brint and Velmar while Osric and Tam spoke.")
+    by_text = {t.text: doc[t.i : t.i + 1] for t in doc}
+    assert _cue_before(by_text["Brint"]) and _cue_before(by_text["Velmar"])
+    assert not _cue_before(by_text["Tam"])
+
+
+def test_a_connector_does_not_end_a_named_place(parse) -> None:
+    text = "Troops advanced toward the town of Velmarsk as night fell."
+    assert [u.text for u in parse(text).unresolved] == ["Velmarsk"]
+
+
+@pytest.mark.parametrize("text, name, country", [
+    ("Ukrainian forces shelled Mariupil on Monday, and Russian officials denied it.",
+     "Mariupol", "UA"),
+    ("Afghan police fled from Tirin Kot as the Taliban advanced.", "Tarinkot", "AF"),
+])
+def test_another_romanisation_finds_the_place_in_the_articles_countries(
+        parse, text, name, country) -> None:
+    written = text.split()[3] if "Mariupil" in text else "Tirin Kot"
+    (found,) = mentions(parse(text), written)
+    assert (found.name, found.country) == (name, country)
+
+
+def test_another_romanisation_is_not_taken_abroad(parse) -> None:
+    text = "Nigerian soldiers entered Maydugiri after a long march, officials said."
+    assert not [t for t in parse(text).toponyms if t.text == "Maydugiri" and t.name]
