@@ -91,6 +91,30 @@ PROVINCE_REACH_KM = 300.0
 CONTAINER_LEVELS = frozenset({"province", "region", "country", "continent"})
 LEVEL_SPECIFICITY = {"derived": 4, "village": 4, "facility": 4, "city": 3, "province": 2,
                      "country": 1, "continent": 0}
+# "160 km (100 miles) southwest of X" (see _far_reference); closer than this, X is as good
+# a place for the event as the map can give.
+REFERENCE_REACH_KM = 30.0
+_DISTANCE_BEFORE = re.compile(
+    r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*-?\s*(?P<unit>(?i:kilomet(?:re|er)s?|km|miles?))\b\.?"
+    r"(?:\s*\([^)]{0,40}\))?\s+(?i:(?:north|south)?-?(?:east|west)|north|south)(?i:ern)?"
+    r"\s+of\s+(?:(?i:the)\s+)?(?:(?i:capital|city|town|provincial\s+capital)\s+(?:of\s+)?)?$"
+)
+_GOVERNMENT_BEFORE = re.compile(r"\b(?i:by|for|with|between)\s+$")
+_GOVERNMENT_AFTER = re.compile(
+    r"\s+(?:(?:has|had|have|also|later|then)\s+)?(?i:said|says|announced|claim(?:s|ed)?|accused"
+    r"|denied|wants|wanted|insist(?:s|ed)?|warned|responded|rejected|agreed|demanded|urged"
+    r"|ordered|sent|deployed)\b"
+)
+# A country or a continent is the place of an action only where the sentence puts the
+# action in it; as a subject ("Armenia said", "Chad sent troops") it names an actor, and
+# named in passing it is context. (Provinces and towns are places wherever they stand.)
+BROAD_LEVELS = frozenset({"country", "continent"})
+_PUT_IN = re.compile(
+    r"\b(?i:in|into|inside|across|throughout|within|to|toward|towards|on|over)\s+"
+    r"(?:(?i:the)\s+)?(?:(?i:north|south|east|west|central|northern|southern|eastern|western"
+    r"|north-?eastern|north-?western|south-?eastern|south-?western|neighbou?ring|war-torn"
+    r"|rebel-held)\s+)*$"
+)
 # A sentence dated this long before its article's publication is background ("sovereignty
 # was restored in 2004"), not news of the campaign: it gets no event.
 BACKGROUND = datetime.timedelta(days=3 * 365)
@@ -297,16 +321,23 @@ def _event_places(text: str, s_start: int, mentions: list[PlaceMention],
 
     Origins, a dateline and places in an opening subordinate clause ("After securing A,
     ...", unless that clause has its own date) give way to the others; a coarser place
-    that contains a finer one of the sentence is context ("Sheberghan, Jawzjan province");
-    the rest each get an event.
+    that contains a finer one of the sentence is context ("Sheberghan, Jawzjan province"),
+    and so is a country the sentence does not put anything in (see BROAD_LEVELS); the
+    rest each get an event.
     """
     candidates = [m for m in mentions if not _is_origin(text, m)] or mentions
+    # Where the story was filed and a far point a distance is measured from are never
+    # where something happened, even when the sentence names no other place.
     candidates = [m for m in candidates
-                  if not opens_dateline(text, m.start, m.end)] or candidates
+                  if not opens_dateline(text, m.start, m.end) and not _far_reference(text, m)
+                  and not _government(text, m)]
     opening = _SUBORDINATE_OPENING.match(text, s_start)
     if opening and not any(t.start < opening.end() for t in times):
         main = [m for m in candidates if m.start < 0 or m.start >= opening.end()]
         candidates = main or candidates
+    candidates = [m for m in candidates if m.level not in BROAD_LEVELS or _put_in(text, m)]
+    if not candidates:
+        return []
     chosen: list[PlaceMention] = []
     for mention in sorted(candidates, key=lambda m: -LEVEL_SPECIFICITY.get(m.level, 0)):
         rank = LEVEL_SPECIFICITY.get(mention.level, 0)
@@ -320,6 +351,32 @@ def _event_places(text: str, s_start: int, mentions: list[PlaceMention],
     # Never nothing: every sentence with a mapped place has an event somewhere.
     chosen = chosen or [max(candidates, key=lambda m: LEVEL_SPECIFICITY.get(m.level, 0))]
     return sorted(chosen, key=lambda m: m.start)
+
+
+def _far_reference(text: str, mention: PlaceMention) -> bool:
+    """ "a town 160 km (100 miles) southwest of X": X is only where the distance is
+    measured from, and farther than an event's place may be from its point."""
+    match = _DISTANCE_BEFORE.search(text, max(0, mention.start - 80), max(0, mention.start))
+    if match is None:
+        return False
+    km = float(match["num"].replace(",", "")) * (1.609344 if match["unit"][0] in "mM" else 1.0)
+    return km > REFERENCE_REACH_KM
+
+
+def _government(text: str, mention: PlaceMention) -> bool:
+    """A capital standing for its government: "captured by Moscow", "a victory for Kyiv",
+    "Tripoli said"; where it acts, it is an actor, not a place."""
+    if not mention.capital or mention.start < 0:
+        return False
+    return bool(_GOVERNMENT_BEFORE.search(text, max(0, mention.start - 20), mention.start)
+                or _GOVERNMENT_AFTER.match(text, mention.end))
+
+
+def _put_in(text: str, mention: PlaceMention) -> bool:
+    """Whether the sentence puts something in the place ("fighting in eastern Ukraine",
+    "fled to neighbouring Chad", "strikes on Yemen"), not just names it."""
+    return mention.start >= 0 and bool(
+        _PUT_IN.search(text, max(0, mention.start - 60), mention.start))
 
 
 def _clause_bounds(sentence: str) -> list[int]:
@@ -498,6 +555,8 @@ def extract_events(
     for (s_start, s_end), in_sentence in sorted(by_sentence.items()):
         sentence_times = _event_times(text, [t for t in times if s_start <= t.start < s_end])
         places = _event_places(text, s_start, in_sentence, sentence_times)
+        if not places:
+            continue
         for number, (place, place_times) in enumerate(
             zip(places, _times_per_place(text, s_start, places, sentence_times), strict=True)
         ):

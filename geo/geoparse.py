@@ -51,6 +51,7 @@ class PlaceMention:
     uncertainty_km: float | None = None
     derived_from: str | None = None
     alternatives: list[dict[str, object]] = field(default_factory=list)
+    capital: bool = False  # a national capital, often a government's name ("Moscow said")
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ def _result(
                      "level": p.level, "geonameid": p.geonameid}
                     for p in res.alternatives
                 ],
+                capital=bool(place and place.capital),
             )
         )
     return GeoparseResult(doc_id, toponyms, unresolved)

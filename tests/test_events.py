@@ -200,3 +200,29 @@ def test_a_continent_is_never_inherited_by_the_next_sentence(geoparser) -> None:
     text = "The war shook Europe.\nTroops were seizing the bridge on Thursday."
     assert events_of(geoparser, text) == [] or all(
         e.place != "Europe" or "Europe" in e.snippet for e in events_of(geoparser, text))
+
+
+def test_a_country_is_an_event_place_only_where_something_happens_in_it(geoparser) -> None:
+    assert events_of(geoparser, "Uganda said on Friday it would send more troops.") == []
+    found = events_of(geoparser, "Thousands fled to neighbouring Uganda on Friday.")
+    assert [e.place for e in found] == ["Uganda"]
+
+
+def test_a_far_reference_point_is_not_the_place(geoparser) -> None:
+    text = "Rebels shelled a village 90 km (56 miles) north of Kisangani on Friday."
+    assert events_of(geoparser, text) == []
+    near = events_of(geoparser, "Rebels shelled a village 8 km north of Kisangani on Friday.")
+    assert [e.place for e in near] == ["Kisangani"]
+
+
+def test_a_capital_standing_for_its_government_is_not_the_place(geoparser) -> None:
+    text = "Rebels captured Gulu on Friday, a victory for Kampala."
+    assert [e.place for e in events_of(geoparser, text)] == ["Gulu"]
+    text = "Rebels backed by Kampala captured Gulu on Friday."
+    assert [e.place for e in events_of(geoparser, text)] == ["Gulu"]
+    assert events_of(geoparser, "Kinshasa said on Friday that talks had failed.") == []
+
+
+def test_a_dateline_alone_gives_no_event(geoparser) -> None:
+    text = "KINSHASA (Reuters) - Rebels said on Friday they had shot down a helicopter.\n"
+    assert events_of(geoparser, text) == []
