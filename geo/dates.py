@@ -1047,6 +1047,13 @@ _LEADING_DATELINE_RE = re.compile(
     re.MULTILINE,
 )
 
+# "COLOMBO, Jan 2 AFP -": a wire dateline, its place in capitals, its date without a year.
+_WIRE_DATELINE_RE = re.compile(
+    rf"[^\S\n]*[A-Z][A-Z.'’ -]{{1,40}},{_SP}(?P<month>(?:{_MONTH_ALL})\b)\.?{_SP}"
+    r"(?P<day>[12]\d|3[01]|0?[1-9])(?!\d)"
+)
+WIRE_FILING_DAYS = 3  # how much later a site may run a wire story
+
 
 def publication_date(
     article_published: Date | None,
@@ -1057,7 +1064,8 @@ def publication_date(
 ) -> PublicationDate:
     """The date an article was published, and where it came from.
 
-    In order of trust: the metadata date; a dateline the cleaner took off the page
+    In order of trust: the metadata date (or the wire dateline a few days before it, see
+    ``_wire_filing``); a dateline the cleaner took off the page
     ("12 January, 2015"); a dateline at the top of the body ("BAGHDAD, June 1, 2015 -");
     the latest date in the text that names its day and year (basis "inferred": a caption
     dated "April 9, 2016" suggests, but does not prove, when the story ran); else unknown.
@@ -1069,6 +1077,9 @@ def publication_date(
         return day is not None and EARLIEST_PUBLICATION <= day <= today
 
     if plausible(article_published):
+        filed = _wire_filing(body_text, article_published)
+        if filed is not None:
+            return PublicationDate(filed[0], "text", filed[1])
         return PublicationDate(article_published, "metadata", "")
     for line in datelines:
         day = _parse_dateline(line)
@@ -1090,6 +1101,23 @@ def publication_date(
         latest = max(explicit_days, key=lambda e: e.date_start)
         return PublicationDate(latest.date_start, "inferred", latest.text)
     return PublicationDate(None, "unknown", "")
+
+
+def _wire_filing(body_text: str, published: Date) -> tuple[Date, str] | None:
+    """The day a wire story was filed, from a dateline without a year ("COLOMBO, Jan 2
+    AFP -") a day or few before the page's own date: the story's "on Friday" and its
+    undated sentences belong to the day it was written, not the day a site ran it."""
+    lines = [line for line in body_text.splitlines() if line.strip()]
+    for line in lines[:LEADING_DATELINE_LINES + 2]:
+        match = _WIRE_DATELINE_RE.match(line)
+        if match is None:
+            continue
+        month, day = _month_number(match["month"]), int(match["day"])
+        for year in (published.year, published.year - 1):
+            filed = _valid_date(year, month, day)
+            if filed is not None and 0 < (published - filed).days <= WIRE_FILING_DAYS:
+                return filed, match.group().strip()
+    return None
 
 
 def _parse_dateline(text: str) -> Date | None:

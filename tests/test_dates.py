@@ -755,3 +755,11 @@ def test_on_the_nth_is_a_day_of_the_anchors_month() -> None:
     assert [(e.text, e.date_start) for e in found] == [
         ("On 7 May 2020", D(2020, 5, 7)), ("On the 9th", D(2020, 5, 9)),
         ("On 30 May", D(2020, 5, 30)), ("by the 2nd", D(2020, 6, 2))]
+
+
+def test_a_wire_dateline_a_day_before_the_page_dates_the_story() -> None:
+    body = "Rebels routed\nGOMA, Jan 2 (AFP) - Rebels said on Friday they held the airport."
+    pub = publication_date(D(2009, 1, 3), [], body)
+    assert (pub.date, pub.basis, pub.evidence) == (D(2009, 1, 2), "text", "GOMA, Jan 2")
+    far = publication_date(D(2009, 3, 3), [], body)  # two months: a different story's date
+    assert (far.date, far.basis) == (D(2009, 3, 3), "metadata")
