@@ -30,7 +30,7 @@ from tqdm import tqdm
 
 from geo.articles import MAX_BYTES, Article, ArticleError, article_ids, corpus_files, load_article
 from geo.dates import PublicationDate, TimeExpression, find_time_expressions, publication_date
-from geo.events import DEFAULT_ACTORS, ArticleRef, Event, extract_events
+from geo.events import DEFAULT_ACTORS, DEFAULT_EVENT_TYPES, ArticleRef, Event, extract_events
 from geo.gazetteer import DEFAULT_EXTRA, INDEX_VERSION
 from geo.geocoder import ONLINE_ENV, URL_ENV
 from geo.tables import dumps_geojson, point_geometry
@@ -57,7 +57,7 @@ def pipeline_version() -> str:
     digest.update("online={}|{}".format(*(os.environ.get(name, "").strip()
                                           for name in (ONLINE_ENV, URL_ENV))).encode())
     modules = [GEO_PACKAGE / f"{name}.py" for name in PIPELINE_MODULES]
-    for path in modules + [DEFAULT_ACTORS, DEFAULT_EXTRA]:
+    for path in modules + [DEFAULT_ACTORS, DEFAULT_EVENT_TYPES, DEFAULT_EXTRA]:
         digest.update(path.name.encode())
         digest.update(_file_text(path).encode("utf-8"))
     return digest.hexdigest()[:16]

@@ -32,60 +32,7 @@ if TYPE_CHECKING:  # spaCy loads only when something is parsed, not for cached b
 
 DEFAULT_ACTORS = Path(__file__).resolve().parent.parent / "mapdata" / "actors.toml"
 
-# Event types, most specific first: the first type with a trigger in the sentence wins.
-EVENT_TYPES: dict[str, tuple[str, ...]] = {
-    "capture": (
-        "captur", "recaptur", "retake", "retook", "retaken", "liberat", "seize", "seized",
-        "fell to", "fell into", "fall of", "took control", "taken back", "take back", "regain",
-        "overran", "overrun", "entered", "swept into", "raised the flag", "raising the flag",
-    ),
-    "airstrike": (
-        "airstrike", "air strike", "air-strike", "strikes", "bombing", "bombed", "shelling",
-        "shelled", "artillery", "warplanes", "air campaign", "air-power", "air power", "drone",
-        "missile", "shot down",
-    ),
-    "offensive": (
-        "offensive", "assault", "attack", "storm", "battle", "fighting", "fight ", "clash",
-        "push toward", "push into", "advance", "operation", "campaign", "counteroffensive",
-        "siege", "besieg", "ambush", "reached", "pushed", "encircl", "bombard", "pounded",
-    ),
-    "withdrawal": (
-        "withdr", "retreat", "fled", "flee", "pulled back", "ran away", "abandon", "pull out",
-        "broke and ran",
-    ),
-    "civilian_harm": (
-        "civilian", "refugee", "displaced", "casualt", "massacre", "killed", "wounded",
-        "humanitarian", "executed",
-    ),
-    "meeting": (
-        "met with", "meeting", "visit", "travelled", "traveled", "hosted", "delegation",
-        "talks", "summit", "negotiat",
-    ),
-    "deployment": (
-        "deploy", "reinforcement", "convoy", "troops", "sent ", "dispatch", "arrived", "moved",
-        "stationed", "embedded", "advisors", "advisers",
-    ),
-    "plan": (
-        "plan", "postpone", "prepar", "intend", "will launch", "would come", "expected to",
-        "looming", "timeline", "to launch", "waiting",
-    ),
-    "statement": (
-        "said", "says", "told", "announc", "briefing", "claim", "statement", "report",
-        "quoted", "according to", "declared",
-    ),
-}
-EVENT_TYPE_LABELS = {
-    "capture": "Capture or recapture",
-    "airstrike": "Airstrike or shelling",
-    "offensive": "Offensive or assault",
-    "withdrawal": "Withdrawal or retreat",
-    "civilian_harm": "Civilian harm or displacement",
-    "deployment": "Deployment or troop movement",
-    "meeting": "Meeting or visit",
-    "plan": "Plan or announcement",
-    "statement": "Statement or briefing",
-    "other": "Other",
-}
+DEFAULT_EVENT_TYPES = DEFAULT_ACTORS.with_name("event_types.toml")
 # A province's point may lie this far from a town inside it.
 PROVINCE_REACH_KM = 300.0
 CONTAINER_LEVELS = frozenset({"province", "region", "country", "continent"})
@@ -211,19 +158,42 @@ def load_actors(path: Path = DEFAULT_ACTORS) -> tuple[Actor, ...]:
     return tuple(actors)
 
 
-def event_type(sentence: str, near: int | None = None) -> str:
+@dataclass(frozen=True)
+class EventTypes:
+    """The event types of `mapdata/event_types.toml`, most specific first, each with one
+    pattern that finds its triggers."""
+
+    names: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+
+
+@lru_cache(maxsize=4)
+def load_event_types(path: Path = DEFAULT_EVENT_TYPES) -> EventTypes:
+    with open(path, "rb") as fh:
+        data = tomllib.load(fh)
+    names, patterns = [], []
+    for entry in data["type"]:
+        names.append(str(entry["name"]))
+        words = sorted((str(t) for t in entry["triggers"]), key=len, reverse=True)
+        patterns.append(re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + ")",
+                                   re.IGNORECASE))
+    return EventTypes(tuple(names), tuple(patterns))
+
+
+def event_type(
+    sentence: str, near: int | None = None, types: EventTypes | None = None
+) -> str:
     """The event type of a sentence.
 
     With `near` (the offset of the sentence's time expression), the trigger closest to it
     wins: in "the offensive to liberate X stalled when a delegation arrived there Sunday",
     Sunday dates the arrival. Otherwise the most specific type with a trigger wins.
     """
-    lowered = sentence.lower()
+    types = types or load_event_types()
     hits = [
-        (rank, lowered.find(trigger), kind)
-        for rank, (kind, triggers) in enumerate(EVENT_TYPES.items())
-        for trigger in triggers
-        if trigger in lowered
+        (rank, match.start(), kind)
+        for rank, (kind, pattern) in enumerate(zip(types.names, types.patterns, strict=True))
+        for match in pattern.finditer(sentence)
     ]
     if not hits:
         return "other"

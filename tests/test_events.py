@@ -226,3 +226,14 @@ def test_a_capital_standing_for_its_government_is_not_the_place(geoparser) -> No
 def test_a_dateline_alone_gives_no_event(geoparser) -> None:
     text = "KINSHASA (Reuters) - Rebels said on Friday they had shot down a helicopter.\n"
     assert events_of(geoparser, text) == []
+
+
+def test_event_triggers_are_data_and_match_every_form_and_occurrence(tmp_path: Path) -> None:
+    from geo.events import load_event_types
+
+    assert event_type("Ukrainian troops pushed east, seizing the town on Thursday.", near=45) \
+        == "capture"  # "seizing", the trigger nearest the time, not the earlier "pushed"
+    assert event_type("The center stayed calm.") == "other"  # "enter" is no word start here
+    custom = tmp_path / "types.toml"
+    custom.write_text('[[type]]\nname = "protest"\ntriggers = ["march", "rall"]\n')
+    assert event_type("Crowds rallied in the square.", types=load_event_types(custom)) == "protest"
