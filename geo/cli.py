@@ -246,6 +246,8 @@ def _evaluate_events(gold_path: str, args: argparse.Namespace) -> None:
             print(f"missed: {line}", file=sys.stderr)
         for line in scores.unmatched:
             print(f"unmatched: {line}", file=sys.stderr)
+        for line in scores.wrong_type:
+            print(f"type: {line}", file=sys.stderr)
     print(f"{Path(gold_path).name}: {len(docs)} documents in {seconds:.1f} s "
           f"({len(docs) / seconds:.1f} docs/s)", file=sys.stderr)
     print(evaluate_events.format_event_scores(Path(gold_path).name, scores))

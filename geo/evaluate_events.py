@@ -66,6 +66,8 @@ class EventScores:
     dateline_events: int = 0
     found_by_conflict: dict[str, tuple[int, int]] = field(default_factory=dict)
     missed: list[str] = field(default_factory=list)  # "article: place date type"
+    # "article: place gold-type, system types" for found events of another type
+    wrong_type: list[str] = field(default_factory=list)
     unmatched: list[str] = field(default_factory=list)  # system events matching no gold
     judged: bool = False  # precision also counts events a second gold list judges right
 
@@ -235,7 +237,12 @@ def score_events(
             if found:
                 scores.found_events += 1
                 counts[0] += 1
-                scores.type_correct += any(e.get("event_type") == gold["type"] for e in found)
+                typed = any(e.get("event_type") == gold["type"] for e in found)
+                scores.type_correct += typed
+                if not typed:
+                    system_types = sorted({str(e.get("event_type")) for e in found})
+                    scores.wrong_type.append(f"{_describe(gold, doc.id, 'type')}, system "
+                                             f"{'/'.join(system_types)}")
             else:
                 scores.missed.append(_describe(gold, doc.id, "type"))
         datelines = dateline_places(doc)
