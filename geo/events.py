@@ -229,7 +229,13 @@ _LEAVING = re.compile(
     re.IGNORECASE,
 )
 # A wire dateline opening a line: "KABUL (Reuters) -", "TRIPOLI, Libya --", "Dubai:".
-_DATELINE_AFTER = re.compile(r"[^\S\n]*(?:,[^\n]{0,40}?)?[^\S\n]*(?:\(|--|—|–|-\s|:)")
+# A dateline may name several places: "Tripoli and Tunis, 4 June 2016:".
+_NAME = r"[A-Z][\w'’.-]*(?:[^\S\n]+[A-Z][\w'’.-]*){0,3}"
+_DATELINE_AFTER = re.compile(
+    rf"(?:[^\S\n]*(?:,|[^\S\n]and)[^\S\n]+{_NAME})*"
+    r"[^\S\n]*(?:,[^\n]{0,40}?)?[^\S\n]*(?:\(|--|—|–|-\s|:)"
+)
+_DATELINE_BEFORE = re.compile(rf"[^\S\n]*(?:{_NAME}[^\S\n]*(?:,|[^\S\n]and)[^\S\n]+)*")
 # A sentence that opens with a subordinate clause ("After securing A, forces ...").
 _SUBORDINATE_OPENING = re.compile(
     r"\s*[\"“‘']?(?:After|Before|Having|Following|Since|Once|When|While|Whilst|Despite|"
@@ -266,9 +272,10 @@ def _is_origin(text: str, mention: PlaceMention) -> bool:
 
 def opens_dateline(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] is a place opening a line as a wire dateline ("KABUL
-    (Reuters) -", "Dubai:"): where the story was filed."""
+    (Reuters) -", "Dubai:", "Tripoli and Tunis, 4 June 2016:"): where the story was
+    filed."""
     line_start = text.rfind("\n", 0, max(start, 0)) + 1
-    if start < 0 or text[line_start:start].strip():
+    if start < 0 or not _DATELINE_BEFORE.fullmatch(text, line_start, start):
         return False
     return bool(_DATELINE_AFTER.match(text, end))
 

@@ -127,6 +127,11 @@ def _group_key(top: Toponym) -> str:
     return f"{key}|province" if top.feature_word in PROVINCE_WORDS else key
 
 
+# A country with at least this share of the article's main country's evidence is one of
+# the countries the article is about (see `_focus`), not one named in passing.
+MAIN_FOCUS = 0.5
+
+
 def _credible(group: _Group, focus: dict[str, float]) -> tuple[Candidate, ...]:
     """The candidates the text allows for a group of mentions.
 
@@ -136,11 +141,17 @@ def _credible(group: _Group, focus: dict[str, float]) -> tuple[Candidate, ...]:
       same-named village or town is credible only in a country the article is about.
     """
     labels = {t.label for t in group.toponyms}
-    if labels <= {"LOC"} or (focus and not labels & {"GPE", "LOC", "FAC"}):
+    if labels <= {"LOC"}:  # "the Middle East" is no village in a country named in passing
+        return tuple(
+            c for c in group.candidates
+            if c.place.level not in {"city", "village"}
+            or focus.get(c.place.country, 0.0) >= MAIN_FOCUS
+        )
+    if focus and not labels & {"GPE", "LOC", "FAC"}:
         return tuple(
             c for c in group.candidates
             if c.place.level not in {"city", "village"} or c.place.country in focus
-            or (labels != {"LOC"} and c.place.population >= PROMINENT_POPULATION)
+            or c.place.population >= PROMINENT_POPULATION
         )
     if focus:  # even the model's GPE: a hamlet abroad is less likely than a gazetteer gap
         return tuple(c for c in group.candidates

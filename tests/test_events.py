@@ -237,3 +237,13 @@ def test_event_triggers_are_data_and_match_every_form_and_occurrence(tmp_path: P
     custom = tmp_path / "types.toml"
     custom.write_text('[[type]]\nname = "protest"\ntriggers = ["march", "rall"]\n')
     assert event_type("Crowds rallied in the square.", types=load_event_types(custom)) == "protest"
+
+
+def test_a_dateline_may_name_several_places() -> None:
+    from geo.events import opens_dateline
+
+    text = "Goma and Bukavu, 4 June 2016:\nGoma and Bukavu were shelled: ten died."
+    first, second = text.index("Goma"), text.index("Bukavu")
+    assert opens_dateline(text, first, first + 4) and opens_dateline(text, second, second + 6)
+    later = text.index("Goma", 10)
+    assert not opens_dateline(text, later, later + 4)
