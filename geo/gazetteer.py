@@ -439,9 +439,12 @@ class Gazetteer:
             "SELECT p.*, n.key FROM name n JOIN place p ON p.id = n.place WHERE n.loose = ?",
             (loose,),
         ).fetchall()
+        # Romanisations keep the first letter (q and k aside): "Anfield" is not Enfield.
+        first = key[:1].replace("q", "k")
         found = {
             row[0]: Candidate(_place(row[:10]), False) for row in rows
-            if SequenceMatcher(None, key, row[10]).ratio() >= SPELLING_SIMILARITY
+            if row[10][:1].replace("q", "k") == first
+            and SequenceMatcher(None, key, row[10]).ratio() >= SPELLING_SIMILARITY
         }
         return tuple(sorted(found.values(), key=lambda c: (-_level_rank(c.place.level),
                                                            -c.place.population)))

@@ -163,8 +163,11 @@ def _spelling_variants(
     group: _Group, gazetteer: Gazetteer, focus: dict[str, float]
 ) -> tuple[Candidate, ...]:
     """Another romanisation of a name the gazetteer lacks ("Jawzjan" for Jowzjan), only
-    for towns and larger in a country the article is about: a loose key alone matches too
-    much (a commander "Syrskyi" is a village "Syrskoye" somewhere)."""
+    where the text uses the name as a place ("in Jawzjan", "Jawzjan province") and for
+    towns and larger in a country the article is about: a loose key alone matches too
+    much (a commander "Syrskyi" is a village "Syrskoye" somewhere, "Peskov" is Pskov)."""
+    if not any(t.cued or t.feature_word for t in group.toponyms):
+        return ()
     return tuple(
         c for c in gazetteer.spelling_variants(group.name)
         if focus.get(c.place.country, 0) > 0 and c.place.level != "village"

@@ -136,6 +136,7 @@ class Toponym:
     feature_word: str = ""  # "province", "town"... when the text says what it is
     lookup: str = ""  # the name to look up when it differs from text ("Orange" of "Orange County")
     facility: str = ""  # "airport", "dam"...: the mention names a facility of this place
+    cued: bool = False  # a place cue stands before it ("in X", "seized X", "in A and X")
 
     @property
     def name(self) -> str:
@@ -470,6 +471,7 @@ class ToponymFinder:
                 ),
                 lookup=lookup.text if lookup is not None else "",
                 facility=_facility_after(span),
+                cued=_cue_before(span),
             )
         )
 
@@ -509,7 +511,7 @@ class ToponymFinder:
             return
         # A name the model took for a person ("fled from Tirin Kot") may be another romanisation
         # of a town of the article's countries (Tarinkot); `_plausible` asks for a cue.
-        variants = () if cands else tuple(
+        variants = () if cands or not _cue_before(span) else tuple(
             c for c in self.gazetteer.spelling_variants(span.text) if c.place.level != "village")
         if self._plausible(span, cands or variants, label) or (
             label != "NORP" and (_feature_before(span) or _facility_after(span)
