@@ -31,6 +31,8 @@ FACILITY_UNCERTAINTY_KM = 15.0
 SPELLING_BONUS = 1.5
 SPELLING_MAX_RATIO = 20  # ... but not a hamlet over a town twenty times its size
 SETTLEMENT_WORDS = {"city", "town", "village"}
+# "the Dnipro River" is no town Dnipro; the gazetteer holds no water bodies.
+WATER_WORDS = {"river", "lake", "sea", "canal", "reservoir", "strait"}
 PROXIMITY_KM = 400.0
 
 
@@ -155,7 +157,8 @@ def _credible(group: _Group, focus: dict[str, float]) -> tuple[Candidate, ...]:
         )
     if focus:  # even the model's GPE: a hamlet abroad is less likely than a gazetteer gap
         return tuple(c for c in group.candidates
-                     if c.place.level != "village" or c.place.country in focus)
+                     if c.place.level != "village"
+                     or focus.get(c.place.country, 0.0) >= MAIN_FOCUS)
     return group.candidates
 
 
@@ -233,7 +236,9 @@ def resolve_toponyms(
 
     focus = _focus(list(groups.values()), adjectival)
     for group in groups.values():
-        if not group.candidates:
+        if group.feature_words & WATER_WORDS:
+            group.candidates = ()
+        elif not group.candidates:
             group.candidates = _spelling_variants(group, gazetteer, focus)
         group.set_candidates(_credible(group, focus))
         group.scores = sorted(
@@ -298,7 +303,10 @@ def resolve_toponyms(
         else:
             results.append(
                 Resolution(toponym=top, place=None, lat=None, lon=None, level="",
-                           confidence=0.0, reason="no gazetteer entry and no relative phrase")
+                           confidence=0.0, reason=(
+                               "a river, lake or sea: the gazetteer has no water bodies"
+                               if group.feature_words & WATER_WORDS
+                               else "no gazetteer entry and no relative phrase"))
             )
     return results
 

@@ -119,3 +119,10 @@ def test_another_romanisation_finds_the_place_in_the_articles_countries(
 def test_another_romanisation_is_not_taken_abroad(parse) -> None:
     text = "Nigerian soldiers entered Maydugiri after a long march, officials said."
     assert not [t for t in parse(text).toponyms if t.text == "Maydugiri" and t.name]
+
+
+def test_a_river_is_not_the_town_of_its_name(parse) -> None:
+    result = parse("Troops crossed the Kasai River near Tshikapa on Monday.")
+    assert not [t for t in result.toponyms if t.text.startswith("Kasai")]
+    (river,) = [u for u in result.unresolved if u.text.startswith("Kasai")]
+    assert "water" in river.reason
