@@ -469,7 +469,7 @@ GOOD_ARTICLES = {  # file: (text, the place its event is at)
     "ancient-date.txt": ("Fallujah\n\nIraqi troops deployed to Fallujah on 23 May 2016, the "
                          "army said.\n", "Al Fallūjah"),
     "france.txt": ("France\n\nFrench police raided homes in Paris and Lyon on 3 May 2015, "
-                   "prosecutors said.\n", "Paris"),
+                   "prosecutors said. Raids across France went on the next day.\n", "Paris"),
 }
 
 
