@@ -32,7 +32,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Leaflet, its cluster plugin and the basemap data, pinned by assets/package-lock.json.
+# Leaflet, its cluster plugin and the basemap data (and ESLint, for `lint`), pinned by
+# assets/package-lock.json.
 $(NODE_STAMP): assets/package.json assets/package-lock.json
 	cd assets && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 
@@ -47,8 +48,10 @@ browser:
 $(BASEMAP): geo/basemap.py $(NODE_STAMP)
 	$(BIN)/python -m geo.basemap
 
+# Python with ruff; the page's own JavaScript (geo/static/) with ESLint, pinned in assets/.
 lint: setup
 	$(BIN)/ruff check geo tests app.py benchmarks
+	assets/node_modules/.bin/eslint --config assets/eslint.config.mjs geo/static
 
 build: setup
 	$(BIN)/campaign-map build --corpus seeds --out mapdata

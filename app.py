@@ -13,7 +13,6 @@ import gc
 import hashlib
 import json
 import os
-import re
 import uuid
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from geo import mapview, playback, tables, tiles
 from geo.articles import ArticleError
 from geo.build import build
 from geo.corpus import UPLOAD_TYPES, add_article
+from geo.escape import escape_markdown, escape_text
 from geo.export import export_html
 from geo.tiles import TileSource
 
@@ -44,20 +44,12 @@ briefing = (st.query_params.get("view") == "briefing"
 # -- data ------------------------------------------------------------------------------
 
 
-def plain(text: object) -> str:
-    """Text from articles and file names as literal text in Streamlit's Markdown (st.error,
-    st.warning): every ASCII punctuation mark as a character reference, so no link,
-    emphasis, LaTeX or colour directive can form (a bare www. address is still linked)."""
-    return re.sub(r"[!-/:-@\[-`{-~]", lambda m: f"&#{ord(m.group())};",
-                  " ".join(str(text).split()))
-
-
 def text_list(lines: list[str]) -> None:
     """Lines of article text (titles, file names, reasons) shown literally: escaped, in one
     HTML block, which Markdown neither formats nor links."""
     if lines:
         st.markdown('<ul class="cm-list">' + "".join(
-            f"<li>{mapview.escape_text(' '.join(line.split()))}</li>" for line in lines)
+            f"<li>{escape_text(' '.join(line.split()))}</li>" for line in lines)
             + "</ul>", unsafe_allow_html=True)
 
 
@@ -118,7 +110,7 @@ def base_map(events_stamp: float, style: str, tiles: TileSource | None) -> tuple
                                             tiles=tiles), publish=publish)
     regions = mapview.event_layers(m, features, mapview.region_shapes(),
                                    briefing=style == "dark", publish=publish)
-    mapview.Legend(note=("No outline for: " + ", ".join(map(mapview.escape_text,
+    mapview.Legend(note=("No outline for: " + ", ".join(map(escape_text,
                                                                regions.missing)))
                    if regions.missing else "").add_to(m)
     return mapview.finish(m, publish_asset=publish_asset), regions.missing
@@ -158,7 +150,8 @@ if not features:
             "with “Add an article” in the sidebar; each is geoparsed and mapped.")
     if articles_doc["skipped"]:
         st.warning("Files that could not be read: " + "; ".join(
-            f"{plain(s['file'])}: {plain(s['reason'])}" for s in articles_doc["skipped"]))
+            f"{escape_markdown(s['file'])}: {escape_markdown(s['reason'])}"
+            for s in articles_doc["skipped"]))
 
 # -- controls --------------------------------------------------------------------------
 
@@ -244,7 +237,7 @@ with st.sidebar:
                     st.session_state.pop("date_range", None)
                     st.rerun()
                 except ArticleError as exc:
-                    st.error(plain(exc))
+                    st.error(escape_markdown(exc))
 
 # Every filter but the dates: the date window moves often (slider, playback) and is
 # applied to this smaller list by the window panel alone.

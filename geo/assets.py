@@ -1,4 +1,5 @@
-"""Map assets without a network: folium's CDN links replaced by local data: URIs.
+"""Map assets without a network: folium's CDN links replaced by local data: URIs, and the
+project's own scripts and styles (geo/static/) linked the same way.
 
 folium writes `<script src="https://cdn...">` and `<link href="https://cdn...">` for Leaflet and
 its plugins. The same files come from the npm registry at set-up (`assets/package.json` and its
@@ -33,6 +34,11 @@ from folium.template import Template
 PublishAsset = Callable[[str, str], str]
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets" / "node_modules"
+# The project's own JavaScript and CSS (package data). Elements link them as
+# `cm-static:<file>` until make_offline points the link at the app's static files or
+# inlines the file.
+STATIC = Path(__file__).resolve().parent / "static"
+STATIC_SCHEME = "cm-static:"
 INSTALL_HINT = "run `make setup` (npm ci in assets/: `cd assets && npm ci --ignore-scripts`)"
 DEFAULT_MAX_ZOOM = 18
 
@@ -136,6 +142,30 @@ def _local_text_at(root: Path, name: str) -> str:
     return _SOURCE_MAP.sub("", path.read_text(encoding="utf-8"))
 
 
+def static_links(*file_names: str) -> list[tuple[str, str]]:
+    """folium links (name, url) to files of geo/static/, for an element's `default_js` or
+    `default_css`. Named by file, so each loads once per page however many elements list
+    it (folium's header and streamlit-folium both de-duplicate)."""
+    for name in file_names:
+        if not (STATIC / name).is_file():  # a typo fails when the element is defined
+            raise FileNotFoundError(f"no {name} in {STATIC}")
+    return [(name, STATIC_SCHEME + name) for name in file_names]
+
+
+@lru_cache(maxsize=32)
+def static_text(file_name: str) -> str:
+    """A file of geo/static/ (read once per process)."""
+    return (STATIC / file_name).read_text(encoding="utf-8")
+
+
+def _static_link(file_name: str, publish: PublishAsset | None) -> str:
+    text = static_text(file_name)
+    if publish is not None:
+        return publish(file_name, text)
+    mime = "text/css" if file_name.endswith(".css") else "text/javascript"
+    return _text_uri(text, mime)
+
+
 def _local_link(name: str, publish: PublishAsset | None) -> str:
     if publish is None:
         return _local_uri(name)
@@ -222,7 +252,9 @@ def _offline_links(
 ) -> list[tuple[str, str]]:
     result: list[tuple[str, str]] = []
     for name, url in links:
-        if not _is_remote(url):
+        if url.startswith(STATIC_SCHEME):
+            result.append((name, _static_link(url.removeprefix(STATIC_SCHEME), publish)))
+        elif not _is_remote(url):
             result.append((name, url))  # already local (a data: URI from an earlier call)
         elif name in _ICON_ONLY or (name == "jquery" and not keep_jquery):
             continue

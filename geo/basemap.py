@@ -37,11 +37,12 @@ import folium
 import numpy as np
 import shapely
 from branca.element import MacroElement
+from folium.elements import JSCSSMixin
 from folium.template import Template
 from shapely.geometry import box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.assets import ASSETS, INSTALL_HINT, AssetsMissing
+from geo.assets import ASSETS, INSTALL_HINT, AssetsMissing, static_links
 
 BASEMAP = Path(__file__).resolve().parent.parent / "mapdata" / "basemap.geojson"
 REBUILD = "python -m geo.basemap"
@@ -532,33 +533,20 @@ PALETTES: dict[str, dict[str, Any]] = {
 }
 
 
-class BasemapStyle(MacroElement):
-    """The map's background (the sea) and the city label style, as a <style> element."""
+class BasemapStyle(JSCSSMixin, MacroElement):
+    """The map's background (the sea) and the city label style: geo/static/basemap.css,
+    with the palette's colours and sizes as custom properties in the page header."""
 
     _template = Template(
         """
         {% macro header(this, kwargs) %}
-            <style>
-                .leaflet-container { background: {{ this.p.sea }}; }
-                .basemap-city { background: none; border: none; }
-                .basemap-city span {
-                    position: absolute; left: 8px; top: -0.65em; white-space: nowrap;
-                    font: {{ this.p.font_px }}px/1.2 sans-serif; color: {{ this.p.label }};
-                    text-shadow: 0 0 3px {{ this.p.halo }}, 0 0 3px {{ this.p.halo }};
-                    pointer-events: none;
-                }
-                .basemap-city.capital span {
-                    font-weight: bold; font-size: {{ this.p.capital_px }}px;
-                }
-                .basemap-city i {
-                    position: absolute; left: -3px; top: -3px; width: 6px; height: 6px;
-                    border-radius: 50%; background: {{ this.p.dot }};
-                    box-shadow: 0 0 0 1px {{ this.p.halo }};
-                }
-            </style>
+        <style>:root {
+        {%- for key, value in this.p.items() %} --cm-{{ key | replace("_", "-") }}: {{ value }};
+        {%- endfor %} }</style>
         {% endmacro %}
         """
     )
+    default_css = static_links("basemap.css")
 
     def __init__(self, palette: dict[str, Any]) -> None:
         super().__init__()
@@ -570,66 +558,22 @@ def _of_kind(features: Iterable[dict[str, Any]], kind: str) -> list[dict[str, An
     return [f for f in features if f["properties"]["kind"] == kind]
 
 
-class BasemapLayer(MacroElement):
+class BasemapLayer(JSCSSMixin, MacroElement):
     """Countries, provinces (name as tooltip), rivers, lakes and city labels, drawn in the
-    page from the basemap data: inlined (the export), or fetched once from the app's own
-    static files (`url`), so that a Streamlit rerun never re-renders or re-sends them.
-
-    Layers sit in panes below the event markers, whatever order they arrive in.
+    page (window.cmBasemap, geo/static/basemap.js) from the basemap data: inlined (the
+    export), or fetched once from the app's own static files (`url`), so that a Streamlit
+    rerun never re-renders or re-sends them.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        (function () {
-            var map = {{ this._parent.get_name() }}, p = {{ this.p | tojson }};
-            function pane(name, z) {
-                if (!map.getPane(name)) { map.createPane(name).style.zIndex = z; }
-                return name;
-            }
-            var base = pane("cmBase", 350), labels = pane("cmLabels", 390);
-            function esc(s) {
-                var d = document.createElement("div"); d.textContent = s == null ? "" : s;
-                return d.innerHTML;
-            }
-            function draw(data) {
-                var f = data.features;
-                function kind(k) { return f.filter(function (x) {
-                    return x.properties.kind === k; }); }
-                L.geoJson(kind("country"), {pane: base, interactive: false, style: {
-                    fillColor: p.land, fillOpacity: 1, color: p.border,
-                    weight: p.border_weight}}).addTo(map);
-                L.geoJson(kind("province"), {pane: base, style: {fill: true,
-                    fillOpacity: 0, color: p.province, weight: p.province_weight,
-                    dashArray: "3 3"},
-                    onEachFeature: function (x, layer) {
-                        layer.bindTooltip(esc(x.properties.name), {sticky: true}); }
-                }).addTo(map);
-                L.geoJson(kind("lake").concat(kind("river")), {pane: base,
-                    interactive: false, style: function (x) {
-                        var lake = x.properties.kind === "lake";
-                        return {color: p.river, weight: p.river_weight, opacity: 0.9,
-                                fill: lake, fillColor: p.sea, fillOpacity: 1}; }
-                }).addTo(map);
-                kind("city").forEach(function (c) {
-                    var ll = [c.geometry.coordinates[1], c.geometry.coordinates[0]];
-                    L.marker(ll, {pane: labels, interactive: false, keyboard: false,
-                        icon: L.divIcon({html: "<i></i><span>" + esc(c.properties.name) +
-                            "</span>", className: c.properties.capital ?
-                            "basemap-city capital" : "basemap-city",
-                            iconSize: [0, 0], iconAnchor: [0, 0]})}).addTo(map);
-                });
-                document.documentElement.setAttribute("data-basemap", "drawn");
-            }
-            {%- if this.url %}
-            fetch({{ this.url | tojson }}).then(function (r) { return r.json(); }).then(draw);
-            {%- else %}
-            draw({{ this.data | tojson }});
-            {%- endif %}
-        })();
+        window.cmBasemap({{ this._parent.get_name() }}, {{ this.p | tojson }},
+                         {{ this.source | tojson }});
         {% endmacro %}
         """
     )
+    default_js = static_links("escape.js", "layers.js", "basemap.js")
 
     def __init__(self, palette: dict[str, Any], data: dict[str, Any] | None = None,
                  url: str | None = None) -> None:
@@ -638,6 +582,7 @@ class BasemapLayer(MacroElement):
         self.p = palette
         self.data = data
         self.url = url
+        self.source = {"url": url} if url else {"data": data}
 
 
 def add_basemap(

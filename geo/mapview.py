@@ -1,33 +1,34 @@
 """The map: event layers, popups, legend and time controls, shared by the app and the export.
 
-Everything here produces folium elements. Each element writes plain Leaflet JavaScript, so the
-same layers run inside streamlit-folium (which takes only the map's script) and in a static
-HTML file. Controls (legend, time slider, title) are Leaflet controls built in JavaScript for
-the same reason.
+Everything here produces folium elements whose templates call the page's own JavaScript
+(geo/static/*.js, loaded once per page), so the same layers run inside streamlit-folium (which
+takes only the map's script and its links) and in a static HTML file. Controls (legend, time
+slider, title) are Leaflet controls for the same reason.
 
-Article text reaches the browser only through `escape_text`: folium and Leaflet write popup and
-tooltip strings into innerHTML (and folium into JavaScript template strings), so HTML,
-backticks and `${` are neutralised here, once, before anything else sees the text.
+Article text reaches the browser as JSON data, escaped in the page by `cmEsc`
+(geo/static/escape.js), or as HTML made here through `geo.escape.escape_text` (the legend,
+region tooltips and the app's details panel, `event_popup`).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime
-import html
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 import folium
 from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 from jinja2 import Template
+
+from geo.assets import static_links
+from geo.escape import escape_text, safe_url
 
 if TYPE_CHECKING:
     from geo.assets import PublishAsset
@@ -144,23 +145,12 @@ def date_range(features: Iterable[dict[str, Any]]) -> tuple[datetime.date, datet
 
 
 # ---------------------------------------------------------------------------------------
-# Text for the browser
-
-
-def escape_text(text: object) -> str:
-    """HTML-escape and defuse JavaScript template syntax (backticks, `${`)."""
-    escaped = html.escape("" if text is None else str(text), quote=True)
-    # No raw line breaks either: in st.markdown a blank line would end the HTML block and
-    # the rest (a sidecar title's second paragraph) would be read as Markdown.
-    return (escaped.replace("`", "&#96;").replace("${", "&#36;{")
-            .replace("\r", "&#13;").replace("\n", "&#10;"))
-
-
-def safe_url(url: object) -> str | None:
-    """Only http(s) links are shown; `javascript:` and friends are dropped."""
-    if not isinstance(url, str):
-        return None
-    return url if urlparse(url.strip()).scheme in {"http", "https"} else None
+# Events for the browser
+#
+# An event's popup has two implementations, one per language: the map's is made in the
+# page from data (`browser_event`, cmPopup in geo/static/popup.js); the app's details
+# panel is Streamlit Markdown, which runs no script, so it gets HTML made here
+# (`event_popup`). Both show the same parts; keep them in step.
 
 
 def highlighted_snippet(props: dict[str, Any]) -> str:
@@ -197,6 +187,7 @@ def interval_label(props: dict[str, Any]) -> str:
 
 
 def event_popup(props: dict[str, Any]) -> str:
+    """An event as HTML for the app's details panel (the map's popups: cmPopup)."""
     color, type_label = EVENT_STYLES.get(props.get("event_type"), EVENT_STYLES["other"])
     # <bdi>: bidi controls in article text (a right-to-left override) stay inside it.
     title = f'<bdi>{escape_text(props.get("article_title") or props.get("article_id"))}</bdi>'
@@ -225,8 +216,8 @@ def event_popup(props: dict[str, Any]) -> str:
 def browser_event(feature: dict[str, Any], articles: dict[str, int]) -> dict[str, Any]:
     """One event as the browser gets it: short keys, the article by index, no HTML.
 
-    Popups are made in the page by `POPUP_JS` when they open: pre-rendered HTML for every
-    event would triple the size of a 10,000-event export.
+    Popups are made in the page by `cmPopup` (geo/static/popup.js) when they open:
+    pre-rendered HTML for every event would triple the size of a 10,000-event export.
     """
     p = feature["properties"]
     lon, lat = feature["geometry"]["coordinates"]
@@ -259,125 +250,20 @@ def browser_articles(features: Iterable[dict[str, Any]], index: dict[str, int]) 
     return out
 
 
-# The page's popup and tooltip, the same as `event_popup` makes for the app's panel. Every
-# article string goes through cmEsc (HTML, quotes, backticks, `$`) before innerHTML.
-POPUP_JS = """
-window.cmEsc = window.cmEsc || function (s) {
-    return String(s == null ? "" : s).replace(/[&<>"'`$]/g, function (c) {
-        return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;",
-                "`": "&#96;", "$": "&#36;"}[c]; });
-};
-window.cmWhen = window.cmWhen || function (p) {
-    if (!p.start) { return "undated"; }
-    var label = p.start === p.end ? p.start : p.start + " – " + p.end;
-    if (p.b === "publication") { label += " (reported on)"; }
-    else if (p.pn) { label += " (planned)"; }
-    return label;
-};
-window.cmPopup = window.cmPopup || function (p, arts, styles) {
-    var e = window.cmEsc, a = arts[p.a] || {}, st = styles[p.ty] || styles.other;
-    var parts = [], at = 0;
-    p.mk.slice().sort(function (x, y) { return x[0] - y[0]; }).forEach(function (m) {
-        if (m[0] < at || m[1] > p.sn.length) { return; }
-        parts.push(e(p.sn.slice(at, m[0])));
-        parts.push('<mark class="cm-' + (m[2] ? "place" : "time") + '">' +
-                   e(p.sn.slice(m[0], m[1])) + "</mark>");
-        at = m[1];
-    });
-    parts.push(e(p.sn.slice(at)));
-    var title = "<bdi>" + e(a.t) + "</bdi>";  // bidi controls stay inside article text
-    var link = a.u ? '<a href="' + e(a.u) + '" target="_blank" rel="noopener">' + title + "</a>"
-                   : title;
-    return '<div class="cm-popup"><div class="cm-type" style="border-left:6px solid ' +
-        st[0] + '">' + e(st[1]) + " · " + e(p.pl) + ' <span class="cm-level">(' + e(p.lv) +
-        ')</span></div><div class="cm-when">' + e(window.cmWhen(p)) +
-        '</div><blockquote class="cm-snippet">' + parts.join("") +
-        '</blockquote><div class="cm-article">' + link + "<br><bdi>" + e(a.s) +
-        "</bdi> · published " + e(a.p || "unknown") + "</div>" +
-        (p.ac ? '<div class="cm-actors">Actors: ' + e(p.ac) + "</div>" : "") +
-        (p.fg ? '<div class="cm-figures">Figures: ' + e(p.fg) + "</div>" : "") +
-        '<div class="cm-conf">confidence ' + p.cf.toFixed(2) +
-        (p.lv === "derived" ? " · derived place" : "") + "</div></div>";
-};
-window.cmTooltip = window.cmTooltip || function (p, styles) {
-    var st = styles[p.ty] || styles.other;
-    return window.cmEsc(p.pl + ": " + st[1] + ", " + window.cmWhen(p));
-};
-"""
-
-
 # ---------------------------------------------------------------------------------------
 # Map elements (small folium plugins)
+#
+# The JavaScript and CSS are files in geo/static/ that define functions (window.cmApply,
+# window.cmPopup, ...) once per page. Each element lists the files it needs as folium
+# links (`default_js`/`default_css`): folium's page header and streamlit-folium's
+# `js_links` load each file once however many elements list it, and `finish` points the
+# links at the app's static files or inlines them into the export. The elements' own
+# templates only call those functions with their options and data.
 
 
-FILTER_JS = """
-window.campaignLayers = window.campaignLayers || [];
-window.cmMountedAt = window.cmMountedAt || String(Date.now());  // tests: no remount
-document.documentElement.setAttribute("data-mounted-at", window.cmMountedAt);
-// data-cm-applied: how many filters the map has finished drawing, including the cluster
-// layer's chunked additions (tests and benchmarks wait for it).
-window.cmApplied = window.cmApplied || 0;
-window.cmBusy = window.cmBusy || 0;
-window.cmSettled = window.cmSettled || function () {
-    window.cmBusy = Math.max(0, window.cmBusy - 1);
-    if (!window.cmBusy) {
-        document.documentElement.setAttribute("data-cm-applied", String(window.cmApplied));
-    }
-};
-window.cmApply = window.cmApply || function (visible) {
-    // visible(properties) -> bool. Markers are made once; only those whose visibility
-    // changed are added or removed, so a one-day slider step touches a handful of them.
-    // Remembered, so layers whose data arrives later start with the current filter.
-    window.cmPending = visible;
-    window.cmApplied += 1;
-    window.cmBusy += 1;
-    var shown = 0;
-    window.campaignLayers.forEach(function (l) {
-        if (l.kind === "points") {
-            var keep = [], add = [], remove = [];
-            l.markers.forEach(function (m) {
-                var on = !!visible(m.feature.properties);
-                if (on) { keep.push(m); }
-                if (on === !!m.cmOn) { return; }
-                m.cmOn = on;
-                (on ? add : remove).push(m);
-                if (m.halo) { l.halo[on ? "addLayer" : "removeLayer"](m.halo); }
-            });
-            if (remove.length > keep.length) {  // mostly going: rebuilding is cheaper
-                l.cluster.clearLayers();
-                add = keep;
-            } else if (remove.length) {
-                l.cluster.removeLayers(remove);
-            }
-            if (add.length) {
-                window.cmBusy += 1;  // the cluster layer calls cmSettled after its last chunk
-                l.cluster.addLayers(add);
-            }
-            shown += keep.length;
-        } else if (l.kind === "regions") {
-            l.layer.eachLayer(function (r) {
-                var on = r.feature.properties.members.some(function (p) { return visible(p); });
-                r.setStyle(on ? {opacity: 1, fillOpacity: 0.12} : {opacity: 0, fillOpacity: 0});
-                if (on) { shown += r.feature.properties.members.filter(visible).length; }
-            });
-        }
-    });
-    document.documentElement.setAttribute("data-visible-events", String(shown));
-    window.cmSettled();
-    return shown;
-};
-"""
-
-
-# A layer's data: fetched once from the app's static files (`url`) or inlined (export).
-LOAD_DATA_JS = """
-        {%- if this.url %}
-        fetch({{ this.url | tojson }}).then(function (r) { return r.json(); })
-            .then({{ this.get_name() }}_build);
-        {%- else %}
-        {{ this.get_name() }}_build({{ this.data | tojson }});
-        {%- endif %}
-"""
+def _source(url: str | None, data: Any) -> dict[str, Any]:
+    """Where the page gets a layer's data (window.cmLoad): the published file or inline."""
+    return {"url": url} if url else {"data": data}
 
 
 class EventLayer(JSCSSMixin, MacroElement):
@@ -391,54 +277,15 @@ class EventLayer(JSCSSMixin, MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        """ + FILTER_JS + POPUP_JS + """
-        var {{ this.get_name() }} = L.markerClusterGroup({
-            maxClusterRadius: 40, spiderfyOnMaxZoom: true, showCoverageOnHover: false,
-            // Legs long enough that two or three circle markers at one place clear the
-            // 40 px cluster icon, which stays on top (and takes clicks) while spiderfied.
-            spiderfyDistanceMultiplier: 2,
-            chunkedLoading: true, chunkProgress: function (done, total) {
-                if (done === total) { window.cmSettled(); }
-            }});
-        var {{ this.get_name() }}_halo = L.layerGroup();
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
-        {{ this.get_name() }}_halo.addTo({{ this._parent.get_name() }});
-        function {{ this.get_name() }}_build(d) {
-            var markers = d.events.map(function (p) {
-                var st = d.styles[p.ty] || d.styles.other, ll = L.latLng(p.y, p.x);
-                var m = L.circleMarker(ll, {radius: {{ this.radius }}, color: "#222",
-                    weight: 1, fillColor: st[0], fillOpacity: 0.9, className: "cm-event"});
-                m.bindPopup(function () { return window.cmPopup(p, d.articles, d.styles); },
-                            {maxWidth: {{ this.popup_width }}});
-                m.bindTooltip(function () { return window.cmTooltip(p, d.styles); });
-                // streamlit-folium reports the clicked mouse point, and a spiderfied marker
-                // lies away from its place: report the event's own point once its
-                // handler has run (the app finds the clicked events by their point).
-                m.on("click", function () {
-                    setTimeout(function () {
-                        if (window.__GLOBAL_DATA__) {
-                            window.__GLOBAL_DATA__.last_object_clicked = {lat: p.y, lng: p.x};
-                        }
-                    }, 0);
-                });
-                m.feature = {properties: p};
-                if (p.r > 0) {
-                    m.halo = L.circle(ll, {radius: p.r, color: st[0], weight: 2,
-                        dashArray: "6 4", fill: false, interactive: false});
-                }
-                return m;
-            });
-            window.campaignLayers.push({kind: "points", cluster: {{ this.get_name() }},
-                markers: markers, halo: {{ this.get_name() }}_halo});
-            window.cmApply(window.cmPending || function () { return true; });
-        }
-        """ + LOAD_DATA_JS + """
+        window.cmEventLayer({{ this._parent.get_name() }}, {{ this.options | tojson }},
+                            {{ this.source | tojson }});
         {% endmacro %}
         """
     )
     # The same Leaflet.markercluster files folium's MarkerCluster uses; `make_offline`
     # swaps them for the copies installed from npm.
-    default_js = MarkerCluster.default_js
+    default_js = [*MarkerCluster.default_js,
+                  *static_links("escape.js", "popup.js", "filter.js", "layers.js")]
     default_css = MarkerCluster.default_css
 
     def __init__(self, features: Sequence[dict[str, Any]], radius: int = 7,
@@ -454,11 +301,11 @@ class EventLayer(JSCSSMixin, MacroElement):
         # published layer keeps no copy: the app deep-copies the map on every rerun.
         self.url = publish("events", data) if publish else None
         self.data = None if self.url else data
-        self.radius = radius
-        self.popup_width = popup_width
+        self.options = {"radius": radius, "popupWidth": popup_width}
+        self.source = _source(self.url, self.data)
 
 
-class RegionLayer(MacroElement):
+class RegionLayer(JSCSSMixin, MacroElement):
     """Province- and country-level events: the region's outline, not a fake point.
 
     Each region with events is drawn once, with its outline from the basemap and a popup
@@ -468,35 +315,18 @@ class RegionLayer(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        """ + FILTER_JS + POPUP_JS + """
-        function {{ this.get_name() }}_build({{ this.get_name() }}_data) {
-        var {{ this.get_name() }} = L.geoJson({{ this.get_name() }}_data.regions, {
-            style: function (f) { return {color: f.properties.color, weight: 3,
-                dashArray: "8 6", fillColor: f.properties.color, fillOpacity: 0.12}; },
-            onEachFeature: function (f, layer) {
-                var d = {{ this.get_name() }}_data, members = f.properties.members;
-                layer.bindPopup(function () {
-                    return members.slice(0, 20).map(function (p) {
-                        return window.cmPopup(p, d.articles, d.styles); }).join("") +
-                        (members.length > 20 ? "<div>… and " + (members.length - 20) +
-                         " more events</div>" : "");
-                }, {maxWidth: {{ this.popup_width }}, maxHeight: 400});
-                layer.bindTooltip(f.properties.tooltip, {sticky: true});
-            }
-        }).addTo({{ this._parent.get_name() }});
-        window.campaignLayers.push({kind: "regions", layer: {{ this.get_name() }}});
-        if (window.cmPending) { window.cmApply(window.cmPending); }
-        }
-        """ + LOAD_DATA_JS + """
+        window.cmRegionLayer({{ this._parent.get_name() }}, {{ this.options | tojson }},
+                             {{ this.source | tojson }});
         {% endmacro %}
         """
     )
+    default_js = static_links("escape.js", "popup.js", "filter.js", "layers.js")
 
     def __init__(self, features: Sequence[dict[str, Any]], region_shapes: dict[str, Any],
                  popup_width: int = 420, publish: Publish | None = None) -> None:
         super().__init__()
         self._name = "RegionLayer"
-        self.popup_width = popup_width
+        self.options = {"popupWidth": popup_width}
         by_region: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for feature in features:
             by_region[_region_key(feature["properties"]["place"])].append(feature)
@@ -526,30 +356,22 @@ class RegionLayer(MacroElement):
                 "styles": {k: list(v) for k, v in EVENT_STYLES.items()}}
         self.url = publish("regions", data) if publish else None
         self.data = None if self.url else data  # as in EventLayer
+        self.source = _source(self.url, self.data)
 
 
 class ShowOnly(MacroElement):
     """Show only the events whose numbers (`n`, see `load_events`) are listed: the app's
-    filters and slider, applied in the browser to markers that already exist (what
-    `feature_group_to_add` sends on every change, so it is kept small)."""
+    filters and slider, applied in the browser to markers that already exist.
+
+    This is what `feature_group_to_add` sends on every change, so it carries data and one
+    call, no code: `window.cmShowOnly` comes with the layers (filter.js), which are on the
+    base map (streamlit-folium collects no links from the feature group).
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        """ + FILTER_JS + """
-        (function () {
-            // streamlit-folium removes the previous group from the map but keeps it in this
-            // list, and its component library adds a theme <style> per render: without the
-            // pruning a briefing screen's map frame grows by two elements per step.
-            if (window.feature_group) { window.feature_group.length = 0; }
-            var themes = Array.prototype.filter.call(document.head.querySelectorAll("style"),
-                function (s) { return s.innerHTML.indexOf("--primary-color") >= 0; });
-            themes.slice(0, -1).forEach(function (s) { s.remove(); });
-            var bits = atob({{ this.bits | tojson }});
-            window.cmApply(function (p) {
-                return p.n >> 3 < bits.length && (bits.charCodeAt(p.n >> 3) >> (p.n & 7)) & 1;
-            });
-        })();
+        window.cmShowOnly({{ this.bits | tojson }});
         {% endmacro %}
         """
     )
@@ -572,26 +394,32 @@ def _region_key(name: str) -> str:
     return name_key(name or "")
 
 
-class Legend(MacroElement):
-    """The event-type legend, as a Leaflet control (works in the app and the export)."""
+class HtmlControl(JSCSSMixin, MacroElement):
+    """A Leaflet control showing HTML made here (escaped): the legend, the export's title.
+    A control, not page HTML, so that it also shows inside streamlit-folium."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: "bottomright"});
-        {{ this.get_name() }}.onAdd = function () {
-            var div = L.DomUtil.create("div", "cm-legend");
-            div.innerHTML = {{ this.html | tojson }};
-            return div;
-        };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        window.cmControl({{ this._parent.get_name() }}, {{ this.position | tojson }},
+                         {{ this.class_name | tojson }}, {{ this.html | tojson }});
         {% endmacro %}
         """
     )
+    default_js = static_links("layers.js")
+
+    def __init__(self, html: str, class_name: str, position: str) -> None:
+        super().__init__()
+        self._name = "HtmlControl"
+        self.html = html
+        self.class_name = class_name
+        self.position = position
+
+
+class Legend(HtmlControl):
+    """The event-type legend (works in the app and the export)."""
 
     def __init__(self, types: Iterable[str] | None = None, note: str = "") -> None:
-        super().__init__()
-        self._name = "Legend"
         shown = [t for t in EVENT_STYLES if types is None or t in set(types)]
         items = "".join(
             f'<div><span class="cm-swatch" style="background:{EVENT_STYLES[t][0]}"></span>'
@@ -601,48 +429,30 @@ class Legend(MacroElement):
         items += ('<div><span class="cm-swatch cm-derived"></span>derived place '
                   "(dashed: uncertainty)</div>"
                   '<div><span class="cm-swatch cm-region"></span>province / country event</div>')
-        self.html = f"<b>Event types</b>{items}" + (f'<div class="cm-note">{note}</div>'
-                                                    if note else "")
+        super().__init__(f"<b>Event types</b>{items}" + (f'<div class="cm-note">{note}</div>'
+                                                         if note else ""),
+                         "cm-legend", "bottomright")
+        self._name = "Legend"
 
 
-class PageStyle(MacroElement):
-    """CSS for popups, legend and controls, injected by script (st_folium takes scripts)."""
+class PageStyle(JSCSSMixin, MacroElement):
+    """The map's CSS (geo/static/map.css) and its type scale: larger on the briefing
+    screen. The scale is a custom property in the page header, which streamlit-folium
+    applies too (it drops the header's scripts, not its styles)."""
 
     _template = Template(
         """
-        {% macro script(this, kwargs) %}
-        (function () {
-            var style = document.createElement("style");
-            style.textContent = {{ this.css | tojson }};
-            document.head.appendChild(style);
-        })();
+        {% macro header(this, kwargs) %}
+        <style>:root { --cm-scale: {{ this.scale }}; }</style>
         {% endmacro %}
         """
     )
+    default_css = static_links("map.css")
 
     def __init__(self, briefing: bool = False) -> None:
         super().__init__()
         self._name = "PageStyle"
-        scale = 1.6 if briefing else 1.0
-        self.css = f"""
-.cm-popup {{ font: {14 * scale:.0f}px/1.4 system-ui, sans-serif; }}
-.cm-type {{ padding-left: 6px; font-weight: 600; }}
-.cm-level {{ font-weight: 400; color: #555; }}
-.cm-when {{ color: #333; margin: 2px 0 4px; }}
-.cm-snippet {{ margin: 4px 0; padding: 4px 8px; border-left: 3px solid #bbb;
-  background: #fafafa; }}
-.cm-snippet mark.cm-place {{ background: #ffe08a; }}
-.cm-snippet mark.cm-time {{ background: #bde0fe; }}
-.cm-article, .cm-actors, .cm-figures, .cm-conf {{ font-size: 0.9em; color: #333; }}
-.cm-legend {{ background: rgba(255,255,255,0.92); padding: 8px 10px; border-radius: 6px;
-  font: {13 * scale:.0f}px/1.5 system-ui, sans-serif; box-shadow: 0 1px 4px rgba(0,0,0,.3); }}
-.cm-swatch {{ display: inline-block; width: 12px; height: 12px; border-radius: 50%;
-  margin-right: 6px; border: 1px solid #222; vertical-align: -1px; }}
-.cm-swatch.cm-derived {{ background: transparent; border: 2px dashed #333; }}
-.cm-swatch.cm-region {{ border-radius: 2px; background: rgba(0,0,0,.12);
-  border: 2px dashed #333; }}
-.cm-note {{ max-width: 220px; color: #555; font-size: 0.85em; }}
-"""
+        self.scale = 1.6 if briefing else 1
 
 
 def split_by_precision(features: Iterable[dict[str, Any]]) -> tuple[list[dict], list[dict]]:

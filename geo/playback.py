@@ -11,25 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from geo.articles import ARTICLE_SUFFIXES
+from geo.assets import static_text
+from geo.escape import escape_text
 
 WINDOW_KEY = "window"
 STEPS = {"week": 7, "day": 1, "month": 30}
 SPEEDS = (0.5, 1.0, 2.0, 4.0)  # seconds per step offered in the sidebar
 SPEED_LIMITS = (0.05, 60.0)  # what a URL may ask for (fast: tests; slow: a quiet screen)
-# Big type for a screen read from the back of a room: no sidebar, dark, high contrast.
-BRIEFING_CSS = """
-<style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header,
-[data-testid="stToolbar"], footer { display: none !important; }
-.stApp { background: #0b0d10; color: #f5f5f5; }
-.block-container { padding: 0.5rem 1rem; max-width: 100%; }
-.cm-period { font: 700 64px/1.1 system-ui, sans-serif; color: #ffd166; margin: 4px 0 8px; }
-.cm-count { font-size: 36px; color: #e0e0e0; font-weight: 400; }
-.cm-caption { font: 30px/1.35 system-ui, sans-serif; color: #f5f5f5; margin: 6px 0;
-  border-left: 8px solid #ffd166; padding-left: 14px; }
-.cm-caption b { color: #ffd166; }
-</style>
-"""
+# The briefing screen's page CSS (geo/static/briefing.css), as st.markdown takes it.
+BRIEFING_CSS = f"<style>\n{static_text('briefing.css')}</style>"
 
 
 @dataclass
@@ -138,8 +128,6 @@ def folder_signature(folder: Path) -> tuple[tuple[str, float, int], ...]:
 
 def caption_panel(st: Any, visible: list[dict[str, Any]], limit: int = 3) -> None:
     """The briefing screen's captions: the latest events of the window, in big type."""
-    from geo.mapview import escape_text
-
     latest = sorted(visible, key=lambda f: (f["properties"]["date_end"] or "",
                                             f["properties"]["id"]), reverse=True)[:limit]
     for feature in latest:

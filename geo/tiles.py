@@ -10,11 +10,12 @@ any tile server unless one of them is chosen.
 
 from __future__ import annotations
 
-import html
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
+
+from geo.escape import escape_text
 
 OFFLINE = "offline"
 URL_ENV = "CAMPAIGN_MAP_TILE_URL"
@@ -61,7 +62,7 @@ def local_source(env: Mapping[str, str] = os.environ) -> TileSource | None:
     if missing:
         raise TileConfigError(f"{URL_ENV}={url!r}: the URL needs {', '.join(missing)} "
                               "(e.g. http://host:8080/{z}/{x}/{y}.png)")
-    attribution = env.get(ATTRIBUTION_ENV, "").strip() or f"Tiles: {html.escape(parsed.netloc)}"
+    attribution = env.get(ATTRIBUTION_ENV, "").strip() or f"Tiles: {escape_text(parsed.netloc)}"
     return TileSource("local", "Local tile server", url, attribution)
 
 

@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo import mapview, playback, tiles
 from geo.build import build
+from geo.escape import escape_text
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -435,7 +436,7 @@ def test_expander_lists_skipped_files(app: AppTest, seeds_data: tuple[Path, Path
     reasons = {s["file"]: s["reason"] for s in doc["skipped"]}
     assert reasons["empty.txt"] and reasons["junk.txt"]
     for name, reason in reasons.items():
-        assert f"<li>{mapview.escape_text(f'{name}: {reason}')}</li>" in "".join(text)
+        assert f"<li>{escape_text(f'{name}: {reason}')}</li>" in "".join(text)
     unresolved = sum(len(a["unresolved"]) for a in doc["articles"])
     assert f"**Unresolved place names ({unresolved})**" in text
     undated = [a for a in doc["articles"] if not a["published"]]

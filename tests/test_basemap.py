@@ -10,7 +10,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from geo.assets import assert_no_remote_urls, make_offline
+from geo.assets import assert_no_remote_urls, make_offline, static_text
 from geo.basemap import (
     MIDDLE_EAST,
     add_basemap,
@@ -21,6 +21,7 @@ from geo.basemap import (
     topo_features,
 )
 from geo.names import name_key
+from tests.pages import inlined_files
 
 
 @pytest.fixture(scope="module")
@@ -110,12 +111,14 @@ def test_basemap_draws_without_remote_urls(built: Path) -> None:
         assert_no_remote_urls(html)
         assert "Baghdad" in html and '"kind": "province"' in html and '"kind": "river"' in html
         background = "#cfe3ef" if style == "light" else "#05080c"
-        assert f".leaflet-container {{ background: {background}; }}" in html
+        # The palette as custom properties beside the basemap's CSS file (inlined).
+        assert f"--cm-sea: {background};" in html
+        assert ".leaflet-container { background: var(--cm-sea); }" in inlined_files(html)
     # Fetched from the app's own static files instead of inlined:
     m = folium.Map(tiles=None)
     add_basemap(m, url="/app/static/cm/basemap.json")
     html = m.get_root().render()
-    assert 'fetch("/app/static/cm/basemap.json")' in html and "Baghdad" not in html
+    assert '{"url": "/app/static/cm/basemap.json"}' in html and "Baghdad" not in html
 
 
 def test_city_labels_are_escaped(built: Path) -> None:
@@ -127,9 +130,10 @@ def test_city_labels_are_escaped(built: Path) -> None:
     m = folium.Map(tiles=None)
     add_basemap(m, basemap=basemap)
     html = m.get_root().render()
-    # The name travels as JSON data ("<" as \u003c) and is escaped in the page (esc(),
-    # through textContent) before it becomes a label; the raw tag never reaches the page.
-    assert "<img src=x" not in html and "esc(c.properties.name)" in html
+    # The name travels as JSON data ("<" as \u003c) and is escaped in the page (cmEsc)
+    # before it becomes a label; the raw tag never reaches the page.
+    assert "<img src=x" not in html and "\\u003cimg src=x" in html
+    assert "esc(c.properties.name)" in static_text("basemap.js")
 
 
 def test_missing_basemap_names_the_rebuild_command(tmp_path: Path) -> None:

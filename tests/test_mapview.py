@@ -5,11 +5,16 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import re
+from pathlib import Path
 
 import folium
 
 from geo import mapview, playback, tables
+from geo.assets import STATIC, make_offline, static_text
 from geo.corpus import add_article
+from geo.escape import escape_text
+from tests.pages import page_code
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(1)> `${alert(1)}` \"q\" 'q'"
 
@@ -31,7 +36,7 @@ def feature(i: int = 0, **props) -> dict:
 
 
 def test_escape_defuses_html_and_template_syntax() -> None:
-    out = mapview.escape_text(HOSTILE)
+    out = escape_text(HOSTILE)
     assert "<" not in out and ">" not in out and "`" not in out and "${" not in out
     assert "&lt;script&gt;" in out
 
@@ -75,15 +80,91 @@ def test_layers_render_data_escaped_inside_the_script() -> None:
     mapview.Legend().add_to(m)
     page = m.get_root().render()
     assert "<script>alert(1)" not in page and "</script><img" not in page
-    assert "L.markerClusterGroup" in page and "cm-legend" in page
+    assert "window.cmEventLayer(" in page and "window.cmRegionLayer(" in page
+    assert '"cm-legend"' in page
     assert region.missing == []
     assert "Province A" in page
     # The visible events travel as a bitset: event n is bit n % 8 of byte n // 8.
     group = mapview.visible_group([{"n": 9}, {"n": 0}, {"n": 17}])
     group.add_to(m)
     assert base64.b64encode(bytes([0b1, 0b10, 0b10])).decode() == "AQIC"
-    assert 'atob("AQIC")' in m.get_root().render()
+    assert 'window.cmShowOnly("AQIC")' in m.get_root().render()
     assert mapview.ShowOnly([]).bits == ""
+
+
+# -- the page's own scripts: files, each loaded once ------------------------------------
+
+SHARED = ("cmEsc", "cmPopup", "cmTooltip", "cmApply", "cmShowOnly", "cmEventLayer",
+          "cmRegionLayer", "cmControl", "cmBasemap", "cmTimeSlider")
+
+
+def test_export_defines_each_shared_function_once() -> None:
+    from geo.export import export_html
+
+    page = export_html([feature(0), feature(1, place="Otherton"),
+                        feature(2, level="province", place="Province A")],
+                       [{"id": "a", "title": "Title"}]).decode("utf-8")
+    code = page_code(page)  # the page and the files it inlines
+    for name in SHARED:
+        assert code.count(f"window.{name} = function") == 1, name
+    # Self-contained: no link to the app's static files or an unresolved file link.
+    assert "cm-static:" not in page and "/app/static" not in page
+
+
+def test_the_slider_update_carries_data_only() -> None:
+    """What streamlit-folium sends on every filter or slider change: one call, no code."""
+    from streamlit_folium import _get_feature_group_string
+
+    m = mapview.base_map()
+    mapview.event_layers(m, [feature(i) for i in range(40)], {})
+    mapview.finish(m)
+    payload = _get_feature_group_string(
+        mapview.visible_group([{"n": n} for n in range(0, 40, 3)]), m)
+    assert "function" not in payload and "=>" not in payload
+    assert payload.count("window.cm") == 1 and 'window.cmShowOnly("SZIkSZI=")' in payload
+    assert len(payload.encode()) < 500
+
+
+def test_the_app_map_links_each_file_once_and_defines_nothing_inline() -> None:
+    """The app's map: its own scripts as links to published files (loaded once per
+    mount by streamlit-folium), none pasted into the map's script."""
+    published: dict[str, str] = {}
+
+    def publish_asset(name: str, text: str) -> str:
+        published[name] = text
+        return f"/app/static/cm/{name}"
+
+    m = mapview.base_map(publish=lambda name, data: f"/app/static/cm/{name}.json")
+    mapview.event_layers(m, [feature(0), feature(1, level="province", place="Province A")],
+                         {"province a": {"type": "Polygon", "coordinates": [
+                             [[40, 30], [41, 30], [41, 31], [40, 30]]]}},
+                         publish=lambda name, data: f"/app/static/cm/{name}.json")
+    mapview.Legend().add_to(m)
+    page = mapview.finish(m, publish_asset=publish_asset).get_root().render()
+    for name in ("escape.js", "popup.js", "filter.js", "layers.js", "basemap.js", "map.css"):
+        assert published[name] == static_text(name)
+        assert page.count(f'"/app/static/cm/{name}"') == 1, name
+    assert "= function" not in page
+
+
+def test_every_function_the_templates_call_is_defined_in_a_file() -> None:
+    import geo.basemap
+    import geo.export
+
+    sources = "".join(path.read_text("utf-8") for path in STATIC.glob("*.js"))
+    defined = set(re.findall(r"window\.(cm\w+) = function", sources))
+    assert set(SHARED) <= defined
+    for module in (mapview, geo.basemap, geo.export):
+        called = set(re.findall(r"window\.(cm\w+)\(", Path(module.__file__).read_text("utf-8")))
+        assert called <= defined, (module.__name__, called - defined)
+
+
+def test_static_links_resolve_offline() -> None:
+    m = folium.Map(tiles=None)
+    mapview.PageStyle(briefing=True).add_to(m)
+    page = make_offline(m).get_root().render()
+    assert "--cm-scale: 1.6" in page
+    assert "font: calc(14px * var(--cm-scale, 1))" in page_code(page)
 
 
 def test_region_without_outline_is_reported() -> None:
@@ -141,4 +222,4 @@ def test_app_download_exports_the_current_view() -> None:
                          "published": "2016-03-25"}]).decode("utf-8")
     assert page.lstrip().lower().startswith("<!doctype html>")
     assert remote_urls(page) == []
-    assert "Otherton" in page and "cm-slider" in page
+    assert "Otherton" in page and "cm-slider" in page_code(page)

@@ -56,6 +56,13 @@ def test_map_slider_marker_and_offline(page, app_url) -> None:
     screenshot(pg, "app-slider-moved")
     thumb.press("Home")
     assert wait_events(frame, lambda n: n == total) == total
+    # The page's own scripts came once each, as files from the app's static files, however
+    # many updates followed (an update carries data and a call, not code).
+    loaded = frame.locator("script[src]").evaluate_all(
+        "scripts => scripts.map(s => new URL(s.src).pathname.split('/').pop())")
+    for name in ("escape", "popup", "filter", "layers", "basemap"):
+        assert len([f for f in loaded if f.startswith(f"{name}-") and f.endswith(".js")]) == 1, (
+            name, loaded)
 
     # Click a marker (open clusters first) and read its snippet in the popup.
     popup = open_a_popup(pg, frame).locator(".cm-snippet")

@@ -1,0 +1,52 @@
+// An event's popup and tooltip, made in the page when they open: pre-rendered HTML for
+// every event would triple the size of a 10,000-event export. `p` is one event as
+// geo.mapview.browser_event sends it (short keys), `arts` the shared article list and
+// `styles` the event type -> [colour, label] table. The app's details panel shows the
+// same content, made in Python (geo.mapview.event_popup): Streamlit's Markdown runs no
+// script.
+
+window.cmWhen = function (p) {
+    if (!p.start) { return "undated"; }
+    var label = p.start === p.end ? p.start : p.start + " – " + p.end;
+    if (p.b === "publication") { label += " (reported on)"; }
+    else if (p.pn) { label += " (planned)"; }
+    return label;
+};
+
+// The snippet with its place and time expressions marked; overlapping or stale marks
+// (beyond the snippet) leave the text plain.
+window.cmMarked = function (p) {
+    var e = window.cmEsc, parts = [], at = 0;
+    p.mk.slice().sort(function (x, y) { return x[0] - y[0]; }).forEach(function (m) {
+        if (m[0] < at || m[1] > p.sn.length) { return; }
+        parts.push(e(p.sn.slice(at, m[0])));
+        parts.push('<mark class="cm-' + (m[2] ? "place" : "time") + '">' +
+                   e(p.sn.slice(m[0], m[1])) + "</mark>");
+        at = m[1];
+    });
+    parts.push(e(p.sn.slice(at)));
+    return parts.join("");
+};
+
+window.cmPopup = function (p, arts, styles) {
+    var e = window.cmEsc, a = arts[p.a] || {}, st = styles[p.ty] || styles.other;
+    var title = "<bdi>" + e(a.t) + "</bdi>";  // bidi controls stay inside article text
+    // a.u is an http(s) URL or "" (geo.escape.safe_url): no javascript: link.
+    var link = a.u ? '<a href="' + e(a.u) + '" target="_blank" rel="noopener">' + title + "</a>"
+                   : title;
+    return '<div class="cm-popup"><div class="cm-type" style="border-left:6px solid ' +
+        e(st[0]) + '">' + e(st[1]) + " · " + e(p.pl) + ' <span class="cm-level">(' + e(p.lv) +
+        ')</span></div><div class="cm-when">' + e(window.cmWhen(p)) +
+        '</div><blockquote class="cm-snippet">' + window.cmMarked(p) +
+        '</blockquote><div class="cm-article">' + link + "<br><bdi>" + e(a.s) +
+        "</bdi> · published " + e(a.p || "unknown") + "</div>" +
+        (p.ac ? '<div class="cm-actors">Actors: ' + e(p.ac) + "</div>" : "") +
+        (p.fg ? '<div class="cm-figures">Figures: ' + e(p.fg) + "</div>" : "") +
+        '<div class="cm-conf">confidence ' + p.cf.toFixed(2) +
+        (p.lv === "derived" ? " · derived place" : "") + "</div></div>";
+};
+
+window.cmTooltip = function (p, styles) {
+    var st = styles[p.ty] || styles.other;
+    return window.cmEsc(p.pl + ": " + st[1] + ", " + window.cmWhen(p));
+};
