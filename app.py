@@ -172,7 +172,8 @@ if "tiles" not in st.session_state:
 playback.init_pace(st.session_state, st.query_params)
 
 if span and playback.WINDOW_KEY not in st.session_state:
-    st.session_state[playback.WINDOW_KEY] = playback.default_window(span, briefing)
+    st.session_state[playback.WINDOW_KEY] = playback.default_window(
+        span, briefing, mapview.busy_range(features))
     st.session_state["playing"] = briefing  # the briefing screen plays on its own
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -142,6 +143,28 @@ def date_range(features: Iterable[dict[str, Any]]) -> tuple[datetime.date, datet
         return None
     return (datetime.date.fromisoformat(min(p["date_start"] for p in precise)),
             datetime.date.fromisoformat(max(p["date_end"] for p in dated)))
+
+
+BUSY_SHARE = 0.9  # the busy period holds this share of the dated events
+BUSY_MIN_EVENTS = 10  # fewer events than this: the whole span is the busy period
+
+
+def busy_range(features: Iterable[dict[str, Any]]) -> tuple[datetime.date, datetime.date] | None:
+    """The shortest period that holds BUSY_SHARE of the dated events (by start date).
+
+    Old events reported in passing ("captured in 1992") stretch the corpus's span over
+    decades; the app opens on the period the reporting is about. None when there are too
+    few events to tell.
+    """
+    starts = sorted(
+        datetime.date.fromisoformat(f["properties"]["date_start"]) for f in features
+        if f["properties"].get("date_start") and f["properties"].get("granularity") != "year"
+    )
+    if len(starts) < BUSY_MIN_EVENTS:
+        return None
+    k = math.ceil(BUSY_SHARE * len(starts))
+    first = min(range(len(starts) - k + 1), key=lambda i: starts[i + k - 1] - starts[i])
+    return starts[first], starts[first + k - 1]
 
 
 # ---------------------------------------------------------------------------------------

@@ -96,9 +96,15 @@ def speed_choices(current: float) -> list[float]:
     return sorted({*SPEEDS, float(current)})
 
 
-def default_window(span: tuple[datetime.date, datetime.date], briefing: bool) -> tuple[
-        datetime.date, datetime.date]:
-    """Desk: the whole campaign. Briefing: a moving two-month window from the start."""
+def default_window(
+    span: tuple[datetime.date, datetime.date], briefing: bool,
+    busy: tuple[datetime.date, datetime.date] | None = None,
+) -> tuple[datetime.date, datetime.date]:
+    """Desk: the whole campaign, or from the start of its busy period
+    (`mapview.busy_range`) to the end, when old mentions stretch the span to more than
+    twice that. Briefing: a moving two-month window from that start."""
+    if busy is not None and (span[1] - busy[0]) * 2 < span[1] - span[0]:
+        span = (max(span[0], busy[0]), span[1])
     if not briefing:
         return span
     return span[0], min(span[1], span[0] + datetime.timedelta(days=60))

@@ -223,3 +223,22 @@ def test_app_download_exports_the_current_view() -> None:
     assert page.lstrip().lower().startswith("<!doctype html>")
     assert remote_urls(page) == []
     assert "Otherton" in page and "cm-slider" in page_code(page)
+
+
+def test_the_default_window_is_the_busy_period_not_an_old_mention() -> None:
+    def feature(day: str) -> dict:
+        return {"properties": {"date_start": day, "date_end": day, "granularity": "day"}}
+
+    features = [feature(f"2016-03-{d:02d}") for d in range(1, 21)] + [feature("1992-05-01")]
+    span = mapview.date_range(features)
+    busy = mapview.busy_range(features)
+    assert span == (datetime.date(1992, 5, 1), datetime.date(2016, 3, 20))
+    assert busy == (datetime.date(2016, 3, 1), datetime.date(2016, 3, 19))
+    # From the busy period's start to the latest event: the newest news is never cut.
+    assert playback.default_window(span, False, busy) == (busy[0], span[1])
+    assert playback.default_window(span, True, busy)[0] == busy[0]
+    # A corpus without such outliers opens on its whole span.
+    even = features[:-1]
+    assert playback.default_window(mapview.date_range(even), False,
+                                   mapview.busy_range(even)) == mapview.date_range(even)
+    assert mapview.busy_range(features[:5]) is None  # too few to tell
