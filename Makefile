@@ -46,12 +46,12 @@ browser:
 
 # The offline basemap (countries, provinces, rivers, cities) from registry data.
 $(BASEMAP): geo/basemap.py $(NODE_STAMP)
-	$(BIN)/python -m geo.basemap
+	$(BIN)/python -m geo.map.basemap
 
-# Python with ruff; the page's own JavaScript (geo/static/) with ESLint, pinned in assets/.
+# Python with ruff; the page's own JavaScript (geo/map/static/) with ESLint, pinned in assets/.
 lint: setup
 	$(BIN)/ruff check geo tests app.py benchmarks
-	assets/node_modules/.bin/eslint --config assets/eslint.config.mjs geo/static
+	assets/node_modules/.bin/eslint --config assets/eslint.config.mjs geo/map/static
 
 build: setup
 	$(BIN)/campaign-map build --corpus seeds --out mapdata

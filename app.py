@@ -1,7 +1,8 @@
 """Campaign Map: the Streamlit app (analyst dashboard and `?view=briefing` screen).
 
 Layout and widgets only; the logic lives in `geo/` (filters and map layers in
-`geo.mapview`, playback in `geo.playback`, tables in `geo.tables`, ingest in `geo.corpus`).
+`geo.map.mapview`, playback in `geo.app.playback`, tables in `geo.corpus.tables`, ingest
+in `geo.corpus.ingest`).
 Run with `campaign-map serve` (or `streamlit run app.py`).
 """
 
@@ -21,13 +22,15 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import mapview, playback, tables, tiles
-from geo.articles import ArticleError
-from geo.build import build
-from geo.corpus import UPLOAD_TYPES, add_article
-from geo.escape import escape_markdown, escape_text
-from geo.export import export_html
-from geo.tiles import TileSource
+from geo.app import playback
+from geo.corpus import tables
+from geo.corpus.articles import ArticleError
+from geo.corpus.build import build
+from geo.corpus.ingest import UPLOAD_TYPES, add_article
+from geo.map import mapview, tiles
+from geo.map.escape import escape_markdown, escape_text
+from geo.map.export import export_html
+from geo.map.tiles import TileSource
 
 CORPUS = Path(os.environ.get("CAMPAIGN_MAP_CORPUS", "seeds"))
 MAPDATA = Path(os.environ.get("CAMPAIGN_MAP_DATA", "mapdata"))

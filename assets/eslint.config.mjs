@@ -1,12 +1,12 @@
-// ESLint for the page's own scripts (geo/static/*.js). Run from the project root:
-//   assets/node_modules/.bin/eslint --config assets/eslint.config.mjs geo/static
+// ESLint for the page's own scripts (geo/map/static/*.js). Run from the project root:
+//   assets/node_modules/.bin/eslint --config assets/eslint.config.mjs geo/map/static
 // (`make lint` does). With --config, paths are relative to the working directory.
 import js from "@eslint/js";
 
 export default [
     js.configs.recommended,
     {
-        files: ["geo/static/**/*.js"],
+        files: ["geo/map/static/**/*.js"],
         languageOptions: {
             ecmaVersion: 2020,
             // Classic scripts, not modules: folium and streamlit-folium load them with

@@ -51,7 +51,7 @@ from benchmarks.probes import (  # noqa: E402
     serve,
 )
 from benchmarks.synthetic import synthesize  # noqa: E402
-from geo.build import build  # noqa: E402
+from geo.corpus.build import build  # noqa: E402
 
 TARGET_PAINT_S, TARGET_P95_MS, TARGET_RATIO = 3.0, 300.0, 10.0
 
@@ -303,7 +303,7 @@ def main() -> int:
     args = parser.parse_args()
     require_chromium()
     if not (ROOT / "mapdata" / "basemap.geojson").exists():
-        sys.exit("no basemap: run `python -m geo.basemap`")
+        sys.exit("no basemap: run `python -m geo.map.basemap`")
     from playwright.sync_api import sync_playwright
 
     def say(line: str) -> None:

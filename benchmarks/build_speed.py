@@ -18,8 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.build import build  # noqa: E402
-from geo.geoparse import Geoparser  # noqa: E402
+from geo.corpus.build import build  # noqa: E402
+from geo.pipeline.geoparse import Geoparser  # noqa: E402
 
 
 def make_corpus(folder: Path, n: int) -> None:

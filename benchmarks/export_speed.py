@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 from synthetic import synthesize  # noqa: E402
 
-from geo import mapview  # noqa: E402
-from geo.build import build  # noqa: E402
-from geo.export import export_map, load_articles, write_export  # noqa: E402
+from geo.corpus.build import build  # noqa: E402
+from geo.map import mapview  # noqa: E402
+from geo.map.export import export_map, load_articles, write_export  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--no-first-run", "--disable-sync"]

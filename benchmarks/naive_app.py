@@ -3,7 +3,7 @@
 What a tutorial does: read the events, filter them by the date slider, build a new folium map
 with one `folium.Marker` (and a Popup of the snippet) per visible event inside a MarkerCluster,
 and hand the whole map to `st_folium` on every change. Like the real app it is offline
-(`tiles=None`, `geo.assets.make_offline`), so the comparison is about the rendering approach,
+(`tiles=None`, `geo.map.assets.make_offline`), so the comparison is about the rendering approach,
 not the network. It has no basemap, which only makes it cheaper than the real app.
 
 The one addition is `RenderedStamp`, the last thing in the map's script: it writes the number
@@ -31,8 +31,8 @@ from streamlit_folium import st_folium
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.assets import make_offline  # noqa: E402
-from geo.mapview import date_range, overlaps  # noqa: E402
+from geo.map.assets import make_offline  # noqa: E402
+from geo.map.mapview import date_range, overlaps  # noqa: E402
 
 EVENTS = Path(os.environ.get("CAMPAIGN_MAP_DATA", "mapdata")) / "events.geojson"
 

@@ -178,7 +178,7 @@ def serve(corpus: Path, data: Path, logs: Path, app: Path = ROOT / "app.py",
     url = f"http://127.0.0.1:{port}"
     with logs.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "geo.server", "run", str(app), "--server.port", str(port),
+            [sys.executable, "-m", "geo.app.server", "run", str(app), "--server.port", str(port),
              "--server.address", "127.0.0.1", "--server.headless", "true",
              "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
              "--server.enableStaticServing", "true", *options],
@@ -208,7 +208,7 @@ def serve(corpus: Path, data: Path, logs: Path, app: Path = ROOT / "app.py",
 def seed_data(base: Path) -> tuple[Path, Path]:
     """An empty corpus folder (the app never rebuilds) and the seeds' map data."""
     sys.path.insert(0, str(ROOT))
-    from geo.build import build
+    from geo.corpus.build import build
 
     corpus, data = base / "corpus", base / "seeds"
     corpus.mkdir()

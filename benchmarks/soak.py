@@ -7,7 +7,7 @@ The briefing view (`?view=briefing`) plays by itself: the app's map panel (a fra
 `run_every`) moves the date window one step (a week) every `speed` seconds, 1 s by default,
 and loops at the end of the campaign. An hour on the wall is 3,600 steps at that pace. This
 benchmark opens `?view=briefing&speed=<--speed>` (the URL sets the pace, see
-`geo.playback.init_pace`) in headless Debian chromium and lets it run `--steps` steps as fast
+`geo.app.playback.init_pace`) in headless Debian chromium and lets it run `--steps` steps as fast
 as the app and the browser keep up, which is the same work per step as the real pace, in a
 fraction of the time.
 
@@ -109,7 +109,8 @@ class Sample:
 
 def steps_per_loop(data: Path) -> int:
     """Steps the briefing screen takes to go once through the campaign (and jump back)."""
-    from geo import mapview, playback
+    from geo.app import playback
+    from geo.map import mapview
 
     features = mapview.load_events(data / "events.geojson")
     span = mapview.date_range(features)

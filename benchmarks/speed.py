@@ -37,7 +37,7 @@ def corpus(n: int) -> list[tuple[str, str]]:
 
 def startup_seconds(ner: bool) -> float:
     """Wall time of a fresh process that loads everything and geoparses one sentence."""
-    code = ("from geo.geoparse import Geoparser; "
+    code = ("from geo.pipeline.geoparse import Geoparser; "
             "Geoparser().parse('x', 'Troops entered Mosul.')")
     env = {**os.environ, "CAMPAIGN_MAP_NER": "on" if ner else "off"}
     started = time.perf_counter()
@@ -47,8 +47,8 @@ def startup_seconds(ner: bool) -> float:
 
 def throughput(ner: bool, docs: list[tuple[str, str]], processes: int) -> float:
     os.environ["CAMPAIGN_MAP_NER"] = "on" if ner else "off"
-    from geo.geoparse import Geoparser
-    from geo.nlp import load_pipeline
+    from geo.pipeline.geoparse import Geoparser
+    from geo.pipeline.nlp import load_pipeline
 
     parser = Geoparser(nlp=load_pipeline(ner))
     started = time.perf_counter()

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.build import build  # noqa: E402
+from geo.corpus.build import build  # noqa: E402
 
 
 def synthesize(n_events: int, out: Path, seed: int = 3) -> Path:

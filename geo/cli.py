@@ -22,7 +22,7 @@ from typing import IO
 
 from tqdm import tqdm
 
-from geo.articles import Article, ArticleError, article_from_text, load_article, load_corpus
+from geo.corpus.articles import Article, ArticleError, article_from_text, load_article, load_corpus
 
 
 @contextmanager
@@ -137,8 +137,8 @@ def _inputs(source: str) -> Iterator[_Input]:
 
 
 def cmd_geoparse(args: argparse.Namespace) -> int:
-    from geo.build import article_events, event_properties
-    from geo.geoparse import Geoparser
+    from geo.corpus.build import article_events, event_properties
+    from geo.pipeline.geoparse import Geoparser
 
     items = list(_inputs(args.input))
     good = [(item.id, item.article.raw) for item in items if item.article is not None]
@@ -174,8 +174,8 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from geo import evaluate, evaluate_events
-    from geo.geoparse import Geoparser
+    from geo.evaluation import evaluate, evaluate_events
+    from geo.pipeline.geoparse import Geoparser
 
     rows = []
     for gold_path in args.gold:
@@ -211,9 +211,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _evaluate_events(gold_path: str, args: argparse.Namespace) -> None:
     """Places and dated events of an events gold file, through the build's own steps."""
-    from geo import evaluate_events
-    from geo.build import article_events, event_properties
-    from geo.geoparse import Geoparser
+    from geo.corpus.build import article_events, event_properties
+    from geo.evaluation import evaluate_events
+    from geo.pipeline.geoparse import Geoparser
 
     docs = evaluate_events.load_events_gold(gold_path, limit=args.limit)
     parser = Geoparser()
@@ -254,7 +254,7 @@ def _evaluate_events(gold_path: str, args: argparse.Namespace) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from geo.build import build
+    from geo.corpus.build import build
 
     started = time.perf_counter()
     try:
@@ -268,8 +268,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from geo import mapview
-    from geo.export import export_map, load_articles, write_export
+    from geo.map import mapview
+    from geo.map.export import export_map, load_articles, write_export
 
     data = Path(args.data)
     features = mapview.load_events(data / "events.geojson")
@@ -312,7 +312,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = Path(__file__).resolve().parent.parent / "app.py"
     # Headless always: otherwise Streamlit's first run asks for an e-mail address on the
     # terminal, which blocks an unattended start. We open the browser ourselves instead.
-    command = [sys.executable, "-m", "geo.server", "run", str(app),
+    command = [sys.executable, "-m", "geo.app.server", "run", str(app),
                "--server.port", str(args.port), "--server.headless", "true",
                "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
                "--server.enableStaticServing", "true"]
@@ -333,7 +333,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_gazetteer(args: argparse.Namespace) -> int:
-    from geo.gazetteer import build_index, default_index_path
+    from geo.pipeline.places.gazetteer import build_index, default_index_path
 
     target = Path(args.path) if args.path else default_index_path()
     if target.exists() and not args.force:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.gazetteer import Gazetteer, get_gazetteer
+from geo.pipeline.places.gazetteer import Gazetteer, get_gazetteer
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -20,7 +20,7 @@ def gazetteer() -> Gazetteer:
 
 @pytest.fixture(scope="session")
 def geoparser(gazetteer: Gazetteer):
-    from geo.geoparse import Geoparser
+    from geo.pipeline.geoparse import Geoparser
 
     return Geoparser(gazetteer=gazetteer)
 

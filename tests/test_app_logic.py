@@ -3,7 +3,7 @@ briefing view and the list of files that could not be mapped.
 
 AppTest runs app.py headless, without a browser; st_folium shows up as an unknown element,
 which is all these tests need (the map itself is tested in a browser by tests/e2e). Every
-expected number is worked out here from the built events.geojson with `geo.mapview`, never
+expected number is worked out here from the built events.geojson with `geo.map.mapview`, never
 written down, so the tests follow the seeds when they change.
 """
 
@@ -20,9 +20,10 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import mapview, playback, tiles
-from geo.build import build
-from geo.escape import escape_text
+from geo.app import playback
+from geo.corpus.build import build
+from geo.map import mapview, tiles
+from geo.map.escape import escape_text
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"

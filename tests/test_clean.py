@@ -1,4 +1,5 @@
-"""Tests for geo.clean: boilerplate removal on the seeds, generic rules, offset mapping."""
+"""Tests for geo.pipeline.text.clean: boilerplate removal on the seeds, generic rules,
+offset mapping."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.clean import KEPT_KINDS, CleanText, Segment, clean_text
+from geo.pipeline.text.clean import KEPT_KINDS, CleanText, Segment, clean_text
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

@@ -97,7 +97,7 @@ def test_large_input_is_bounded(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 
 def test_serve_starts_the_app_with_its_modules_imported(tmp_path: Path) -> None:
-    """`campaign-map serve` runs Streamlit through geo.server: the app's heavy modules are
+    """`campaign-map serve` runs Streamlit through geo.app.server: the app's heavy modules are
     imported before the first visitor, and the app answers."""
     import os
     import socket
@@ -137,7 +137,7 @@ def test_serve_starts_the_app_with_its_modules_imported(tmp_path: Path) -> None:
 def test_the_server_preloads_nothing_that_imports_streamlit() -> None:
     """Streamlit would read its configuration before the command line's options (such as
     --server.enableStaticServing, which the map needs) and ignore them."""
-    code = ("import importlib, sys; from geo.server import PRELOAD; "
+    code = ("import importlib, sys; from geo.app.server import PRELOAD; "
             "[importlib.import_module(m) for m in PRELOAD]; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

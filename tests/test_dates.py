@@ -1,4 +1,5 @@
-"""Publication dates and time expressions (geo.dates): the seeds, generic grammar, properties."""
+"""Publication dates and time expressions (geo.pipeline.dates): the seeds, generic grammar,
+properties."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geo.articles import Article, load_article
-from geo.dates import (
+from geo.corpus.articles import Article, load_article
+from geo.pipeline.dates import (
     MONTH_NAMES,
     WEEKDAY_NAMES,
     AnchorEvent,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from geo.evaluate import (
+from geo.evaluation.evaluate import (
     PROTOCOL_E2E,
     PROTOCOL_OWN,
     GoldDocument,

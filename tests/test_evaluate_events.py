@@ -6,7 +6,7 @@ import datetime
 import json
 from pathlib import Path
 
-from geo.evaluate_events import (
+from geo.evaluation.evaluate_events import (
     EventGoldDocument,
     dateline_places,
     event_matches,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from geo import evaluate
-from geo.nlp import load_pipeline
+from geo.evaluation import evaluate
+from geo.pipeline.nlp import load_pipeline
 
 from .conftest import BENCHMARKS
 
@@ -23,7 +23,7 @@ def test_trnews_slice(geoparser) -> None:
 
 @pytest.mark.skipif(not (BENCHMARKS / "geowebnews.jsonl").exists(), reason="no ../shared")
 def test_without_the_model_recall_drops_but_precision_holds(gazetteer) -> None:
-    from geo.geoparse import Geoparser
+    from geo.pipeline.geoparse import Geoparser
 
     docs = evaluate.load_gold(BENCHMARKS / "geowebnews.jsonl", limit=25)
     blank = Geoparser(gazetteer=gazetteer, nlp=load_pipeline(False))

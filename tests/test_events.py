@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from geo.articles import load_article
-from geo.build import article_events
-from geo.events import ArticleRef, event_type, extract_events, find_figures, load_actors
-from geo.gazetteer import Place, distance_km
-from geo.geoparse import PlaceMention
+from geo.corpus.articles import load_article
+from geo.corpus.build import article_events
+from geo.pipeline.events import ArticleRef, event_type, extract_events, find_figures, load_actors
+from geo.pipeline.geoparse import PlaceMention
+from geo.pipeline.places.gazetteer import Place, distance_km
 
 from .conftest import SEEDS
 
@@ -110,7 +110,7 @@ def test_user_extends_the_actor_lexicon(tmp_path: Path) -> None:
 
 
 def events_of(geoparser, text: str, published: datetime.date = datetime.date(2019, 6, 14)):
-    from geo.articles import article_from_text
+    from geo.corpus.articles import article_from_text
 
     article = article_from_text("t", text, published)
     return article_events(article, geoparser.parse("t", text))[1]
@@ -229,7 +229,7 @@ def test_a_dateline_alone_gives_no_event(geoparser) -> None:
 
 
 def test_event_triggers_are_data_and_match_every_form_and_occurrence(tmp_path: Path) -> None:
-    from geo.events import load_event_types
+    from geo.pipeline.events import load_event_types
 
     assert event_type("Ukrainian troops pushed east, seizing the town on Thursday.", near=45) \
         == "capture"  # "seizing", the trigger nearest the time, not the earlier "pushed"
@@ -240,7 +240,7 @@ def test_event_triggers_are_data_and_match_every_form_and_occurrence(tmp_path: P
 
 
 def test_a_dateline_may_name_several_places() -> None:
-    from geo.events import opens_dateline
+    from geo.pipeline.events import opens_dateline
 
     text = "Goma and Bukavu, 4 June 2016:\nGoma and Bukavu were shelled: ten died."
     first, second = text.index("Goma"), text.index("Bukavu")

@@ -28,25 +28,25 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from geo.articles import ArticleError, article_from_text
-from geo.build import (
+from geo.corpus.articles import ArticleError, article_from_text
+from geo.corpus.build import (
     article_events,
     event_properties,
     feature_json,
     times_in_article,
     write_events_geojson,
 )
-from geo.clean import CleanText, clean_text
-from geo.dates import (
+from geo.corpus.tables import to_geojson
+from geo.pipeline.dates import (
     AnchorEvent,
     find_time_expressions,
     publication_date,
     sentence_interval,
 )
-from geo.events import ArticleRef, Event, Mark
-from geo.geocoder import ONLINE_ENV
-from geo.tables import to_geojson
-from geo.toponyms import find_toponyms
+from geo.pipeline.events import ArticleRef, Event, Mark
+from geo.pipeline.places.geocoder import ONLINE_ENV
+from geo.pipeline.places.toponyms import find_toponyms
+from geo.pipeline.text.clean import CleanText, clean_text
 
 GRANULARITIES = {"day", "week", "month", "season", "year"}
 BASES = {"explicit", "relative", "publication"}

@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.gazetteer import Gazetteer, build_index, distance_km, load_extra
-from geo.geocoder import FallbackGeocoder, GazetteerGeocoder
+from geo.pipeline.places.gazetteer import Gazetteer, build_index, distance_km, load_extra
+from geo.pipeline.places.geocoder import FallbackGeocoder, GazetteerGeocoder
 
 
 def test_opens_fast(gazetteer: Gazetteer) -> None:
@@ -115,7 +115,7 @@ def test_offline_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_distance() -> None:
-    from geo.gazetteer import Place
+    from geo.pipeline.places.gazetteer import Place
 
     a = Place(1, "a", 48.8566, 2.3522, "FR", "", 0, "city", 1)
     b = Place(2, "b", 51.5074, -0.1278, "GB", "", 0, "city", 2)
@@ -124,7 +124,7 @@ def test_distance() -> None:
 
 def test_geoparser_asks_the_online_geocoder_only_for_misses(gazetteer: Gazetteer,
                                                             tmp_path: Path) -> None:
-    from geo.geoparse import Geoparser
+    from geo.pipeline.geoparse import Geoparser
 
     online = FallbackGeocoder(GazetteerGeocoder(gazetteer), _FakeOnline(), tmp_path / "o.json",
                               0, 0)

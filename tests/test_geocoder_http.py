@@ -21,9 +21,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-import geo.geocoder
-from geo.gazetteer import Gazetteer
-from geo.geocoder import FallbackGeocoder, GazetteerGeocoder, online_geocoder
+import geo.pipeline.places.geocoder
+from geo.pipeline.places.gazetteer import Gazetteer
+from geo.pipeline.places.geocoder import FallbackGeocoder, GazetteerGeocoder, online_geocoder
 
 KNOWN = {"Alphaville": (12.5, 45.25), "Betaville": (-7.75, 110.5)}
 MISSES = ["Qwxzyville", "Zyxwabad", "Blorpton", "Krumdorf", "Frizzabad"]  # not offline
@@ -158,7 +158,7 @@ def settled(fake: FakeNominatim, expected: int) -> list[str]:
 
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [r.getMessage() for r in caplog.records
-            if r.name == "geo.geocoder" and r.levelno >= logging.WARNING]
+            if r.name == "geo.pipeline.places.geocoder" and r.levelno >= logging.WARNING]
 
 
 def test_answers_and_no_results_are_cached(gazetteer: Gazetteer, server: FakeNominatim,
@@ -200,7 +200,7 @@ def test_a_failing_service_never_breaks_the_run(
         run = make(gazetteer, url, cache, waits=waits)
     before = len(server.queries)
 
-    with caplog.at_level(logging.DEBUG, logger="geo.geocoder"):
+    with caplog.at_level(logging.DEBUG, logger="geo.pipeline.places.geocoder"):
         beta = run.geocode("Betaville")
         answers = [run.geocode(name) for name in MISSES]
         mosul = run.geocode("Mosul")
@@ -239,7 +239,7 @@ def test_retries_back_off_then_succeed(gazetteer: Gazetteer, server: FakeNominat
     server.script = ["500", "malformed"]
     waits: list[float] = []
     run = make(gazetteer, server.url, tmp_path / "online.json", waits=waits)
-    with caplog.at_level(logging.WARNING, logger="geo.geocoder"):
+    with caplog.at_level(logging.WARNING, logger="geo.pipeline.places.geocoder"):
         alpha = run.geocode("Alphaville")
     assert (alpha.latitude, alpha.longitude) == KNOWN["Alphaville"]
     assert server.queries == ["Alphaville"] * 3 and waits == [WAIT, 2 * WAIT]
@@ -262,7 +262,7 @@ def test_rate_limit_honours_retry_after_within_a_cap(
     waits = []
     caplog.clear()
     run = make(gazetteer, server.url, tmp_path / "b.json", waits=waits, max_wait_seconds=5)
-    with caplog.at_level(logging.WARNING, logger="geo.geocoder"):
+    with caplog.at_level(logging.WARNING, logger="geo.pipeline.places.geocoder"):
         assert [run.geocode(name) for name in MISSES] == [None] * len(MISSES)
     assert server.queries == ["Qwxzyville"] and waits == []
     messages = warnings_of(caplog)
@@ -301,7 +301,7 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, server: 
         with monkeypatch.context() as env:
             env.setenv(name, value)
             caplog.clear()
-            with caplog.at_level(logging.WARNING, logger="geo.geocoder"):
+            with caplog.at_level(logging.WARNING, logger="geo.pipeline.places.geocoder"):
                 offline = FallbackGeocoder.from_environment(offline=GazetteerGeocoder(gazetteer),
                                                             cache_path=tmp_path / "x.json")
             assert offline.online is None, value
@@ -322,13 +322,13 @@ def test_a_build_completes_offline_when_the_service_fails(
     monkeypatch: pytest.MonkeyPatch, server: FakeNominatim, tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from geo.build import build
+    from geo.corpus.build import build
 
     server.mode = "500"
     monkeypatch.setenv("CAMPAIGN_MAP_ONLINE_GEOCODER", "nominatim")
     monkeypatch.setenv("CAMPAIGN_MAP_ONLINE_GEOCODER_URL", server.url)
     online_cache = tmp_path / "cache" / "online-geocoder.json"
-    monkeypatch.setattr(geo.geocoder, "default_index_path", lambda: online_cache)
+    monkeypatch.setattr(geo.pipeline.places.geocoder, "default_index_path", lambda: online_cache)
     monkeypatch.setattr(FallbackGeocoder, "MIN_DELAY_SECONDS", 0)
     monkeypatch.setattr(FallbackGeocoder, "ERROR_WAIT_SECONDS", WAIT)
     corpus = tmp_path / "corpus"
@@ -337,7 +337,7 @@ def test_a_build_completes_offline_when_the_service_fails(
     for number, name in enumerate(names):
         (corpus / f"{number}.txt").write_text(ARTICLE.format(name=name), encoding="utf-8")
 
-    with caplog.at_level(logging.WARNING, logger="geo.geocoder"):
+    with caplog.at_level(logging.WARNING, logger="geo.pipeline.places.geocoder"):
         summary = build(corpus, tmp_path / "out", processes=1, progress=False)
 
     assert summary.articles == 2 and not summary.skipped and summary.events > 0
@@ -356,7 +356,7 @@ def test_forked_workers_share_one_circuit_breaker(
     monkeypatch: pytest.MonkeyPatch, server: FakeNominatim, tmp_path: Path,
     gazetteer: Gazetteer, geoparser: Any,
 ) -> None:
-    from geo.geoparse import Geoparser
+    from geo.pipeline.geoparse import Geoparser
 
     server.mode = "500"
     run = make(gazetteer, server.url, tmp_path / "online.json")

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import folium
 
-from geo import mapview, playback, tables
-from geo.assets import STATIC, make_offline, static_text
-from geo.corpus import add_article
-from geo.escape import escape_text
+from geo.app import playback
+from geo.corpus import tables
+from geo.corpus.ingest import add_article
+from geo.map import mapview
+from geo.map.assets import STATIC, make_offline, static_text
+from geo.map.escape import escape_text
 from tests.pages import page_code
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(1)> `${alert(1)}` \"q\" 'q'"
@@ -99,7 +101,7 @@ SHARED = ("cmEsc", "cmPopup", "cmTooltip", "cmApply", "cmShowOnly", "cmEventLaye
 
 
 def test_export_defines_each_shared_function_once() -> None:
-    from geo.export import export_html
+    from geo.map.export import export_html
 
     page = export_html([feature(0), feature(1, place="Otherton"),
                         feature(2, level="province", place="Province A")],
@@ -148,13 +150,13 @@ def test_the_app_map_links_each_file_once_and_defines_nothing_inline() -> None:
 
 
 def test_every_function_the_templates_call_is_defined_in_a_file() -> None:
-    import geo.basemap
-    import geo.export
+    import geo.map.basemap
+    import geo.map.export
 
     sources = "".join(path.read_text("utf-8") for path in STATIC.glob("*.js"))
     defined = set(re.findall(r"window\.(cm\w+) = function", sources))
     assert set(SHARED) <= defined
-    for module in (mapview, geo.basemap, geo.export):
+    for module in (mapview, geo.map.basemap, geo.map.export):
         called = set(re.findall(r"window\.(cm\w+)\(", Path(module.__file__).read_text("utf-8")))
         assert called <= defined, (module.__name__, called - defined)
 
@@ -196,7 +198,7 @@ def test_playback_steps_and_loops() -> None:
 def test_add_article_checks_and_writes(tmp_path) -> None:
     import pytest
 
-    from geo.articles import ArticleError
+    from geo.corpus.articles import ArticleError
 
     path = add_article(tmp_path, b"Troops entered Ramadi.", "My Story.txt",
                        published=datetime.date(2016, 1, 4), source='The "Source"')
@@ -214,8 +216,8 @@ def test_add_article_checks_and_writes(tmp_path) -> None:
 
 
 def test_app_download_exports_the_current_view() -> None:
-    from geo.assets import remote_urls
-    from geo.export import export_html
+    from geo.map.assets import remote_urls
+    from geo.map.export import export_html
 
     page = export_html([feature(0), feature(1, place="Otherton")],
                        [{"id": "a", "title": "Title", "source": "Source",

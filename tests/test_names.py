@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.names import fold, is_latin_name, name_key
+from geo.pipeline.places.names import fold, is_latin_name, name_key
 
 
 def test_transliteration_variants_share_a_key() -> None:
@@ -39,7 +39,7 @@ def test_name_key_is_idempotent_on_its_output(text: str) -> None:
 
 
 def test_loose_keys_join_romanisations_of_one_name() -> None:
-    from geo.names import loose_key
+    from geo.pipeline.places.names import loose_key
 
     assert loose_key("Jawzjan") == loose_key("Jowzjan") == loose_key("Jowzjān")
     assert loose_key("Qunduz") == loose_key("Kunduz")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.geoparse import GeoparseResult
+from geo.pipeline.geoparse import GeoparseResult
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_a_small_place_abroad_needs_more_than_the_texts_word(parse) -> None:
 def test_a_name_listed_after_a_cued_one_is_cued_too() -> None:
     import spacy
 
-    from geo.toponyms import _cue_before
+    from geo.pipeline.places.toponyms import _cue_before
 
     doc = spacy.blank("en")("Crowds gathered in Aldor, Brint and Velmar while Osric and Tam spoke.")
     by_text = {t.text: doc[t.i : t.i + 1] for t in doc}

@@ -1,7 +1,7 @@
 import pytest
 
-from geo.gazetteer import Place, distance_km
-from geo.relative import Anchor, derive_point
+from geo.pipeline.places.gazetteer import Place, distance_km
+from geo.pipeline.places.relative import Anchor, derive_point
 
 ANCHOR = Anchor(0, 0, "Anchortown", 35.8, 43.29)
 

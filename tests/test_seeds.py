@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from geo.gazetteer import Place, distance_km
+from geo.pipeline.places.gazetteer import Place, distance_km
 
 GOLD = tomllib.loads((Path(__file__).parent / "data" / "seed_places.toml").read_text("utf-8"))
 

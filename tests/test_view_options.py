@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo import mapview, playback
-from geo.assets import remote_urls
-from geo.tiles import PRESETS, TileConfigError, local_source, tile_sources
+from geo.app import playback
+from geo.map import mapview
+from geo.map.assets import remote_urls
+from geo.map.tiles import PRESETS, TileConfigError, local_source, tile_sources
 
 
 def test_no_tile_layer_unless_one_is_chosen() -> None:

@@ -23,7 +23,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from geo.build import build
+from geo.corpus.build import build
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -108,7 +108,7 @@ def app_url(app_data: tuple[Path, Path], tile_server: TileServer) -> Iterator[st
     env = {**os.environ, "CAMPAIGN_MAP_CORPUS": str(corpus), "CAMPAIGN_MAP_DATA": str(data),
            "CAMPAIGN_MAP_TILE_URL": tile_server.url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "geo.server", "run", str(ROOT / "app.py"),
+        [sys.executable, "-m", "geo.app.server", "run", str(ROOT / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none",
@@ -133,7 +133,7 @@ def running_app(corpus: Path, data: Path, **env: str) -> Iterator[str]:
     tests that need a corpus of their own or write into it; yields its URL."""
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "geo.server", "run", str(ROOT / "app.py"),
+        [sys.executable, "-m", "geo.app.server", "run", str(ROOT / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1",
          "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none", "--server.enableStaticServing", "true"],

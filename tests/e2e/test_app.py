@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from geo import tables
+from geo.corpus import tables
 
 from .conftest import open_a_popup, screenshot
 

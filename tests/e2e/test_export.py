@@ -5,8 +5,8 @@ from __future__ import annotations
 import html.parser
 from pathlib import Path
 
-from geo import mapview
-from geo.export import export_map, load_articles, write_export
+from geo.map import mapview
+from geo.map.export import export_map, load_articles, write_export
 
 from .conftest import open_a_popup, screenshot
 

@@ -27,10 +27,10 @@ from pathlib import Path
 
 import pytest
 
-from geo import mapview
-from geo.articles import MAX_BYTES
-from geo.build import build
-from geo.names import name_key
+from geo.corpus.articles import MAX_BYTES
+from geo.corpus.build import build
+from geo.map import mapview
+from geo.pipeline.places.names import name_key
 
 from .conftest import running_app, screenshot
 

@@ -106,7 +106,7 @@ def app_pid(app_url: str) -> int:
                 args = cmdline.read().decode(errors="replace").split("\0")
         except (OSError, ValueError, IndexError):
             continue
-        if ppid == os.getpid() and "geo.server" in args and port in args:
+        if ppid == os.getpid() and "geo.app.server" in args and port in args:
             return int(entry)
     raise RuntimeError(f"no Streamlit server on port {port} among this process's children")
 

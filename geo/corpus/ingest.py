@@ -7,7 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from geo.articles import ARTICLE_SUFFIXES, MAX_BYTES, ArticleError, decode_bytes
+from geo.corpus.articles import ARTICLE_SUFFIXES, MAX_BYTES, ArticleError, decode_bytes
 
 UPLOAD_TYPES = tuple(s.lstrip(".") for s in ARTICLE_SUFFIXES)
 

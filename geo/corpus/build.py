@@ -28,39 +28,65 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
-from geo.articles import MAX_BYTES, Article, ArticleError, article_ids, corpus_files, load_article
-from geo.dates import PublicationDate, TimeExpression, find_time_expressions, publication_date
-from geo.events import DEFAULT_ACTORS, DEFAULT_EVENT_TYPES, ArticleRef, Event, extract_events
-from geo.gazetteer import DEFAULT_EXTRA, INDEX_VERSION
-from geo.geocoder import ONLINE_ENV, URL_ENV
-from geo.tables import dumps_geojson, point_geometry
+from geo.corpus.articles import (
+    MAX_BYTES,
+    Article,
+    ArticleError,
+    article_ids,
+    corpus_files,
+    load_article,
+)
+from geo.corpus.tables import dumps_geojson, point_geometry
+from geo.paths import GEO
+from geo.pipeline.dates import (
+    PublicationDate,
+    TimeExpression,
+    find_time_expressions,
+    publication_date,
+)
+from geo.pipeline.events import (
+    DEFAULT_ACTORS,
+    DEFAULT_EVENT_TYPES,
+    ArticleRef,
+    Event,
+    extract_events,
+)
+from geo.pipeline.places.gazetteer import DEFAULT_EXTRA, INDEX_VERSION
+from geo.pipeline.places.geocoder import ONLINE_ENV, URL_ENV
 
 if TYPE_CHECKING:
-    from geo.geoparse import GeoparseResult
+    from geo.pipeline.geoparse import GeoparseResult
 
-GEO_PACKAGE = Path(__file__).resolve().parent
-# The modules that turn an article into events (the map, app and export are not among them).
-PIPELINE_MODULES = ("articles", "clean", "names", "gazetteer", "nlp", "toponyms", "resolve",
-                    "relative", "geocoder", "geoparse", "dates", "events", "build")
+# What turns an article into the cached record and feature lines: every module of the
+# pipeline and corpus packages (reading, cleaning, places, dates, events, the build and
+# its GeoJSON writer) and the curated data they read. The map, app and export are not
+# among them.
+CACHED_PACKAGES = (GEO / "pipeline", GEO / "corpus")
+
+
+def _cache_inputs() -> list[Path]:
+    code = sorted(p for package in CACHED_PACKAGES for p in package.rglob("*.py"))
+    return [*code, DEFAULT_ACTORS, DEFAULT_EVENT_TYPES, DEFAULT_EXTRA]
 
 
 @lru_cache(maxsize=1)
 def pipeline_version() -> str:
     """A hash of the code and curated data that turn an article into events.
 
-    Any change to recognition, resolution, dating or event rules (or to the curated files)
-    changes it, and every cache entry is recomputed on the next build; nobody has to
-    remember to bump a number.
+    Any change to recognition, resolution, dating or event rules, to how the result is
+    written (or to the curated files) changes it, and every cache entry is recomputed on
+    the next build; nobody has to keep a list of modules or bump a number.
     """
     digest = hashlib.sha256(f"gazetteer-v{INDEX_VERSION}".encode())
     # Switching the online geocoder on, off or elsewhere changes what a place resolves to.
     digest.update("online={}|{}".format(*(os.environ.get(name, "").strip()
                                           for name in (ONLINE_ENV, URL_ENV))).encode())
-    modules = [GEO_PACKAGE / f"{name}.py" for name in PIPELINE_MODULES]
-    for path in modules + [DEFAULT_ACTORS, DEFAULT_EVENT_TYPES, DEFAULT_EXTRA]:
-        digest.update(path.name.encode())
+    for path in _cache_inputs():
+        digest.update(str(path.relative_to(GEO.parent)).encode())
         digest.update(_file_text(path).encode("utf-8"))
     return digest.hexdigest()[:16]
+
+
 EVENTS_FILE = "events.geojson"
 ARTICLES_FILE = "articles.json"
 
@@ -333,7 +359,7 @@ def _process(
     todo: list[tuple[Article, str | None]], cache_dir: Path, processes: int | None,
     progress: bool,
 ) -> dict[Path, dict[str, Any]]:
-    from geo.geoparse import Geoparser
+    from geo.pipeline.geoparse import Geoparser
 
     parser = Geoparser()
     by_id = {article.id: (article, key) for article, key in todo}

@@ -24,13 +24,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geo.dates import TimeExpression, sentence_interval
-from geo.gazetteer import distance_km
+from geo.paths import MAPDATA
+from geo.pipeline.dates import TimeExpression, sentence_interval
+from geo.pipeline.places.gazetteer import distance_km
 
 if TYPE_CHECKING:  # spaCy loads only when something is parsed, not for cached builds
-    from geo.geoparse import PlaceMention
+    from geo.pipeline.geoparse import PlaceMention
 
-DEFAULT_ACTORS = Path(__file__).resolve().parent.parent / "mapdata" / "actors.toml"
+DEFAULT_ACTORS = MAPDATA / "actors.toml"
 
 DEFAULT_EVENT_TYPES = DEFAULT_ACTORS.with_name("event_types.toml")
 # A province's point may lie this far from a town inside it.

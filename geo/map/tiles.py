@@ -1,6 +1,6 @@
 """Optional tile layers under the events: off by default, switched on by the user.
 
-The map is drawn from the offline basemap (geo.basemap) and needs no network. Where there is
+The map is drawn from the offline basemap (geo.map.basemap) and needs no network. Where there is
 one, the analyst can switch on OpenStreetMap, or CARTO's dark style for the briefing screen;
 a building with its own tile server (a disconnected briefing room, a mirror) sets
 `CAMPAIGN_MAP_TILE_URL` (e.g. `http://10.0.0.5:8080/tiles/{z}/{x}/{y}.png`, optional
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
-from geo.escape import escape_text
+from geo.map.escape import escape_text
 
 OFFLINE = "offline"
 URL_ENV = "CAMPAIGN_MAP_TILE_URL"

@@ -1,4 +1,4 @@
-"""`python -m geo.server run app.py [options]`: Streamlit's own command line, in a process
+"""`python -m geo.app.server run app.py [options]`: Streamlit's own command line, in a process
 that has already imported the app's heavy modules.
 
 Streamlit imports an app's modules during the first visitor's first run: here about 1.5 s
@@ -15,8 +15,8 @@ import time
 
 # Nothing that imports Streamlit (streamlit-folium does): Streamlit reads its configuration
 # when first imported, before the command line's options, which it would then ignore.
-PRELOAD = ("pandas", "altair", "folium", "geo.mapview", "geo.playback", "geo.tables",
-           "geo.tiles", "geo.build", "geo.corpus", "geo.export")
+PRELOAD = ("pandas", "altair", "folium", "geo.map.mapview", "geo.app.playback", "geo.corpus.tables",
+           "geo.map.tiles", "geo.corpus.build", "geo.corpus.ingest", "geo.map.export")
 
 
 def main() -> None:

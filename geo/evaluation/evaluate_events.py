@@ -15,7 +15,7 @@ protocol"):
   gold toponym of the article within 25 km, or in the same country for a country);
   dateline events: events at the article's dateline place that match no gold event.
 
-Like `geo.evaluate`, this module only consumes data: gold documents and predictions in
+Like `geo.evaluation.evaluate`, this module only consumes data: gold documents and predictions in
 the `geoparse` output format (`toponyms` and `events` per document).
 """
 
@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from geo.evaluate import ACC_THRESHOLD_KM, haversine_km
-from geo.events import opens_dateline
+from geo.evaluation.evaluate import ACC_THRESHOLD_KM, haversine_km
+from geo.pipeline.events import opens_dateline
 
 POINT_KM = 25.0  # city, village, facility, water
 REGION_KM = 150.0  # province, region

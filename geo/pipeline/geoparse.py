@@ -14,12 +14,12 @@ from dataclasses import asdict, dataclass, field, replace
 
 from spacy.language import Language
 
-from geo.clean import CleanText, clean_text
-from geo.gazetteer import Gazetteer, get_gazetteer
-from geo.geocoder import ONLINE_ENV, FallbackGeocoder
-from geo.nlp import load_pipeline
-from geo.resolve import Resolution, resolve_toponyms
-from geo.toponyms import ADJECTIVAL, PLACE, Toponym, find_toponyms
+from geo.pipeline.nlp import load_pipeline
+from geo.pipeline.places.gazetteer import Gazetteer, get_gazetteer
+from geo.pipeline.places.geocoder import ONLINE_ENV, FallbackGeocoder
+from geo.pipeline.places.resolve import Resolution, resolve_toponyms
+from geo.pipeline.places.toponyms import ADJECTIVAL, PLACE, Toponym, find_toponyms
+from geo.pipeline.text.clean import CleanText, clean_text
 
 # Nominatim's address types mapped to our levels; anything else is a facility.
 ONLINE_LEVELS = {

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import sqlite3
 import tempfile
@@ -33,14 +34,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
-from geo.names import is_latin_name, loose_key, name_key
+from geo.paths import MAPDATA
+from geo.pipeline.places.names import is_latin_name, loose_key, name_key
 
 INDEX_VERSION = 7  # 7: loose keys for spelling variants (geo/names.py)
 LEVELS = ("continent", "country", "province", "city", "village", "facility", "derived")
 # Population at which a GeoNames populated place counts as a city rather than a village.
 CITY_POPULATION = 10_000
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_EXTRA = PROJECT_ROOT / "mapdata" / "gazetteer_extra.toml"
+DEFAULT_EXTRA = MAPDATA / "gazetteer_extra.toml"
 
 
 @dataclass(frozen=True)
@@ -487,11 +488,24 @@ class HasPoint(Protocol):
     def lon(self) -> float: ...
 
 
-def distance_km(a: HasPoint, b: HasPoint) -> float:
-    """Great-circle distance between two points (the evaluation protocol's haversine):
-    places, mentions, events."""
-    from geo.evaluate import haversine_km
+EARTH_RADIUS_KM = 6371.0  # the mean radius the benchmarks' protocol uses
 
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km with R = 6371 km, as the benchmarks' protocol prescribes."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlmb = math.radians(lon2 - lon1)
+    a = (
+        math.sin(dphi / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    )
+    # min() guards against rounding pushing a above 1 for antipodal points.
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def distance_km(a: HasPoint, b: HasPoint) -> float:
+    """Great-circle distance between two points: places, mentions, events."""
     return haversine_km(a.lat, a.lon, b.lat, b.lon)
 
 

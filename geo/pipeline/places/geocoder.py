@@ -66,7 +66,7 @@ from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from geopy.point import Point
 
-from geo.gazetteer import Gazetteer, Place, default_index_path, get_gazetteer
+from geo.pipeline.places.gazetteer import Gazetteer, Place, default_index_path, get_gazetteer
 
 log = logging.getLogger(__name__)
 ONLINE_ENV = "CAMPAIGN_MAP_ONLINE_GEOCODER"

@@ -1,6 +1,6 @@
 """Text from articles and users made safe for the page: the project's one HTML escaper, one
 Markdown escaper and one URL check. (The page's JavaScript has its own one escaper,
-`cmEsc` in geo/static/escape.js.)
+`cmEsc` in geo/map/static/escape.js.)
 
 folium and Leaflet write popup and tooltip strings into innerHTML (and folium into
 JavaScript template strings), and Streamlit renders Markdown: article text reaches either

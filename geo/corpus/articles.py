@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from geo.clean import CleanText, clean_text
+from geo.pipeline.text.clean import CleanText, clean_text
 
 MAX_BYTES = 5_000_000  # bigger files are refused: no news article is this long
 TITLE_MAX_CHARS = 200

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geo.pipeline.places.gazetteer import haversine_km
+
 Span = dict[str, Any]
 Prediction = Mapping[str, Any]
 
@@ -26,7 +28,6 @@ CORPORA: tuple[str, ...] = ("geowebnews", "trnews", "lgl", "geovirus")
 PROTOCOL_E2E = "E2E (published protocol)"
 PROTOCOL_OWN = "own variant (not comparable)"
 
-EARTH_RADIUS_KM = 6371.0
 # Half the Earth's circumference: the AUC normaliser of Gritta et al. 2018.
 MAX_ERROR_KM = 20039.0
 ACC_THRESHOLD_KM = 161.0
@@ -201,19 +202,6 @@ def match_document(
 
 
 # ----------------------------------------------------------------------- resolution
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in km with R = 6371 km, as the protocol prescribes."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlmb = math.radians(lon2 - lon1)
-    a = (
-        math.sin(dphi / 2) ** 2
-        + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    )
-    # min() guards against rounding pushing a above 1 for antipodal points.
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 def resolution_metrics(errors_km: Sequence[float]) -> dict[str, Any]:

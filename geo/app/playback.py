@@ -10,15 +10,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from geo.articles import ARTICLE_SUFFIXES
-from geo.assets import static_text
-from geo.escape import escape_text
+from geo.corpus.articles import ARTICLE_SUFFIXES
+from geo.map.assets import static_text
+from geo.map.escape import escape_text
 
 WINDOW_KEY = "window"
 STEPS = {"week": 7, "day": 1, "month": 30}
 SPEEDS = (0.5, 1.0, 2.0, 4.0)  # seconds per step offered in the sidebar
 SPEED_LIMITS = (0.05, 60.0)  # what a URL may ask for (fast: tests; slow: a quiet screen)
-# The briefing screen's page CSS (geo/static/briefing.css), as st.markdown takes it.
+# The briefing screen's page CSS (geo/map/static/briefing.css), as st.markdown takes it.
 BRIEFING_CSS = f"<style>\n{static_text('briefing.css')}</style>"
 
 

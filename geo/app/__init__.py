@@ -1,0 +1,1 @@
+"""The app's helpers: playback, and the server that preloads the app."""

@@ -1,0 +1,1 @@
+"""Scoring against the benchmark corpora (not used at run time)."""

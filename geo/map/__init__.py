@@ -1,0 +1,1 @@
+"""The map: filters, popups, layers, the offline basemap and the static export."""

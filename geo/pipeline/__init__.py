@@ -1,0 +1,1 @@
+"""The text pipeline: an article's text in, its places, times and events out."""

@@ -1,0 +1,1 @@
+"""Places: names, recognition, the gazetteer, resolution, relative places, the geocoder."""

@@ -1,0 +1,1 @@
+"""Text: cleaning page debris off an article, with an exact offset map."""
