@@ -333,14 +333,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_gazetteer(args: argparse.Namespace) -> int:
-    from geo.pipeline.places.gazetteer import build_index, default_index_path
+    from geo.pipeline.places.gazetteer import default_index_path
+    from geo.pipeline.places.gazetteer_index import build_index
 
+    # The default index is named after its inputs: a changed curated file or package
+    # version means a name not present yet, so the index is rebuilt.
     target = Path(args.path) if args.path else default_index_path()
     if target.exists() and not args.force:
         print(f"gazetteer index present: {target}")
         return 0
     started = time.perf_counter()
     build_index(target)
+    if not args.path:  # indexes of earlier inputs only take space
+        for old in target.parent.glob("gazetteer-*.sqlite"):
+            if old != target:
+                old.unlink(missing_ok=True)
     print(f"gazetteer index built in {time.perf_counter() - started:.1f} s: {target}")
     return 0
 

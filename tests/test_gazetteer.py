@@ -3,7 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.pipeline.places.gazetteer import Gazetteer, build_index, distance_km, load_extra
+from geo.pipeline.places.gazetteer import Gazetteer, default_index_path, distance_km, index_digest
+from geo.pipeline.places.gazetteer_index import build_index, load_extra
 from geo.pipeline.places.geocoder import FallbackGeocoder, GazetteerGeocoder
 
 
@@ -136,3 +137,12 @@ def test_geoparser_asks_the_online_geocoder_only_for_misses(gazetteer: Gazetteer
     assert (by_text["Qwxzyabad"].lat, by_text["Qwxzyabad"].lon) == (10.0, 20.0)
     assert by_text["Qwxzyabad"].derived_from.startswith("online geocoder")
     assert _FakeOnline.calls == before + 1
+
+
+def test_the_index_is_named_after_its_inputs(tmp_path: Path) -> None:
+    extra = tmp_path / "extra.toml"
+    extra.write_text("")
+    empty = index_digest(extra)
+    extra.write_text('[[alias]]\nname = "Pal"\ngeonameid = 6252001\nsource = "test"\n')
+    assert index_digest(extra) != empty  # a curated entry more: another index
+    assert default_index_path().name == f"gazetteer-{index_digest()}.sqlite"

@@ -328,7 +328,7 @@ def test_a_build_completes_offline_when_the_service_fails(
     monkeypatch.setenv("CAMPAIGN_MAP_ONLINE_GEOCODER", "nominatim")
     monkeypatch.setenv("CAMPAIGN_MAP_ONLINE_GEOCODER_URL", server.url)
     online_cache = tmp_path / "cache" / "online-geocoder.json"
-    monkeypatch.setattr(geo.pipeline.places.geocoder, "default_index_path", lambda: online_cache)
+    monkeypatch.setattr(geo.pipeline.places.geocoder, "cache_dir", lambda: online_cache.parent)
     monkeypatch.setattr(FallbackGeocoder, "MIN_DELAY_SECONDS", 0)
     monkeypatch.setattr(FallbackGeocoder, "ERROR_WAIT_SECONDS", WAIT)
     corpus = tmp_path / "corpus"

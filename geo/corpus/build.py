@@ -51,7 +51,7 @@ from geo.pipeline.events import (
     Event,
     extract_events,
 )
-from geo.pipeline.places.gazetteer import DEFAULT_EXTRA, INDEX_VERSION
+from geo.pipeline.places.gazetteer import DEFAULT_EXTRA, index_digest
 from geo.pipeline.places.geocoder import ONLINE_ENV, URL_ENV
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def pipeline_version() -> str:
     written (or to the curated files) changes it, and every cache entry is recomputed on
     the next build; nobody has to keep a list of modules or bump a number.
     """
-    digest = hashlib.sha256(f"gazetteer-v{INDEX_VERSION}".encode())
+    digest = hashlib.sha256(f"gazetteer-{index_digest()}".encode())
     # Switching the online geocoder on, off or elsewhere changes what a place resolves to.
     digest.update("online={}|{}".format(*(os.environ.get(name, "").strip()
                                           for name in (ONLINE_ENV, URL_ENV))).encode())

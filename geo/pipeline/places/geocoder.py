@@ -66,7 +66,7 @@ from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from geopy.point import Point
 
-from geo.pipeline.places.gazetteer import Gazetteer, Place, default_index_path, get_gazetteer
+from geo.pipeline.places.gazetteer import Gazetteer, Place, cache_dir, get_gazetteer
 
 log = logging.getLogger(__name__)
 ONLINE_ENV = "CAMPAIGN_MAP_ONLINE_GEOCODER"
@@ -255,7 +255,7 @@ class FallbackGeocoder:
         self.offline = offline or GazetteerGeocoder()
         self.online = online
         self.service = _service_name(online) if online is not None else "none"
-        self.cache_path = cache_path or default_index_path().with_name("online-geocoder.json")
+        self.cache_path = cache_path or cache_dir() / "online-geocoder.json"
         self.min_delay_seconds = default(min_delay_seconds, self.MIN_DELAY_SECONDS)
         self.error_wait_seconds = default(error_wait_seconds, self.ERROR_WAIT_SECONDS)
         self.max_wait_seconds = default(max_wait_seconds, self.MAX_WAIT_SECONDS)
