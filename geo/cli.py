@@ -221,7 +221,8 @@ def _evaluate_events(gold_path: str, args: argparse.Namespace) -> None:
                 for d in docs}
     started = time.perf_counter()
     predictions: dict[str, dict[str, object]] = {}
-    results = parser.parse_many([(d.id, d.text) for d in docs], processes=args.processes)
+    results = parser.parse_many([(d.id, articles[d.id].clean) for d in docs],
+                                processes=args.processes)
     for result in tqdm(results, total=len(docs), desc="events", unit="doc", file=sys.stderr,
                        disable=args.quiet):
         _, events = article_events(articles[result.id], result)

@@ -364,7 +364,7 @@ def _process(
     parser = Geoparser()
     by_id = {article.id: (article, key) for article, key in todo}
     results: Iterable[GeoparseResult] = parser.parse_many(
-        [(article.id, article.raw) for article, _ in todo], processes=processes
+        [(article.id, article.clean) for article, _ in todo], processes=processes
     )
     done: dict[Path, dict[str, Any]] = {}
     for result in tqdm(results, total=len(todo), desc="build", unit="article",

@@ -100,8 +100,15 @@ class Geoparser:
             FallbackGeocoder.from_environment() if os.environ.get(ONLINE_ENV) else None
         )
 
-    def parse(self, doc_id: str, text: str, clean: bool = True) -> GeoparseResult:
-        cleaned = clean_text(text) if clean else None
+    def parse(self, doc_id: str, text: str | CleanText, clean: bool = True) -> GeoparseResult:
+        """The places of one document. `text` may come already cleaned (an article is read
+        and cleaned once, by geo.corpus.articles); a plain string is cleaned here unless
+        `clean` is False."""
+        if isinstance(text, CleanText):
+            cleaned: CleanText | None = text
+            text = text.original
+        else:
+            cleaned = clean_text(text) if clean else None
         parsed_text = cleaned.text if cleaned else text
         doc = self.nlp(parsed_text)
         toponyms = find_toponyms(doc, self.gazetteer)
@@ -113,7 +120,7 @@ class Geoparser:
         return _result(doc_id, text, parsed_text, cleaned, resolutions)
 
     def parse_many(
-        self, docs: Iterable[tuple[str, str]], processes: int | None = None
+        self, docs: Iterable[tuple[str, str | CleanText]], processes: int | None = None
     ) -> Iterator[GeoparseResult]:
         """Parse (id, text) pairs in order, on several cores when there are many."""
         docs = list(docs)
@@ -143,7 +150,7 @@ class Geoparser:
             confidence=0.5, reason=f"online geocoder: {location.address}",
         )
 
-    def parse_safely(self, doc_id: str, text: str) -> GeoparseResult:
+    def parse_safely(self, doc_id: str, text: str | CleanText) -> GeoparseResult:
         """Like parse, but a failure becomes an error record instead of an exception."""
         try:
             return self.parse(doc_id, text)
@@ -183,7 +190,7 @@ def _reopen_in_worker() -> None:
     _worker.gazetteer.reopen()
 
 
-def _parse_in_worker(item: tuple[str, str]) -> GeoparseResult:
+def _parse_in_worker(item: tuple[str, str | CleanText]) -> GeoparseResult:
     assert _worker is not None
     return _worker.parse_safely(*item)
 
