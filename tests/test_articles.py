@@ -10,16 +10,9 @@ from pathlib import Path
 import pytest
 
 from geo.corpus import articles
-from geo.corpus.articles import (
-    MAX_BYTES,
-    ArticleError,
-    article_from_text,
-    decode_bytes,
-    html_to_text,
-    load_article,
-    load_corpus,
-)
+from geo.corpus.articles import MAX_BYTES, article_from_text, load_article, load_corpus
 from geo.pipeline.text.clean import CleanText
+from geo.pipeline.text.decode import ArticleError, decode_bytes, html_to_text
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 TEXT = "Mosul offensive stalls\n\nIraqi forces paused their advance south of the city.\n"

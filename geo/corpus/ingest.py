@@ -7,7 +7,8 @@ import re
 import tomllib
 from pathlib import Path
 
-from geo.corpus.articles import ARTICLE_SUFFIXES, MAX_BYTES, ArticleError, decode_bytes
+from geo.corpus.articles import ARTICLE_SUFFIXES, MAX_BYTES
+from geo.pipeline.text.decode import ArticleError, decode_bytes
 
 UPLOAD_TYPES = tuple(s.lstrip(".") for s in ARTICLE_SUFFIXES)
 
