@@ -126,3 +126,16 @@ def test_a_river_is_not_the_town_of_its_name(parse) -> None:
     assert not [t for t in result.toponyms if t.text.startswith("Kasai")]
     (river,) = [u for u in result.unresolved if u.text.startswith("Kasai")]
     assert "water" in river.reason
+
+
+def test_every_word_list_says_what_it_is_for_and_where_it_comes_from() -> None:
+    import tomllib
+
+    from geo.pipeline.places.wordlists import RECOGNITION_WORDS, word_pairs, words
+
+    lists = tomllib.loads(RECOGNITION_WORDS.read_text(encoding="utf-8"))
+    for name, table in lists.items():
+        assert table.get("why") and table.get("source"), name
+        found = word_pairs(name) if "words" not in table else {"": words(name)}
+        assert all(found.values()), name
+    assert "seizing" in words("place_cues") and "base" in word_pairs("facility_pairs")["air"]

@@ -53,6 +53,7 @@ from geo.pipeline.events import (
 )
 from geo.pipeline.places.gazetteer import DEFAULT_EXTRA, index_digest
 from geo.pipeline.places.geocoder import ONLINE_ENV, URL_ENV
+from geo.pipeline.places.wordlists import RECOGNITION_WORDS
 
 if TYPE_CHECKING:
     from geo.pipeline.geoparse import GeoparseResult
@@ -66,7 +67,7 @@ CACHED_PACKAGES = (GEO / "pipeline", GEO / "corpus")
 
 def _cache_inputs() -> list[Path]:
     code = sorted(p for package in CACHED_PACKAGES for p in package.rglob("*.py"))
-    return [*code, DEFAULT_ACTORS, DEFAULT_EVENT_TYPES, DEFAULT_EXTRA]
+    return [*code, DEFAULT_ACTORS, DEFAULT_EVENT_TYPES, DEFAULT_EXTRA, RECOGNITION_WORDS]
 
 
 @lru_cache(maxsize=1)

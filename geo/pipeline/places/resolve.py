@@ -22,18 +22,17 @@ from geo.pipeline.places.gazetteer import Candidate, Gazetteer, Place, distance_
 from geo.pipeline.places.names import fold, name_key
 from geo.pipeline.places.relative import Anchor, derive_point
 from geo.pipeline.places.toponyms import ADJECTIVAL, PROMINENT_POPULATION, Toponym
+from geo.pipeline.places.wordlists import words
 
-PROVINCE_WORDS = {"province", "governorate", "region", "state", "district", "county", "oblast",
-                  "prefecture", "raion", "rayon", "krai"}
+PROVINCE_WORDS = words("province_words")  # "the Kherson region" is the province
 # How far a facility named after a place ("X airport", "the X dam") may lie from its point.
 FACILITY_UNCERTAINTY_KM = 15.0
 # The text spells the place's own name (diacritics aside) rather than a folded variant of
 # it: "Samarra" is Sāmarrā', not Samara, whose key is the same once doubled letters fold.
 SPELLING_BONUS = 1.5
 SPELLING_MAX_RATIO = 20  # ... but not a hamlet over a town twenty times its size
-SETTLEMENT_WORDS = {"city", "town", "village"}
-# "the Dnipro River" is no town Dnipro; the gazetteer holds no water bodies.
-WATER_WORDS = {"river", "lake", "sea", "canal", "reservoir", "strait"}
+SETTLEMENT_WORDS = words("settlement_words")  # "the city of Kherson" is the town
+WATER_WORDS = words("water_words")  # "the Dnipro River" is no town Dnipro
 PROXIMITY_KM = 400.0
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from geo.pipeline.places.gazetteer import Candidate, Gazetteer
+from geo.pipeline.places.wordlists import word_pairs, words
 
 PLACE = "place"
 ADJECTIVAL = "adjectival"
@@ -29,95 +30,25 @@ IN_NAME = "in_name"
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 # Labels whose spans never hold a toponym that we should take (dates, numbers...).
 SKIP_LABELS = {"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"}
-PERSON_TITLES = {
-    "gen", "general", "president", "mr", "mrs", "ms", "dr", "sen", "senator", "gov",
-    "governor", "maj", "col", "lt", "capt", "captain", "minister", "secretary", "king",
-    "queen", "prince", "sheikh", "ayatollah", "imam", "pope", "rep", "judge", "commander",
-    "director", "sgt", "adm", "admiral", "brig", "cleric", "spokesman", "chairman",
-}
-# Words before a name that make it a place ("in Hawija", "north of Baiji").
-PLACE_CUES = {
-    "in", "at", "near", "from", "to", "into", "toward", "towards", "outside", "around",
-    "across", "via", "between", "of", "inside", "through", "within", "entered", "reached",
-    "retake", "recapture", "liberate", "captured", "seized", "stormed", "besieged",
-    # The other forms of the verbs whose object is a place ("seizing Balakliya").
-    "entering", "reaching", "retook", "retaking", "recaptured", "recapturing", "liberated",
-    "liberating", "capture", "capturing", "seize", "seizing", "storming", "besieging",
-    "overran", "encircled", "encircling", "shelled", "shelling",
-}
-# Words that join names in a list: "in Pravdyne and Kalynivske" cues both names.
-LIST_JOINERS = {"and", "or", ","}
+# The word lists are data (mapdata/recognition.toml, where each says what it is for).
+PERSON_TITLES = words("person_titles")
+PLACE_CUES = words("place_cues")  # "in X", "north of X", "seized X"
+LIST_JOINERS = words("list_joiners")  # "in Pravdyne and Kalynivske" cues both names
 MAX_LIST_NAMES = 5
-FEATURE_WORDS = {
-    "province", "governorate", "region", "district", "city", "town", "village", "county",
-    "state", "area", "valley", "river", "mountains", "mountain", "desert", "base", "airport",
-    "oblast", "prefecture", "raion", "rayon", "krai", "municipality", "neighbourhood",
-    "neighborhood", "suburb",
-}
-# Feature words after a name that only a place takes ("Jawzjan province"); "Smith city"
-# or "Jones area" are not sure enough.
-DIVISION_WORDS = {
-    "province", "governorate", "district", "oblast", "prefecture", "raion", "rayon", "krai",
-    "village",
-}
-DIRECTION_PREFIXES = {
-    "northern", "southern", "eastern", "western", "central", "north", "south", "east",
-    "west", "northeastern", "northwestern", "southeastern", "southwestern", "upper", "lower",
-}
-CONNECTORS = {"al", "el", "ad", "ar", "as", "ash", "an", "at", "az", "of", "de", "la", "bin",
-              "ibn", "abu", "-", "and", "du", "del", "da", "do", "dos", "das", "von", "van",
-              "le", "les", "los", "las", "the", "upon", "on", "en", "sur"}
-# Connectors inside one name ("Hammam al-Alil", "Republic of Iraq"); unlike "and" or "on"
-# they do not join two names into one run.
-NAME_CONNECTORS = {"al", "el", "ad", "ar", "as", "ash", "an", "at", "az", "of", "de", "la",
-                   "bin", "ibn", "abu", "-", "du", "del", "da", "dos", "das", "von", "van",
-                   "le", "les", "los", "las"}
-MONTHS_AND_DAYS = {
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
-    "friday", "saturday", "sunday", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-    "sept", "oct", "nov", "dec",
-}
-# Words after a place name inside an organisation's name that make it that place's
-# institution ("Fallujah University", "Washington Post"), unlike a person ("Mary Smith Trust").
-INSTITUTION_WORDS = {
-    "university", "college", "school", "airport", "post", "times", "herald", "tribune",
-    "journal", "news", "police", "council", "city", "county", "club", "fc", "united",
-    "stadium", "hospital", "museum", "zoo", "bank", "chamber", "province", "state", "district",
-    "government", "municipality", "court", "prison", "port", "station", "cathedral", "mosque",
-    "dam", "refinery", "base", "operations", "command", "front", "offensive", "campaign",
-}
-# Words that are never a place on their own, whatever village carries the name: compass
-# points and religions ("Western advisers", "Christian militias"). Inside a longer name
-# they still count ("the West Bank", "North Waziristan": those are one span).
-NEVER_ALONE = frozenset({
-    "north", "south", "east", "west", "northern", "southern", "eastern", "western",
-    "central", "northeast", "northwest", "southeast", "southwest", "christian", "muslim",
-    "islamic", "jewish", "sunni", "shia", "shiite", "catholic", "orthodox", "protestant",
-    "hindu", "buddhist", "druze", "alawite", "yazidi",
-})
+FEATURE_WORDS = words("feature_words")
+DIVISION_WORDS = words("division_words")
+DIRECTION_PREFIXES = words("direction_prefixes")
+CONNECTORS = words("connectors")
+NAME_CONNECTORS = words("name_connectors")
+MONTHS_AND_DAYS = words("months_and_days")
+INSTITUTION_WORDS = words("institution_words")
+NEVER_ALONE = words("never_alone")
+FACILITY_WORDS = words("facility_words")
+FACILITY_PAIRS = word_pairs("facility_pairs")
+AFTER_ACRONYM_AS_PLACE = words("after_acronym_as_place")
 # "US-led", "Kurdish-held", "Iran-backed": a place name glued to a participle is an
 # adjective of its country, not a place where something happened.
 ADJECTIVAL_PARTICIPLE = re.compile(r"(?:[a-z]+(?:ed|en|ing)|held|run|born|built|friendly)$")
-# Facilities named after the place they serve ("X airport", "the X refinery"): the place
-# itself, marked as a facility of it with an uncertainty radius (see geo.pipeline.places.resolve).
-FACILITY_WORDS = frozenset({
-    "airport", "airbase", "airfield", "airstrip", "refinery", "dam", "bridge", "mosque",
-    "barracks", "prison", "junction", "crossing", "checkpoint", "port", "harbour", "harbor",
-    "garrison", "citadel", "fortress",
-})
-# Two-word facilities ("Air Base", "power plant"): first word -> second word.
-FACILITY_PAIRS = {"air": {"base", "field"}, "military": {"base", "airport"},
-                  "power": {"plant", "station"}, "international": {"airport"},
-                  "oil": {"refinery", "field"}, "naval": {"base"}, "army": {"base"}}
-# After an acronym of a country ("US forces", "UK intelligence"): the words that show it
-# is used as a place or an actor rather than as an adjective ("in the US and", "US said").
-AFTER_ACRONYM_AS_PLACE = frozenset({
-    "and", "or", "but", "in", "on", "at", "to", "for", "of", "with", "by", "from", "is",
-    "was", "are", "were", "has", "have", "had", "will", "would", "could", "should", "may",
-    "might", "must", "can", "did", "does", "do", "says", "said", "as", "than", "that",
-    "which", "who", "where", "since", "while", "after", "before", "also",
-})
 MAX_NAME_TOKENS = 6
 PROMINENT_POPULATION = 100_000
 
