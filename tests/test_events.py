@@ -10,7 +10,8 @@ import pytest
 
 from geo.corpus.articles import load_article
 from geo.corpus.build import article_events
-from geo.pipeline.events import ArticleRef, event_type, extract_events, find_figures, load_actors
+from geo.pipeline.actions import event_type, find_figures, load_actors
+from geo.pipeline.events import ArticleRef, extract_events
 from geo.pipeline.geoparse import PlaceMention
 from geo.pipeline.places.gazetteer import Place, distance_km
 
@@ -229,7 +230,7 @@ def test_a_dateline_alone_gives_no_event(geoparser) -> None:
 
 
 def test_event_triggers_are_data_and_match_every_form_and_occurrence(tmp_path: Path) -> None:
-    from geo.pipeline.events import load_event_types
+    from geo.pipeline.actions import load_event_types
 
     assert event_type("Ukrainian troops pushed east, seizing the town on Thursday.", near=45) \
         == "capture"  # "seizing", the trigger nearest the time, not the earlier "pushed"
@@ -240,7 +241,7 @@ def test_event_triggers_are_data_and_match_every_form_and_occurrence(tmp_path: P
 
 
 def test_a_dateline_may_name_several_places() -> None:
-    from geo.pipeline.events import opens_dateline
+    from geo.pipeline.event_places import opens_dateline
 
     text = "Goma and Bukavu, 4 June 2016:\nGoma and Bukavu were shelled: ten died."
     first, second = text.index("Goma"), text.index("Bukavu")

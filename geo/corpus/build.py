@@ -38,19 +38,14 @@ from geo.corpus.articles import (
 )
 from geo.corpus.tables import dumps_geojson, point_geometry
 from geo.paths import GEO
+from geo.pipeline.actions import DEFAULT_ACTORS, DEFAULT_EVENT_TYPES
 from geo.pipeline.dates import (
     PublicationDate,
     TimeExpression,
     find_time_expressions,
     publication_date,
 )
-from geo.pipeline.events import (
-    DEFAULT_ACTORS,
-    DEFAULT_EVENT_TYPES,
-    ArticleRef,
-    Event,
-    extract_events,
-)
+from geo.pipeline.events import ArticleRef, Event, extract_events
 from geo.pipeline.places.gazetteer import DEFAULT_EXTRA, index_digest
 from geo.pipeline.places.geocoder import ONLINE_ENV, URL_ENV
 from geo.pipeline.places.wordlists import RECOGNITION_WORDS

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.evaluation.evaluate import ACC_THRESHOLD_KM, haversine_km
-from geo.pipeline.events import opens_dateline
+from geo.pipeline.event_places import opens_dateline
 
 POINT_KM = 25.0  # city, village, facility, water
 REGION_KM = 150.0  # province, region

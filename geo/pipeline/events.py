@@ -1,16 +1,13 @@
 """Dated events: what happened, where and when, as (action, place, time) triples.
 
-An event joins three things a sentence says: a place (one of the sentence's resolved
-toponyms where something happens: not an origin, a dateline, a place in an undated opening
-subordinate clause or a coarser place around another one), a time (the expression of that
-place's clause, or the sentence's, or the publication date when it has none, marked as
-such) and a kind of action (a small taxonomy in the spirit of CAMEO/ACLED, found by
-trigger words). A sentence with two places acting in two roles, or two dates, yields two
-events. Actors come from a lexicon users extend in `mapdata/actors.toml`; figures
-("30,000 troops") from a pattern over numbers and force nouns.
+An event joins three things a sentence says: a place where something happens (see
+`event_places`), a time (the expression of that place's clause, or the sentence's, or the
+publication date when it has none, marked as such) and a kind of action with its actors
+and figures (see `actions`). A sentence with two places acting in two roles, or two
+dates, yields two events.
 
-Known limits (see README): clauses are found by punctuation and conjunctions, not a
-parser; trigger words decide the type.
+Known limits (see docs): clauses are found by punctuation and conjunctions, not a parser;
+trigger words decide the type.
 """
 
 from __future__ import annotations
@@ -18,51 +15,16 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
-import tomllib
 from dataclasses import dataclass, field
-from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from geo.paths import MAPDATA
+from geo.pipeline.actions import Actor, event_type, find_actors, find_figures, load_actors
 from geo.pipeline.dates import TimeExpression, sentence_interval
-from geo.pipeline.places.gazetteer import distance_km
+from geo.pipeline.event_places import event_places
 
 if TYPE_CHECKING:  # spaCy loads only when something is parsed, not for cached builds
     from geo.pipeline.geoparse import PlaceMention
 
-DEFAULT_ACTORS = MAPDATA / "actors.toml"
-
-DEFAULT_EVENT_TYPES = DEFAULT_ACTORS.with_name("event_types.toml")
-# A province's point may lie this far from a town inside it.
-PROVINCE_REACH_KM = 300.0
-CONTAINER_LEVELS = frozenset({"province", "region", "country", "continent"})
-LEVEL_SPECIFICITY = {"derived": 4, "village": 4, "facility": 4, "city": 3, "province": 2,
-                     "country": 1, "continent": 0}
-# "160 km (100 miles) southwest of X" (see _far_reference); closer than this, X is as good
-# a place for the event as the map can give.
-REFERENCE_REACH_KM = 30.0
-_DISTANCE_BEFORE = re.compile(
-    r"(?P<num>\d[\d,]*(?:\.\d+)?)\s*-?\s*(?P<unit>(?i:kilomet(?:re|er)s?|km|miles?))\b\.?"
-    r"(?:\s*\([^)]{0,40}\))?\s+(?i:(?:north|south)?-?(?:east|west)|north|south)(?i:ern)?"
-    r"\s+of\s+(?:(?i:the)\s+)?(?:(?i:capital|city|town|provincial\s+capital)\s+(?:of\s+)?)?$"
-)
-_GOVERNMENT_BEFORE = re.compile(r"\b(?i:by|for|with|between)\s+$")
-_GOVERNMENT_AFTER = re.compile(
-    r"\s+(?:(?:has|had|have|also|later|then)\s+)?(?i:said|says|announced|claim(?:s|ed)?|accused"
-    r"|denied|wants|wanted|insist(?:s|ed)?|warned|responded|rejected|agreed|demanded|urged"
-    r"|ordered|sent|deployed)\b"
-)
-# A country or a continent is the place of an action only where the sentence puts the
-# action in it; as a subject ("Armenia said", "Chad sent troops") it names an actor, and
-# named in passing it is context. (Provinces and towns are places wherever they stand.)
-BROAD_LEVELS = frozenset({"country", "continent"})
-_PUT_IN = re.compile(
-    r"\b(?i:in|into|inside|across|throughout|within|to|toward|towards|on|over)\s+"
-    r"(?:(?i:the)\s+)?(?:(?i:north|south|east|west|central|northern|southern|eastern|western"
-    r"|north-?eastern|north-?western|south-?eastern|south-?western|neighbou?ring|war-torn"
-    r"|rebel-held)\s+)*$"
-)
 # A sentence dated this long before its article's publication is background ("sovereignty
 # was restored in 2004"), not news of the campaign: it gets no event.
 BACKGROUND = datetime.timedelta(days=3 * 365)
@@ -71,23 +33,6 @@ BACKGROUND_TYPES = frozenset({"other", "statement", "plan"})
 RECENT = datetime.timedelta(days=365)
 # Time basis -> how much it adds to an event's confidence.
 BASIS_WEIGHT = {"explicit": 1.0, "relative": 0.85, "publication": 0.6}
-
-_FORCE_NOUNS = (
-    r"troops|soldiers|fighters|militiamen|militants|jihadists|servicemen|personnel|forces|"
-    r"men|people|civilians|refugees|families|warplanes|aircraft|airstrikes|strikes|"
-    r"artillery pieces|tanks|vehicles|killed|dead|wounded|advisers|advisors|special forces"
-)
-FIGURE = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?(?:\s*(?:million|thousand))?)"
-    r"(?:\s*-?\s*strong)?\s+(?:[A-Za-z][\w.-]*\s+){0,2}?(" + _FORCE_NOUNS + r")\b",
-)
-
-
-@dataclass(frozen=True)
-class Actor:
-    name: str
-    side: str
-    pattern: re.Pattern[str]
 
 
 @dataclass(frozen=True)
@@ -138,109 +83,9 @@ class Event:
     other_places: tuple[str, ...] = field(default=())
 
 
-def _phrase_pattern(phrases: list[str]) -> str:
-    """Alternation of phrases as whole words; inner spaces match any run of white space."""
-    escaped = [re.escape(p).replace(r"\ ", r"\s+") for p in sorted(phrases, key=len, reverse=True)]
-    return rf"(?<!\w)(?:{'|'.join(escaped)})(?!\w)"
-
-
-@lru_cache(maxsize=4)
-def load_actors(path: Path = DEFAULT_ACTORS) -> tuple[Actor, ...]:
-    """The actor lexicon. Short all-caps acronyms match case-sensitively ("IS" is not "is")."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    actors = []
-    for entry in data.get("actor", []):
-        acronyms = [p for p in entry["patterns"] if p.isupper() and len(p) <= 4]
-        words = [p for p in entry["patterns"] if p not in acronyms]
-        parts = [f"(?i:{_phrase_pattern(words)})"] if words else []
-        if acronyms:
-            parts.append(_phrase_pattern(acronyms))
-        actors.append(Actor(entry["name"], entry.get("side", ""), re.compile("|".join(parts))))
-    return tuple(actors)
-
-
-@dataclass(frozen=True)
-class EventTypes:
-    """The event types of `mapdata/event_types.toml`, most specific first, each with one
-    pattern that finds its triggers."""
-
-    names: tuple[str, ...]
-    patterns: tuple[re.Pattern[str], ...]
-
-
-@lru_cache(maxsize=4)
-def load_event_types(path: Path = DEFAULT_EVENT_TYPES) -> EventTypes:
-    with open(path, "rb") as fh:
-        data = tomllib.load(fh)
-    names, patterns = [], []
-    for entry in data["type"]:
-        names.append(str(entry["name"]))
-        words = sorted((str(t) for t in entry["triggers"]), key=len, reverse=True)
-        patterns.append(re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + ")",
-                                   re.IGNORECASE))
-    return EventTypes(tuple(names), tuple(patterns))
-
-
-def event_type(
-    sentence: str, near: int | None = None, types: EventTypes | None = None
-) -> str:
-    """The event type of a sentence.
-
-    With `near` (the offset of the sentence's time expression), the trigger closest to it
-    wins: in "the offensive to liberate X stalled when a delegation arrived there Sunday",
-    Sunday dates the arrival. Otherwise the most specific type with a trigger wins.
-    """
-    types = types or load_event_types()
-    hits = [
-        (rank, match.start(), kind)
-        for rank, (kind, pattern) in enumerate(zip(types.names, types.patterns, strict=True))
-        for match in pattern.finditer(sentence)
-    ]
-    if not hits:
-        return "other"
-    # "Troops stormed the city, officials said": the saying reports the action.
-    hits = [h for h in hits if h[2] != "statement"] or hits
-    if near is None:
-        return min(hits)[2]
-    return min(hits, key=lambda h: (abs(h[1] - near), h[0]))[2]
-
-
-FORCE_OF = re.compile(r"\b(?:force|army|contingent|group) of (?:about |some |nearly )?"
-                      r"\d{1,3}(?:,\d{3})+\b")
-
-
-def find_figures(sentence: str) -> tuple[str, ...]:
-    found = [(m.start(), m.group(0)) for m in FIGURE.finditer(sentence)]
-    found += [(m.start(), m.group(0)) for m in FORCE_OF.finditer(sentence)]
-    return tuple(text for _, text in sorted(found))
-
-
-def find_actors(sentence: str, actors: tuple[Actor, ...]) -> tuple[str, ...]:
-    return tuple(a.name for a in actors if a.pattern.search(sentence))
-
-
 _REPORTED = re.compile(
     r"\b(?:said|says|say|told|reported|reports|announced|stated|claimed|added|confirmed)"
     r"(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
-# Leaving a place makes it the place of the event ("withdrew from X", "pulled out of X").
-_LEAVING = re.compile(
-    r"\b(?:withdr\w*|retreat\w*|pull\w*\s+(?:out|back)|driven\s+out|drove\s+\w+\s+out|"
-    r"expel\w*|oust\w*|push\w*\s+\w*\s*out|fled|flee\w*|evacuat\w*|escap\w*|exit\w*)"
-    r"(?:\s+\w+){0,3}?\s+(?:from|of)\s+(?:the\s+)?$",
-    re.IGNORECASE,
-)
-# A wire dateline opening a line: "KABUL (Reuters) -", "TRIPOLI, Libya --", "Dubai:".
-# A dateline may name several places: "Tripoli and Tunis, 4 June 2016:".
-_NAME = r"[A-Z][\w'’.-]*(?:[^\S\n]+[A-Z][\w'’.-]*){0,3}"
-_DATELINE_AFTER = re.compile(
-    rf"(?:[^\S\n]*(?:,|[^\S\n]and)[^\S\n]+{_NAME})*"
-    r"[^\S\n]*(?:,[^\n]{0,40}?)?[^\S\n]*(?:\(|--|—|–|-\s|:)"
-)
-_DATELINE_BEFORE = re.compile(rf"[^\S\n]*(?:{_NAME}[^\S\n]*(?:,|[^\S\n]and)[^\S\n]+)*")
-# A sentence that opens with a subordinate clause ("After securing A, forces ...").
-_SUBORDINATE_OPENING = re.compile(
-    r"\s*[\"“‘']?(?:After|Before|Having|Following|Since|Once|When|While|Whilst|Despite|"
-    r"Although|As|Upon|Until)\b[^,;]*,")
 # Where one clause of a sentence ends and another begins ("... Nimroz and on Saturday they
 # captured Y", "...; meanwhile ...").
 _CLAUSE_BREAK = re.compile(
@@ -258,103 +103,6 @@ def _event_times(text: str, times: list[TimeExpression]) -> list[TimeExpression]
     sentence dates its action too: the report's day is not the event's."""
     action = [t for t in times if not _REPORTED.search(text[max(0, t.start - 40):t.start])]
     return action or times
-
-
-def _is_origin(text: str, mention: PlaceMention) -> bool:
-    """'... arrived in Haditha from Deir ez-Zor': Deir ez-Zor is where they came from.
-
-    Not for places left or lost: "withdrew from X", "were driven out of X".
-    """
-    before = text[max(0, mention.start - 60):mention.start]
-    if not re.search(r"\bfrom\s+(?:the\s+)?$", before, re.IGNORECASE):
-        return False
-    return not _LEAVING.search(before)
-
-
-def opens_dateline(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] is a place opening a line as a wire dateline ("KABUL
-    (Reuters) -", "Dubai:", "Tripoli and Tunis, 4 June 2016:"): where the story was
-    filed."""
-    line_start = text.rfind("\n", 0, max(start, 0)) + 1
-    if start < 0 or not _DATELINE_BEFORE.fullmatch(text, line_start, start):
-        return False
-    return bool(_DATELINE_AFTER.match(text, end))
-
-
-def _inside(fine: PlaceMention, coarse: PlaceMention) -> bool:
-    """Whether a coarser place plausibly contains a finer one (context, not an event).
-
-    Only regions contain: a town near a village is a neighbour, not its container.
-    """
-    if coarse.level not in CONTAINER_LEVELS:
-        return False
-    if coarse.level in {"country", "continent"}:
-        return fine.country == coarse.country or coarse.level == "continent"
-    return fine.country == coarse.country and distance_km(fine, coarse) <= PROVINCE_REACH_KM
-
-
-def _event_places(text: str, s_start: int, mentions: list[PlaceMention],
-                  times: list[TimeExpression]) -> list[PlaceMention]:
-    """The places where the sentence's actions happen, in text order, one per place.
-
-    Origins, a dateline and places in an opening subordinate clause ("After securing A,
-    ...", unless that clause has its own date) give way to the others; a coarser place
-    that contains a finer one of the sentence is context ("Sheberghan, Jawzjan province"),
-    and so is a country the sentence does not put anything in (see BROAD_LEVELS); the
-    rest each get an event.
-    """
-    candidates = [m for m in mentions if not _is_origin(text, m)] or mentions
-    # Where the story was filed and a far point a distance is measured from are never
-    # where something happened, even when the sentence names no other place.
-    candidates = [m for m in candidates
-                  if not opens_dateline(text, m.start, m.end) and not _far_reference(text, m)
-                  and not _government(text, m)]
-    opening = _SUBORDINATE_OPENING.match(text, s_start)
-    if opening and not any(t.start < opening.end() for t in times):
-        main = [m for m in candidates if m.start < 0 or m.start >= opening.end()]
-        candidates = main or candidates
-    candidates = [m for m in candidates if m.level not in BROAD_LEVELS or _put_in(text, m)]
-    if not candidates:
-        return []
-    chosen: list[PlaceMention] = []
-    for mention in sorted(candidates, key=lambda m: -LEVEL_SPECIFICITY.get(m.level, 0)):
-        rank = LEVEL_SPECIFICITY.get(mention.level, 0)
-        finer = [m for m in mentions if LEVEL_SPECIFICITY.get(m.level, 0) > rank]
-        if any(_inside(m, mention) for m in finer):
-            continue
-        if any((c.name, c.lat, c.lon) == (mention.name, mention.lat, mention.lon)
-               for c in chosen):
-            continue
-        chosen.append(mention)
-    # Never nothing: every sentence with a mapped place has an event somewhere.
-    chosen = chosen or [max(candidates, key=lambda m: LEVEL_SPECIFICITY.get(m.level, 0))]
-    return sorted(chosen, key=lambda m: m.start)
-
-
-def _far_reference(text: str, mention: PlaceMention) -> bool:
-    """ "a town 160 km (100 miles) southwest of X": X is only where the distance is
-    measured from, and farther than an event's place may be from its point."""
-    match = _DISTANCE_BEFORE.search(text, max(0, mention.start - 80), max(0, mention.start))
-    if match is None:
-        return False
-    km = float(match["num"].replace(",", "")) * (1.609344 if match["unit"][0] in "mM" else 1.0)
-    return km > REFERENCE_REACH_KM
-
-
-def _government(text: str, mention: PlaceMention) -> bool:
-    """A capital standing for its government: "captured by Moscow", "a victory for Kyiv",
-    "Tripoli said"; where it acts, it is an actor, not a place."""
-    if not mention.capital or mention.start < 0:
-        return False
-    return bool(_GOVERNMENT_BEFORE.search(text, max(0, mention.start - 20), mention.start)
-                or _GOVERNMENT_AFTER.match(text, mention.end))
-
-
-def _put_in(text: str, mention: PlaceMention) -> bool:
-    """Whether the sentence puts something in the place ("fighting in eastern Ukraine",
-    "fled to neighbouring Chad", "strikes on Yemen"), not just names it."""
-    return mention.start >= 0 and bool(
-        _PUT_IN.search(text, max(0, mention.start - 60), mention.start))
 
 
 def _clause_bounds(sentence: str) -> list[int]:
@@ -532,7 +280,7 @@ def extract_events(
     events = []
     for (s_start, s_end), in_sentence in sorted(by_sentence.items()):
         sentence_times = _event_times(text, [t for t in times if s_start <= t.start < s_end])
-        places = _event_places(text, s_start, in_sentence, sentence_times)
+        places = event_places(text, s_start, in_sentence, sentence_times)
         if not places:
             continue
         for number, (place, place_times) in enumerate(
