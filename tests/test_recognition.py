@@ -91,12 +91,12 @@ def test_a_small_place_abroad_needs_more_than_the_texts_word(parse) -> None:
 def test_a_name_listed_after_a_cued_one_is_cued_too() -> None:
     import spacy
 
-    from geo.pipeline.places.toponyms import _cue_before
+    from geo.pipeline.places.name_context import cue_before
 
     doc = spacy.blank("en")("Crowds gathered in Aldor, Brint and Velmar while Osric and Tam spoke.")
     by_text = {t.text: doc[t.i : t.i + 1] for t in doc}
-    assert _cue_before(by_text["Brint"]) and _cue_before(by_text["Velmar"])
-    assert not _cue_before(by_text["Tam"])
+    assert cue_before(by_text["Brint"]) and cue_before(by_text["Velmar"])
+    assert not cue_before(by_text["Tam"])
 
 
 def test_a_connector_does_not_end_a_named_place(parse) -> None:

@@ -14,14 +14,34 @@ are reported, flagged, but never drawn as places.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 
 from geo.pipeline.places.gazetteer import Candidate, Gazetteer
-from geo.pipeline.places.wordlists import word_pairs, words
+from geo.pipeline.places.name_context import (
+    CONNECTORS,
+    DIRECTION_PREFIXES,
+    DIVISION_WORDS,
+    FACILITY_WORDS,
+    FEATURE_WORDS,
+    INSTITUTION_WORDS,
+    MONTHS_AND_DAYS,
+    NAME_CONNECTORS,
+    PERSON_TITLES,
+    acronym,
+    adjectival_compound,
+    attributive_acronym,
+    cue_before,
+    facility_after,
+    feature_after,
+    feature_before,
+    is_capitalised,
+    never_a_place,
+    preceded_by_title,
+    trim,
+)
 
 PLACE = "place"
 ADJECTIVAL = "adjectival"
@@ -30,25 +50,6 @@ IN_NAME = "in_name"
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 # Labels whose spans never hold a toponym that we should take (dates, numbers...).
 SKIP_LABELS = {"DATE", "TIME", "MONEY", "PERCENT", "QUANTITY", "CARDINAL", "ORDINAL"}
-# The word lists are data (mapdata/recognition.toml, where each says what it is for).
-PERSON_TITLES = words("person_titles")
-PLACE_CUES = words("place_cues")  # "in X", "north of X", "seized X"
-LIST_JOINERS = words("list_joiners")  # "in Pravdyne and Kalynivske" cues both names
-MAX_LIST_NAMES = 5
-FEATURE_WORDS = words("feature_words")
-DIVISION_WORDS = words("division_words")
-DIRECTION_PREFIXES = words("direction_prefixes")
-CONNECTORS = words("connectors")
-NAME_CONNECTORS = words("name_connectors")
-MONTHS_AND_DAYS = words("months_and_days")
-INSTITUTION_WORDS = words("institution_words")
-NEVER_ALONE = words("never_alone")
-FACILITY_WORDS = words("facility_words")
-FACILITY_PAIRS = word_pairs("facility_pairs")
-AFTER_ACRONYM_AS_PLACE = words("after_acronym_as_place")
-# "US-led", "Kurdish-held", "Iran-backed": a place name glued to a participle is an
-# adjective of its country, not a place where something happened.
-ADJECTIVAL_PARTICIPLE = re.compile(r"(?:[a-z]+(?:ed|en|ing)|held|run|born|built|friendly)$")
 MAX_NAME_TOKENS = 6
 PROMINENT_POPULATION = 100_000
 
@@ -72,137 +73,6 @@ class Toponym:
     @property
     def name(self) -> str:
         return self.lookup or self.text
-
-
-def _is_capitalised(token: Token) -> bool:
-    return token.text[:1].isupper()
-
-
-def _wordless(token: Token) -> bool:
-    return not any(ch.isalnum() for ch in token.text)
-
-
-def _trim(span: Span) -> Span | None:
-    """Strip "the", direction adjectives, a possessive and tokens without a letter or digit
-    (punctuation, white space, symbols, control characters) from an entity span.
-
-    The model sometimes ends an entity on such a token (a line break, a run of control
-    characters); the mention is the name without it.
-    """
-    start, end = span.start, span.end
-    doc = span.doc
-    while start < end and (
-        doc[start].lower_ == "the" or doc[start].text in DIRECTION_PREFIXES
-        or _wordless(doc[start])
-    ):
-        start += 1
-    while end > start and (
-        doc[end - 1].lower_ in {"'s", "’s", "'", "’"} or _wordless(doc[end - 1])
-    ):
-        end -= 1
-    if start >= end:
-        return None
-    text = doc[start:end].text
-    # "Iraq’s" can stay one token; drop the possessive by characters.
-    for suffix in ("’s", "'s"):
-        if text.endswith(suffix) and len(text) > 3:
-            return doc.char_span(doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text) - 2)
-    return doc[start:end]
-
-
-def _acronym(text: str) -> bool:
-    """'BA', 'MoD', 'AI': short strings with several capitals are rarely places unless the
-    model labels them so ("US" is caught by the model or a curated alias)."""
-    letters = text.replace(".", "").replace(" ", "")
-    return len(letters) <= 4 and sum(c.isupper() for c in letters) >= 2
-
-
-def _preceded_by_title(span: Span) -> bool:
-    i = span.start - 1
-    while i >= 0 and span.doc[i].text in {".", ","}:
-        i -= 1
-    return i >= 0 and span.doc[i].lower_.rstrip(".") in PERSON_TITLES
-
-
-def _cue_before(span: Span) -> bool:
-    """A place cue before the name, or before the first name of a list it ends
-    ("in Pravdyne and Kalynivske", "near A, B or C")."""
-    doc = span.doc
-    i = span.start - 1
-    for _ in range(MAX_LIST_NAMES):
-        if i >= 0 and doc[i].lower_ == "the":
-            i -= 1
-        if i < 0:
-            return False
-        if doc[i].lower_ in PLACE_CUES:
-            return True
-        if doc[i].lower_ not in LIST_JOINERS:
-            return False
-        i -= 1  # over the joiner and the capitalised name before it
-        if i < 0 or not _is_capitalised(doc[i]):
-            return False
-        while i > 0 and (_is_capitalised(doc[i - 1]) or doc[i - 1].lower_ in NAME_CONNECTORS):
-            i -= 1
-        i -= 1
-    return False
-
-
-def _feature_after(span: Span) -> str:
-    doc = span.doc
-    if span.end < len(doc) and doc[span.end].lower_ in FEATURE_WORDS:
-        return doc[span.end].lower_
-    return ""
-
-
-def _feature_before(span: Span) -> str:
-    """'the town of Bashiqa', 'the city of Baiji'."""
-    doc = span.doc
-    if span.start >= 2 and doc[span.start - 1].lower_ == "of" and (
-        doc[span.start - 2].lower_ in FEATURE_WORDS
-    ):
-        return doc[span.start - 2].lower_
-    return ""
-
-
-def _facility_after(span: Span) -> str:
-    """'Gardabiya airbase', 'Baiji refinery', 'Hodeida international airport'."""
-    doc = span.doc
-    i = span.end
-    if i < len(doc) and doc[i].lower_ in FACILITY_WORDS:
-        return doc[i].lower_
-    if i + 1 < len(doc) and doc[i + 1].lower_ in FACILITY_PAIRS.get(doc[i].lower_, ()):
-        return f"{doc[i].lower_} {doc[i + 1].lower_}"
-    return ""
-
-
-def _adjectival_compound(span: Span) -> bool:
-    """'Saudi-led', 'UAE-backed', 'Kurdish-held': a name glued to a participle."""
-    doc = span.doc
-    end = span.end
-    return (
-        end + 1 < len(doc) and doc[end].text in {"-", "‑"} and not doc[end - 1].whitespace_
-        and not doc[end].whitespace_ and bool(ADJECTIVAL_PARTICIPLE.match(doc[end + 1].text))
-    )
-
-
-def _attributive_acronym(span: Span) -> bool:
-    """'US forces', 'UK intelligence', 'US Vice-President': an acronym before a noun.
-
-    "in the US.", "the US and Britain", "US said", "US launched": a place or an actor.
-    """
-    if not _acronym(span.text) or span.end >= len(span.doc):
-        return False
-    after = span.doc[span.end]
-    if not after.is_alpha or after.lower_ in AFTER_ACRONYM_AS_PLACE:
-        return False
-    return not (after.is_lower and after.lower_.endswith("ed"))
-
-
-def _never_a_place(span: Span) -> bool:
-    """Lower-case words, and compass points or religions standing alone."""
-    first = span.text[:1]
-    return not (first.isupper() or first.isdigit()) or (
-        len(span) == 1 and span[0].lower_ in NEVER_ALONE)
 
 
 class ToponymFinder:
@@ -254,7 +124,7 @@ class ToponymFinder:
                 covered[i] = True
         longest = max(len(name.split()) for name in names) + 2
         for i, token in enumerate(doc):
-            if covered[i] or not _is_capitalised(token):
+            if covered[i] or not is_capitalised(token):
                 continue
             for j in range(min(len(doc), i + longest), i, -1):
                 span = doc[i:j]
@@ -270,10 +140,10 @@ class ToponymFinder:
         doc = span.doc
         before = doc[span.start - 1] if span.start > 0 else None
         after = doc[span.end] if span.end < len(doc) else None
-        glued_before = before is not None and _is_capitalised(before) and not (
+        glued_before = before is not None and is_capitalised(before) and not (
             before.is_sent_start or before.is_punct or before.lower_ in CONNECTORS
             or before.is_space)
-        glued_after = after is not None and _is_capitalised(after) and after.is_alpha and (
+        glued_after = after is not None and is_capitalised(after) and after.is_alpha and (
             after.lower_ not in FEATURE_WORDS and after.lower_ not in FACILITY_WORDS)
         return not (glued_before or glued_after)
 
@@ -288,9 +158,9 @@ class ToponymFinder:
         for token in doc:
             if token.lower_.rstrip(".") in PERSON_TITLES and token.i + 1 < len(doc):
                 j = token.i + 1
-                while j < len(doc) and (_is_capitalised(doc[j]) or doc[j].text == "."):
+                while j < len(doc) and (is_capitalised(doc[j]) or doc[j].text == "."):
                     j += 1
-                if j - token.i > 1 and _is_capitalised(doc[j - 1]):
+                if j - token.i > 1 and is_capitalised(doc[j - 1]):
                     names.add(doc[j - 1].lower_)
         return names
 
@@ -298,7 +168,7 @@ class ToponymFinder:
         """Countries the article is about: place entities and demonyms that resolve surely."""
         focus: Counter[str] = Counter()
         for ent in doc.ents:
-            span = _trim(ent)
+            span = trim(ent)
             if span is None:
                 continue
             if ent.label_ in PLACE_LABELS:
@@ -313,7 +183,7 @@ class ToponymFinder:
                     focus[place.country] += 1
         if not focus:  # no model: let unambiguous country names speak
             for token in doc:
-                if _is_capitalised(token) and len(token) > 3:
+                if is_capitalised(token) and len(token) > 3:
                     cands = self.gazetteer.candidates(token.text)
                     if cands and cands[0].place.level == "country" and cands[0].exact:
                         focus[cands[0].place.country] += 1
@@ -333,11 +203,11 @@ class ToponymFinder:
         if not cands:
             return False
         text = span.text
-        if text.lower() in MONTHS_AND_DAYS or _preceded_by_title(span) or _acronym(text):
+        if text.lower() in MONTHS_AND_DAYS or preceded_by_title(span) or acronym(text):
             return False
         if len(span) == 1 and span[0].lower_ in self.surnames:
             return False
-        cue = _cue_before(span) or bool(_feature_after(span)) or bool(_feature_before(span))
+        cue = cue_before(span) or bool(feature_after(span)) or bool(feature_before(span))
         for cand in cands:
             place = cand.place
             if place.level == "continent" and cand.exact:
@@ -379,9 +249,9 @@ class ToponymFinder:
             return
         for i in range(span.start, span.end):
             self.taken[i] = True
-        if role == PLACE and _never_a_place(span):
+        if role == PLACE and never_a_place(span):
             return
-        if role == PLACE and (_adjectival_compound(span) or _attributive_acronym(span)):
+        if role == PLACE and (adjectival_compound(span) or attributive_acronym(span)):
             role = ADJECTIVAL
         sent = span.sent if self.doc.has_annotation("SENT_START") else self.doc[:]
         # Sentence bounds without the white space around it (snippets start with a word).
@@ -398,16 +268,16 @@ class ToponymFinder:
                 sentence_end=last.idx + len(last.text),
                 feature_word=(
                     span[-1].lower_ if lookup is not None
-                    else _feature_after(span) or _feature_before(span)
+                    else feature_after(span) or feature_before(span)
                 ),
                 lookup=lookup.text if lookup is not None else "",
-                facility=_facility_after(span),
-                cued=_cue_before(span),
+                facility=facility_after(span),
+                cued=cue_before(span),
             )
         )
 
     def _take_entity(self, ent: Span) -> None:
-        span = _trim(ent)
+        span = trim(ent)
         if span is None or any(self.taken[span.start:span.end]):
             return
         label = ent.label_
@@ -423,7 +293,7 @@ class ToponymFinder:
                 base = span[:-1]
                 known = self.gazetteer.candidates(base.text) or self.gazetteer.spelling_variants(
                     base.text)
-                if known and not _never_a_place(base):
+                if known and not never_a_place(base):
                     self._add(span, label, PLACE, lookup=base)
                     return
             if not cands and len(span) > 1:
@@ -442,11 +312,11 @@ class ToponymFinder:
             return
         # A name the model took for a person ("fled from Tirin Kot") may be another romanisation
         # of a town of the article's countries (Tarinkot); `_plausible` asks for a cue.
-        variants = () if cands or not _cue_before(span) else tuple(
+        variants = () if cands or not cue_before(span) else tuple(
             c for c in self.gazetteer.spelling_variants(span.text) if c.place.level != "village")
         if self._plausible(span, cands or variants, label) or (
-            label != "NORP" and (_feature_before(span) or _facility_after(span)
-                                 or _feature_after(span) in DIVISION_WORDS)
+            label != "NORP" and (feature_before(span) or facility_after(span)
+                                 or feature_after(span) in DIVISION_WORDS)
         ):
             # The text's own word ("the town of Baga", "Gardabiya airbase", "Jawzjan
             # province") makes a name the model took for a person or an organisation a
@@ -466,7 +336,7 @@ class ToponymFinder:
         for sub in self._gazetteer_spans(span.start, span.end):
             demonym = len(sub) == 1 and self.gazetteer.demonym(sub.text) is not None
             cands = self.gazetteer.candidates(sub.text)
-            if _acronym(sub.text):
+            if acronym(sub.text):
                 continue
             if sub.end < span.end:
                 names_institution = self.doc[sub.end].lower_ in INSTITUTION_WORDS
@@ -490,17 +360,17 @@ class ToponymFinder:
         out: list[Span] = []
         i = start
         while i < end:
-            if not _is_capitalised(doc[i]) or doc[i].is_punct:
+            if not is_capitalised(doc[i]) or doc[i].is_punct:
                 i += 1
                 continue
             matched = None
             for j in range(min(end, i + MAX_NAME_TOKENS), i, -1):
                 last = doc[j - 1]
-                if not _is_capitalised(last) or last.is_punct:
+                if not is_capitalised(last) or last.is_punct:
                     continue
                 inner = doc[i:j]
                 if any(
-                    not (_is_capitalised(t) or t.lower_ in CONNECTORS or t.text in {"-", "'"})
+                    not (is_capitalised(t) or t.lower_ in CONNECTORS or t.text in {"-", "'"})
                     for t in inner
                 ):
                     continue
@@ -521,12 +391,12 @@ class ToponymFinder:
         doc = self.doc
         i = 0
         while i < len(doc):
-            if self.taken[i] or not _is_capitalised(doc[i]):
+            if self.taken[i] or not is_capitalised(doc[i]):
                 i += 1
                 continue
             j = i
             while j < len(doc) and not self.taken[j] and (
-                _is_capitalised(doc[j]) or doc[j].lower_ in NAME_CONNECTORS or doc[j].text == "-"
+                is_capitalised(doc[j]) or doc[j].lower_ in NAME_CONNECTORS or doc[j].text == "-"
             ) and doc[j].lower_ not in MONTHS_AND_DAYS:
                 j += 1
             # A connector joins names, it does not end one: "the town of Timbuktu as they".
@@ -534,7 +404,7 @@ class ToponymFinder:
                 j -= 1
             while i < j - 1 and doc[i].is_stop:  # "While Baghdad ...": a capitalised stop word
                 i += 1
-            if _feature_before(doc[i:j]) and not any(self.taken[i:j]):
+            if feature_before(doc[i:j]) and not any(self.taken[i:j]):
                 # "the town of Bashiqa": a place by the text's own word, known or not.
                 self._add(doc[i:j], "PATTERN", PLACE)
                 i = j
