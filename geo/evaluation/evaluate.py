@@ -101,17 +101,6 @@ def load_gold(path: Path, limit: int | None = None) -> list[GoldDocument]:
     return docs
 
 
-def load_predictions(path: Path) -> dict[str, dict[str, Any]]:
-    """Read CLI output lines (one JSON object per document) into a dict keyed by id."""
-    out: dict[str, dict[str, Any]] = {}
-    with Path(path).open(encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                raw = json.loads(line)
-                out[raw["id"]] = raw
-    return out
-
-
 def corpus_name(path: Path | str) -> str:
     """Infer the corpus from the file name, since gold subsets differ per corpus."""
     stem = Path(path).name.lower().replace("-", "").replace("_", "")

@@ -50,7 +50,3 @@ def load_pipeline(use_model: bool | None = None) -> Language:
     nlp.add_pipe("sentencizer", first=True)
     nlp.add_pipe("line_breaks", after="sentencizer")
     return nlp
-
-
-def has_ner(nlp: Language) -> bool:
-    return "ner" in nlp.pipe_names

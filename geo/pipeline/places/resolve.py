@@ -15,7 +15,7 @@ Names the gazetteer lacks may still get a point from a relative phrase
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from geo.pipeline.places.gazetteer import Candidate, Gazetteer, Place, distance_km
@@ -318,12 +318,3 @@ def _from_place(
     if place is None:
         return Resolution(top, None, None, None, "", 0.0, (), reason)
     return Resolution(top, place, place.lat, place.lon, place.level, confidence, alternatives)
-
-
-def group_by_place(resolutions: list[Resolution]) -> dict[int, list[Resolution]]:
-    """Mentions per resolved place id (used by reports and tests)."""
-    out: dict[int, list[Resolution]] = defaultdict(list)
-    for res in resolutions:
-        if res.place is not None:
-            out[res.place.id].append(res)
-    return out
