@@ -98,7 +98,7 @@ class PublicationDate:
 
 @dataclass(frozen=True)
 class AnchorEvent:
-    """A span of the text whose date is known from elsewhere ("the fall of Fallujah").
+    """A span of the text whose date is known from elsewhere ("the fall of Kabul").
 
     "two weeks after <anchor>" resolves against it. The text's own day-precise time
     expressions are anchors too ("two weeks after Dec. 4").
@@ -542,7 +542,7 @@ def _season(match: re.Match[str], published: Date | None) -> _Interval | None:
     "next" the first one starting after P, and anything else ("spring offensive", "this
     spring", "until spring") the occurrence nearest to P: in January the coming spring,
     in September the spring just gone. "fall" needs a qualifier or a year, because "the fall
-    of Fallujah" is not a season.
+    of Kabul" is not a season.
     """
     season = match["season"].lower()
     rel = " ".join((match["rel"] or "").lower().split())
@@ -884,7 +884,7 @@ def _add_anchored(
     result = list(found)
     for match in _ANCHORED_RE.finditer(text):
         # The anchor may start at "after" (a time expression takes it as its preposition),
-        # at "the" ("the fall of Fallujah") or after both.
+        # at "the" ("the fall of Kabul") or after both.
         starts = (match.start("dir"), match.start("the"), match.end())
         anchor = next((anchors[s] for s in starts if s in anchors), None)
         if anchor is None:
@@ -1033,7 +1033,7 @@ _DATEPARSER_SETTINGS = {
     "RETURN_AS_TIMEZONE_AWARE": False,
 }
 # A date that names its year, without named groups, to find a dateline at the top of the
-# body: "BAGHDAD, June 1, 2015 (Reuters) -", "Published: Monday, 1 June 2015".
+# body: "KABUL, June 1, 2015 (Reuters) -", "Published: Monday, 1 June 2015".
 _PLAIN_FULL_DATE = (
     rf"(?:(?:{_WEEKDAY_ALL})\b\.?,?{_SP})?"
     rf"(?:(?:{_MONTH_ALL})\b\.?{_SP}\d{{1,2}}(?:st|nd|rd|th)?,?{_SP}(?:19|20)\d\d"
@@ -1042,7 +1042,7 @@ _PLAIN_FULL_DATE = (
 )
 _LEADING_DATELINE_RE = re.compile(
     r"[^\S\n]*(?:(?i:published|posted|updated|date)(?:[^\S\n]+on)?[^\S\n]*:?[^\S\n]*)?"
-    rf"(?:[A-Z][A-Za-z.'’ -]{{1,40}}?,{_SP})?"  # a place: "BAGHDAD, "
+    rf"(?:[A-Z][A-Za-z.'’ -]{{1,40}}?,{_SP})?"  # a place: "KABUL, "
     rf"(?P<date>{_PLAIN_FULL_DATE})(?![\w])(?=[^\S\n]*(?:$|[-–—|(:,]))",
     re.MULTILINE,
 )
@@ -1066,7 +1066,7 @@ def publication_date(
 
     In order of trust: the metadata date (or the wire dateline a few days before it, see
     ``_wire_filing``); a dateline the cleaner took off the page
-    ("12 January, 2015"); a dateline at the top of the body ("BAGHDAD, June 1, 2015 -");
+    ("12 January, 2015"); a dateline at the top of the body ("KABUL, June 1, 2015 -");
     the latest date in the text that names its day and year (basis "inferred": a caption
     dated "April 9, 2016" suggests, but does not prove, when the story ran); else unknown.
     A date after ``today`` (default: the real today) or before 1900 is never taken.

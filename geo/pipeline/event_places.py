@@ -67,7 +67,7 @@ _SUBORDINATE_OPENING = re.compile(
     r"\s*[\"“‘']?(?:After|Before|Having|Following|Since|Once|When|While|Whilst|Despite|"
     r"Although|As|Upon|Until)\b[^,;]*,")
 def _is_origin(text: str, mention: PlaceMention) -> bool:
-    """'... arrived in Haditha from Deir ez-Zor': Deir ez-Zor is where they came from.
+    """'... arrived in Gao from Kidal': Kidal is where they came from.
 
     Not for places left or lost: "withdrew from X", "were driven out of X".
     """

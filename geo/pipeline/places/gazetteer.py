@@ -156,7 +156,7 @@ class Gazetteer:
 
     @lru_cache(maxsize=4096)  # noqa: B019
     def demonym(self, word: str) -> Place | None:
-        """The country or region an adjective such as 'Iraqi' or 'Kurdish' refers to."""
+        """The country or region an adjective such as 'Malian' or 'Tuareg' refers to."""
         row = self._db.execute(
             "SELECT p.* FROM demonym d JOIN place p ON p.id = d.place WHERE d.key = ?",
             (name_key(word),),
@@ -168,6 +168,41 @@ class Gazetteer:
 
     def province(self, admin1: str) -> Place | None:
         return self._provinces.get(admin1)
+
+    # Queries by area, for the basemap builder (geo/map/basemap_build.py).
+
+    def places_in_box(self, bbox: tuple[float, float, float, float],
+                      levels: Iterable[str] = ("city",), min_population: int = 0,
+                      capitals: bool = False) -> list[Place]:
+        """Places of `levels` inside bbox (min_lon, min_lat, max_lon, max_lat) with at least
+        `min_population` people (national capitals whatever their size, with `capitals`),
+        in index order."""
+        min_lon, min_lat, max_lon, max_lat = bbox
+        levels = tuple(levels)
+        return self._query(
+            f"SELECT * FROM place WHERE level IN ({','.join('?' * len(levels))}) "
+            "AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ? "
+            "AND (population >= ? OR (? AND capital = 1)) ORDER BY id",
+            (*levels, min_lat, max_lat, min_lon, max_lon, min_population, int(capitals)))
+
+    def province_names(self) -> dict[str, str]:
+        """GeoNames admin-1 code -> the name of its province entry (the first one indexed)."""
+        return dict(self._db.execute(
+            "SELECT admin1, name FROM place WHERE level = 'province' AND geonameid IS NOT NULL "
+            "AND admin1 != '' ORDER BY admin1, id DESC"
+        ).fetchall())
+
+    def name_counts(self, place_ids: Iterable[int]) -> dict[int, int]:
+        """How many names (main name and aliases) each place is known by."""
+        ids = list(place_ids)
+        counts: dict[int, int] = {}
+        for i in range(0, len(ids), 500):  # SQLite caps the parameters of one statement
+            chunk = ids[i:i + 500]
+            counts.update(self._db.execute(
+                f"SELECT place, count(*) FROM name WHERE place IN ({','.join('?' * len(chunk))}) "
+                "GROUP BY place", chunk,
+            ).fetchall())
+        return counts
 
 
 def _place(row: tuple) -> Place:

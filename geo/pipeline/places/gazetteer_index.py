@@ -200,7 +200,7 @@ def _demonyms() -> Iterator[tuple[str, str]]:
     """(demonym, ISO country code) pairs from countryinfo, most populous country first.
 
     "French" is the demonym of France and of Mayotte; the larger country is meant. Plurals
-    ("Iraqis") name people, not places, and are left out.
+    ("Afghans") name people, not places, and are left out.
     """
     found = []
     for path in _package_file("countryinfo", "data").glob("*.json"):

@@ -1,6 +1,6 @@
 """The gazetteer behind geopy's geocoder interface, with an optional online fallback.
 
-`GazetteerGeocoder` answers `geocode("Fallujah")` from the offline index, like any geopy
+`GazetteerGeocoder` answers `geocode("Kandahar")` from the offline index, like any geopy
 geocoder. `FallbackGeocoder` asks it first and, only when the user configured one, an
 online geopy provider for the misses, with a persistent JSON cache so a name is asked for
 at most once. Online is off unless the environment says otherwise:

@@ -62,7 +62,7 @@ def trim(span: Span) -> Span | None:
     if start >= end:
         return None
     text = doc[start:end].text
-    # "Iraq’s" can stay one token; drop the possessive by characters.
+    # "Mali’s" can stay one token; drop the possessive by characters.
     for suffix in ("’s", "'s"):
         if text.endswith(suffix) and len(text) > 3:
             return doc.char_span(doc[start].idx, doc[end - 1].idx + len(doc[end - 1].text) - 2)
@@ -114,7 +114,7 @@ def feature_after(span: Span) -> str:
 
 
 def feature_before(span: Span) -> str:
-    """'the town of Bashiqa', 'the city of Baiji'."""
+    """'the town of Kidal', 'the city of Gao'."""
     doc = span.doc
     if span.start >= 2 and doc[span.start - 1].lower_ == "of" and (
         doc[span.start - 2].lower_ in FEATURE_WORDS
@@ -124,7 +124,7 @@ def feature_before(span: Span) -> str:
 
 
 def facility_after(span: Span) -> str:
-    """'Gardabiya airbase', 'Baiji refinery', 'Hodeida international airport'."""
+    """'Gardabiya airbase', 'Ras Lanuf refinery', 'Hodeida international airport'."""
     doc = span.doc
     i = span.end
     if i < len(doc) and doc[i].lower_ in FACILITY_WORDS:

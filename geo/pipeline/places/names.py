@@ -1,7 +1,8 @@
 """Name keys: one spelling-insensitive key per place name.
 
-News text and gazetteers spell Middle-East names in many ways: "Dayr az Zawr" / "Deir ez-Zor",
-"Al Fallujah" / "Fallujah", "Ḩadīthah" / "Haditha", "Hammam al-Alil" / "Hammam Al Alil".
+News text and gazetteers spell names romanised from Arabic in many ways: "Al Mukalla" /
+"Mukalla", "Şabrātah" / "Sabratha", "Bir al-Ghanam" / "Bir Al Ghanam", "Ajdabiya" /
+"Ajdabiyah".
 Instead of listing variants per town, both the gazetteer and the text are reduced to the
 same key: ASCII-folded, lower case, apostrophes and hamza/ayn marks removed, the Arabic
 article dropped, doubled letters collapsed and a final "h" after a vowel dropped.
@@ -13,7 +14,7 @@ import re
 import unicodedata
 
 # The Arabic definite article in its usual romanisations, assimilated forms included
-# ("Ar Raqqah", "As Sulaymaniyah", "Ash Sharqat", "Adh Dhuluiyah").
+# ("Ar Rayyan", "As Sallum", "Ash Shihr", "Adh Dhahirah").
 ARABIC_ARTICLES = frozenset(
     {"al", "el", "ar", "as", "ash", "an", "ad", "adh", "at", "ath", "az"}
 )
@@ -55,7 +56,7 @@ def _token_key(token: str) -> str:
 def name_key(name: str) -> str:
     """The lookup key of a place name; equal keys mean 'may be the same name'."""
     tokens = fold(name).split()
-    # "Al-Fallujah", "Hammam al-Alil": drop the article wherever it precedes a word,
+    # "Al-Mukalla", "Bir al-Ghanam": drop the article wherever it precedes a word,
     # but keep a name that is only an article-like word ("As" alone is not a place key).
     kept = [t for i, t in enumerate(tokens) if not (t in ARABIC_ARTICLES and i + 1 < len(tokens))]
     return " ".join(_token_key(t) for t in kept)

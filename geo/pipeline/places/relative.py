@@ -1,6 +1,6 @@
 """Relative locations: places the gazetteer lacks, placed from what the text says about them.
 
-"the village of Bazwaya, located 12 kilometres (7 miles) east of Hawija" puts Bazwaya
+"the village of Orlan, located 12 kilometres (7 miles) east of Kandor" puts Orlan
 12 km east of a place we can resolve; "a village between X and Y" puts it midway. The point
 is computed with geopy's geodesic functions and carries an uncertainty radius, because
 "10 km south" is never exactly 10 km due south.

@@ -6,7 +6,7 @@ Same-named places are told apart by evidence from the whole article:
   demonyms); a "Tripoli" in an article about Libya is the Libyan one, not the Lebanese city;
 - proximity: places of one article cluster; a candidate near the article's other places
   gains over a same-named one far away (second pass);
-- what the text says it is: "Nineveh province", "the town of X".
+- what the text says it is: "Kandahar province", "the town of X".
 One sense per article: every mention of a name resolves to the same place.
 Names the gazetteer lacks may still get a point from a relative phrase
 (geo.pipeline.places.relative).
@@ -28,7 +28,8 @@ PROVINCE_WORDS = words("province_words")  # "the Kherson region" is the province
 # How far a facility named after a place ("X airport", "the X dam") may lie from its point.
 FACILITY_UNCERTAINTY_KM = 15.0
 # The text spells the place's own name (diacritics aside) rather than a folded variant of
-# it: "Samarra" is Sāmarrā', not Samara, whose key is the same once doubled letters fold.
+# it: a town spelled as the text writes it ("Xanna") beats one whose key only matches
+# once doubled letters fold ("Xana").
 SPELLING_BONUS = 1.5
 SPELLING_MAX_RATIO = 20  # ... but not a hamlet over a town twenty times its size
 SETTLEMENT_WORDS = words("settlement_words")  # "the city of Kherson" is the town
@@ -94,7 +95,7 @@ def _base_score(cand: Candidate, group: _Group, focus: dict[str, float]) -> floa
     elif place.level == "province":
         # Province populations are summed from their places; weighed a little below a
         # same-sized city, and well below it when a same-named city dominates the province
-        # (Baghdad, Kirkuk): news means the city unless it says "province".
+        # (Kandahar, Herat): news means the city unless it says "province".
         score = 1.2 + 0.9 * score
         if group.feature_words & PROVINCE_WORDS:
             score += 4.0
@@ -219,7 +220,7 @@ def resolve_toponyms(
     demonyms: dict[int, Place | None] = {}
     for i, top in enumerate(toponyms):
         if top.role == ADJECTIVAL:
-            # "Iraqi" through the demonyms; "US-led", "UK intelligence" through the name.
+            # "Afghan" through the demonyms; "US-led", "UK intelligence" through the name.
             demonym = gazetteer.demonym(top.text)
             named = gazetteer.candidates(top.name)  # countries and provinces come first
             demonyms[i] = demonym or (named[0].place if named else None)

@@ -7,8 +7,8 @@ Two sources, combined:
 2. Direct gazetteer matching of capitalised token runs the model missed, with stricter
    plausibility (common words and person names are the usual false friends).
 
-Each toponym has a role: a `place` goes on the map; an `adjectival` use ("Iraqi forces") and
-a place named inside an organisation (`in_name`: "Fallujah University", "The Washington Post")
+Each toponym has a role: a `place` goes on the map; an `adjectival` use ("Malian forces") and
+a place named inside an organisation (`in_name`: "Kandahar University", "The Washington Post")
 are reported, flagged, but never drawn as places.
 """
 
@@ -198,7 +198,7 @@ class ToponymFinder:
         names it has never seen (a town tagged PERSON), and often wrong about common words and
         surnames that some village somewhere carries (Fox, Grant, Sharon). A match is taken
         when the place is a country or province, a large city, or a place in a country the
-        article is about and the sentence uses it as a place ("south of Hawija").
+        article is about and the sentence uses it as a place ("south of Gao").
         """
         if not cands:
             return False
@@ -297,7 +297,7 @@ class ToponymFinder:
                     self._add(span, label, PLACE, lookup=base)
                     return
             if not cands and len(span) > 1:
-                # "Kurdish Republic of Iraq": no gazetteer entry, but it names Iraq.
+                # "Federal Republic of Somalia": no gazetteer entry, but it names Somalia.
                 before = len(self.found)
                 self._take_names_inside(span, label, PLACE)
                 if len(self.found) > before:
@@ -329,8 +329,8 @@ class ToponymFinder:
     def _take_names_inside(self, span: Span, label: str, role: str) -> None:
         """Places named inside a longer name.
 
-        In an organisation ("Fallujah University", "The Washington Post") they are flagged
-        IN_NAME, never mapped; in an unknown place name ("Kurdish Republic of Iraq") the
+        In an organisation ("Kandahar University", "The Washington Post") they are flagged
+        IN_NAME, never mapped; in an unknown place name ("Federal Republic of Somalia") the
         country or province it contains is the place.
         """
         for sub in self._gazetteer_spans(span.start, span.end):
@@ -340,7 +340,7 @@ class ToponymFinder:
                 continue
             if sub.end < span.end:
                 names_institution = self.doc[sub.end].lower_ in INSTITUTION_WORDS
-            else:  # "University of Fallujah", not "Queen Mary"
+            else:  # "University of Kandahar", not "Queen Mary"
                 names_institution = sub.start > span.start and self.doc[sub.start - 1].lower_ in {
                     "of", "in", "at", "de"}
             strong = any(
@@ -402,10 +402,10 @@ class ToponymFinder:
             # A connector joins names, it does not end one: "the town of Timbuktu as they".
             while j > i + 1 and (doc[j - 1].lower_ in NAME_CONNECTORS or doc[j - 1].text == "-"):
                 j -= 1
-            while i < j - 1 and doc[i].is_stop:  # "While Baghdad ...": a capitalised stop word
+            while i < j - 1 and doc[i].is_stop:  # "While Kabul ...": a capitalised stop word
                 i += 1
             if feature_before(doc[i:j]) and not any(self.taken[i:j]):
-                # "the town of Bashiqa": a place by the text's own word, known or not.
+                # "the town of Kidal": a place by the text's own word, known or not.
                 self._add(doc[i:j], "PATTERN", PLACE)
                 i = j
                 continue
