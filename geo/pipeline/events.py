@@ -249,34 +249,7 @@ def extract_events(
             by_sentence.setdefault((mention.sentence_start, mention.sentence_end), []).append(
                 mention
             )
-    # A dated sentence with an action but no place ("Troops ... on March 24.") happened at
-    # the place the previous sentence ended on, when that sentence is just before it.
-    for time in times:
-        if any(s <= time.start < e for s, e in by_sentence):
-            continue
-        previous = [(s, e) for s, e in by_sentence if e <= time.start]
-        if not previous:
-            continue
-        s, e = max(previous)
-        start = text.rfind("\n", 0, time.start)
-        gap = text[e:time.start]
-        if len(gap) > 300 or event_type(gap) == "other":
-            continue
-        sentence_start = max(e, start + 1) if start >= e else e
-        while sentence_start < time.start and text[sentence_start] in " \n\t":
-            sentence_start += 1
-        end_match = re.search(r"[.!?…](?=\s|$)|\n", text[time.end:])
-        sentence_end = time.end + (end_match.end() if end_match else len(text) - time.end)
-        # A continent is where a story is set, not where one action happens.
-        candidates = [m for m in by_sentence[(s, e)] if m.level != "continent"]
-        if not candidates:
-            continue
-        last = max(candidates, key=lambda m: m.start)
-        by_sentence[(sentence_start, sentence_end)] = [
-            dataclasses.replace(last, start=-1, end=-1, sentence_start=sentence_start,
-                                sentence_end=sentence_end,
-                                confidence=round(last.confidence * 0.7, 3))
-        ]
+    by_sentence.update(_inherited_places(text, times, by_sentence))
     events = []
     for (s_start, s_end), in_sentence in sorted(by_sentence.items()):
         sentence_times = _event_times(text, [t for t in times if s_start <= t.start < s_end])
@@ -293,3 +266,39 @@ def extract_events(
             if event is not None:
                 events.append(event)
     return events
+
+
+def _inherited_places(
+    text: str, times: list[TimeExpression],
+    by_sentence: dict[tuple[int, int], list[PlaceMention]],
+) -> dict[tuple[int, int], list[PlaceMention]]:
+    """A dated sentence with an action but no place ("Troops ... on March 24.") happened
+    at the place the previous sentence ended on, when that sentence is just before it:
+    the sentence's bounds -> that place, marked as inherited (no offsets)."""
+    known = dict(by_sentence)  # an inherited place passes on to the next sentence too
+    inherited: dict[tuple[int, int], list[PlaceMention]] = {}
+    for time in times:
+        if any(s <= time.start < e for s, e in known):
+            continue
+        previous = [(s, e) for s, e in known if e <= time.start]
+        if not previous:
+            continue
+        s, e = max(previous)
+        gap = text[e:time.start]
+        # A continent is where a story is set, not where one action happens.
+        candidates = [m for m in known[(s, e)] if m.level != "continent"]
+        if len(gap) > 300 or event_type(gap) == "other" or not candidates:
+            continue
+        line_start = text.rfind("\n", 0, time.start)
+        sentence_start = max(e, line_start + 1) if line_start >= e else e
+        while sentence_start < time.start and text[sentence_start] in " \n\t":
+            sentence_start += 1
+        end_match = re.search(r"[.!?…](?=\s|$)|\n", text[time.end:])
+        sentence_end = time.end + (end_match.end() if end_match else len(text) - time.end)
+        last = max(candidates, key=lambda m: m.start)
+        inherited[(sentence_start, sentence_end)] = known[(sentence_start, sentence_end)] = [
+            dataclasses.replace(last, start=-1, end=-1, sentence_start=sentence_start,
+                                sentence_end=sentence_end,
+                                confidence=round(last.confidence * 0.7, 3))
+        ]
+    return inherited

@@ -212,10 +212,44 @@ def _confidence(scores: list[tuple[float, Place]]) -> float:
 def resolve_toponyms(
     toponyms: list[Toponym], text: str, gazetteer: Gazetteer
 ) -> list[Resolution]:
-    """Resolve every toponym of one text; the result is in the input order."""
+    """Resolve every toponym of one text; the result is in the input order.
+
+    The steps: group the mentions by name (one sense per article) and read the demonyms;
+    weigh the countries the article is about; score each group's credible candidates;
+    rescore by proximity to the article's other places; then resolve each mention (a
+    place, a facility of one, a point derived from a relative phrase, or unresolved with
+    the reason).
+    """
+    groups, adjectival, demonyms = _group_mentions(toponyms, gazetteer)
+    focus = _focus(list(groups.values()), adjectival)
+    for group in groups.values():
+        _score(group, gazetteer, focus)
+    _rescore_by_proximity(list(groups.values()))
+    anchors = [
+        Anchor(t.start, t.end, g.chosen.name, g.chosen.lat, g.chosen.lon)
+        for g in groups.values() if g.chosen is not None
+        for t in g.toponyms
+    ]
+    results: list[Resolution] = []
+    for i, top in enumerate(toponyms):
+        if top.role == ADJECTIVAL:
+            place = demonyms.get(i)
+            results.append(_from_place(top, place, 0.9, (), "" if place else "unknown demonym"))
+        else:
+            results.append(_resolve_mention(top, groups[_group_key(top)], text, anchors))
+    return results
+
+
+def _group_mentions(
+    toponyms: list[Toponym], gazetteer: Gazetteer
+) -> tuple[dict[str, _Group], list[tuple[Place, float]], dict[int, Place | None]]:
+    """The groups of mentions by name, the adjectival evidence of focus with its weight,
+    and the country each adjectival mention stands for.
+
+    Demonyms are weak evidence of focus ("Iranian advisers"), a country's own name used as
+    an adjective ("US officials", "US-led") as strong as the name anywhere else.
+    """
     groups: dict[str, _Group] = {}
-    # Demonyms are weak evidence of focus ("Iranian advisers"), a country's own name used
-    # as an adjective ("US officials", "US-led") as strong as the name anywhere else.
     adjectival: list[tuple[Place, float]] = []
     demonyms: dict[int, Place | None] = {}
     for i, top in enumerate(toponyms):
@@ -234,26 +268,31 @@ def resolve_toponyms(
         group.toponyms.append(top)
         if top.feature_word:
             group.feature_words.add(top.feature_word)
+    return groups, adjectival, demonyms
 
-    focus = _focus(list(groups.values()), adjectival)
-    for group in groups.values():
-        if group.feature_words & WATER_WORDS:
-            group.candidates = ()
-        elif not group.candidates:
-            group.candidates = _spelling_variants(group, gazetteer, focus)
-        group.set_candidates(_credible(group, focus))
-        group.scores = sorted(
-            ((_base_score(c, group, focus), c.place) for c in group.candidates),
-            key=lambda s: -s[0],
-        )
-        group.chosen = group.scores[0][1] if group.scores else None
 
-    # Second pass: proximity to the article's other places (not countries: too coarse).
-    for group in groups.values():
+def _score(group: _Group, gazetteer: Gazetteer, focus: dict[str, float]) -> None:
+    """The group's credible candidates, best first, and its choice."""
+    if group.feature_words & WATER_WORDS:
+        group.candidates = ()
+    elif not group.candidates:
+        group.candidates = _spelling_variants(group, gazetteer, focus)
+    group.set_candidates(_credible(group, focus))
+    group.scores = sorted(
+        ((_base_score(c, group, focus), c.place) for c in group.candidates),
+        key=lambda s: -s[0],
+    )
+    group.chosen = group.scores[0][1] if group.scores else None
+
+
+def _rescore_by_proximity(groups: list[_Group]) -> None:
+    """Second pass: a candidate near the article's other places (not countries: too
+    coarse) gains, so "Kandahar" beside "Lashkar Gah" is the Afghan one."""
+    for group in groups:
         if len(group.scores) < 2:
             continue
         others = [
-            g.chosen for g in groups.values()
+            g.chosen for g in groups
             if g is not group and g.chosen is not None and g.chosen.level != "country"
         ]
         if not others:
@@ -268,48 +307,32 @@ def resolve_toponyms(
         group.scores = sorted(rescored, key=lambda s: -s[0])
         group.chosen = group.scores[0][1]
 
-    results: list[Resolution] = []
-    anchors = [
-        Anchor(t.start, t.end, g.chosen.name, g.chosen.lat, g.chosen.lon)
-        for g in groups.values() if g.chosen is not None
-        for t in g.toponyms
-    ]
-    for i, top in enumerate(toponyms):
-        if top.role == ADJECTIVAL:
-            place = demonyms.get(i)
-            results.append(_from_place(top, place, 0.9, (), "" if place else "unknown demonym"))
-            continue
-        group = groups[_group_key(top)]
-        if group.chosen is not None:
-            alternatives = tuple(p for _, p in group.scores[1:4])
-            res = _from_place(top, group.chosen, _confidence(group.scores), alternatives, "")
-            if top.facility:
-                res = replace(res, level="facility", uncertainty_km=FACILITY_UNCERTAINTY_KM,
-                              reason=f"{top.facility} of {group.chosen.name}")
-            results.append(res)
-            continue
-        derived = None
-        for mention in group.toponyms:
-            derived = derive_point(text, mention.end, anchors)
-            if derived:
-                break
-        if derived is not None:
-            results.append(
-                Resolution(
-                    toponym=top, place=None, lat=derived.lat, lon=derived.lon, level="derived",
-                    confidence=0.6, reason=f"derived from '{derived.phrase}'",
-                    uncertainty_km=derived.uncertainty_km,
-                )
-            )
-        else:
-            results.append(
-                Resolution(toponym=top, place=None, lat=None, lon=None, level="",
-                           confidence=0.0, reason=(
-                               "a river, lake or sea: the gazetteer has no water bodies"
-                               if group.feature_words & WATER_WORDS
-                               else "no gazetteer entry and no relative phrase"))
-            )
-    return results
+
+def _resolve_mention(
+    top: Toponym, group: _Group, text: str, anchors: list[Anchor]
+) -> Resolution:
+    """One mention: its group's place (a facility of it when the text says so), else a
+    point derived from a relative phrase, else unresolved with the reason."""
+    if group.chosen is not None:
+        alternatives = tuple(p for _, p in group.scores[1:4])
+        res = _from_place(top, group.chosen, _confidence(group.scores), alternatives, "")
+        if top.facility:
+            res = replace(res, level="facility", uncertainty_km=FACILITY_UNCERTAINTY_KM,
+                          reason=f"{top.facility} of {group.chosen.name}")
+        return res
+    derived = next((d for m in group.toponyms if (d := derive_point(text, m.end, anchors))),
+                   None)
+    if derived is not None:
+        return Resolution(
+            toponym=top, place=None, lat=derived.lat, lon=derived.lon, level="derived",
+            confidence=0.6, reason=f"derived from '{derived.phrase}'",
+            uncertainty_km=derived.uncertainty_km,
+        )
+    reason = ("a river, lake or sea: the gazetteer has no water bodies"
+              if group.feature_words & WATER_WORDS
+              else "no gazetteer entry and no relative phrase")
+    return Resolution(toponym=top, place=None, lat=None, lon=None, level="", confidence=0.0,
+                      reason=reason)
 
 
 def _from_place(
