@@ -277,6 +277,8 @@ class ToponymFinder:
         )
 
     def _take_entity(self, ent: Span) -> None:
+        """One entity of the model: by its label, a place, an adjective, a name inside
+        an organisation's name, or nothing."""
         span = trim(ent)
         if span is None or any(self.taken[span.start:span.end]):
             return
@@ -288,30 +290,40 @@ class ToponymFinder:
                 return
         cands = self.gazetteer.candidates(span.text)
         if label in {"GPE", "LOC"}:
-            if not cands and len(span) > 1 and span[-1].lower_ in FEATURE_WORDS:
-                # "Orange County", "Oaxaca State": the name without the feature word.
-                base = span[:-1]
-                known = self.gazetteer.candidates(base.text) or self.gazetteer.spelling_variants(
-                    base.text)
-                if known and not never_a_place(base):
-                    self._add(span, label, PLACE, lookup=base)
-                    return
-            if not cands and len(span) > 1:
-                # "Federal Republic of Somalia": no gazetteer entry, but it names Somalia.
-                before = len(self.found)
-                self._take_names_inside(span, label, PLACE)
-                if len(self.found) > before:
-                    return
-            self._add(span, label, PLACE)
-            return
-        if label == "FAC":
+            self._take_place_entity(span, label, cands)
+        elif label == "FAC":
             # Buildings and roads rarely have gazetteer entries, and a same-named town
             # ("White House", Tennessee) would be wrong; take only big exact matches.
             if any(c.exact and c.place.population >= PROMINENT_POPULATION for c in cands):
                 self._add(span, label, PLACE)
-            return
-        # A name the model took for a person ("fled from Tirin Kot") may be another romanisation
-        # of a town of the article's countries (Tarinkot); `_plausible` asks for a cue.
+        else:
+            self._take_other_entity(span, label, cands)
+
+    def _take_place_entity(self, span: Span, label: str, cands: tuple[Candidate, ...]) -> None:
+        """GPE and LOC: a place, looked up without a trailing feature word when the whole
+        name is unknown, or the country or province an unknown longer name contains."""
+        if not cands and len(span) > 1 and span[-1].lower_ in FEATURE_WORDS:
+            # "Orange County", "Oaxaca State": the name without the feature word.
+            base = span[:-1]
+            known = self.gazetteer.candidates(base.text) or self.gazetteer.spelling_variants(
+                base.text)
+            if known and not never_a_place(base):
+                self._add(span, label, PLACE, lookup=base)
+                return
+        if not cands and len(span) > 1:
+            # "Federal Republic of Somalia": no gazetteer entry, but it names Somalia.
+            before = len(self.found)
+            self._take_names_inside(span, label, PLACE)
+            if len(self.found) > before:
+                return
+        self._add(span, label, PLACE)
+
+    def _take_other_entity(self, span: Span, label: str, cands: tuple[Candidate, ...]) -> None:
+        """Any other label: a place when plausible or when the text's own words say so,
+        else the places named inside an organisation's (or event's...) name."""
+        # A name the model took for a person ("fled from Tirin Kot") may be another
+        # romanisation of a town of the article's countries (Tarinkot); `_plausible` asks
+        # for a cue.
         variants = () if cands or not cue_before(span) else tuple(
             c for c in self.gazetteer.spelling_variants(span.text) if c.place.level != "village")
         if self._plausible(span, cands or variants, label) or (
@@ -322,8 +334,7 @@ class ToponymFinder:
             # province") makes a name the model took for a person or an organisation a
             # place, known or not.
             self._add(span, label, PLACE)
-            return
-        if label in {"ORG", "FAC", "WORK_OF_ART", "EVENT", "PRODUCT", "LAW"} and len(span) > 1:
+        elif label in {"ORG", "FAC", "WORK_OF_ART", "EVENT", "PRODUCT", "LAW"} and len(span) > 1:
             self._take_names_inside(span, label, IN_NAME)
 
     def _take_names_inside(self, span: Span, label: str, role: str) -> None:
