@@ -917,49 +917,69 @@ def _repeats_body(normalized: str, quote: str) -> bool:
 
 
 def _find_pull_quotes(plan: _Plan) -> None:
+    """A quote set off as a block with its attribution line under it, repeating words of
+    the body (a pull quote), is removed; where it was dropped into the middle of a
+    sentence, the two halves are joined."""
     lines, raw = plan.lines, plan.raw
     normalized: str | None = None
     checked = 0
     for a in range(1, plan.cut_line):
-        if a in plan.line_marks or not _ATTRIBUTION_RE.fullmatch(lines[a].text):
+        block = _attributed_block(plan, a)
+        if block is None:
             continue
-        nxt = a + 1
-        while nxt < plan.cut_line and lines[nxt].blank:
-            nxt += 1
-        if nxt < plan.cut_line and lines[nxt].text.lstrip()[:1] in "–—―-":
-            continue  # a dashed list, not an attribution
-        q_end = a - 1
-        while q_end >= 0 and lines[q_end].blank:
-            q_end -= 1
-        q_start = q_end
-        while q_start > 0 and not lines[q_start - 1].blank:
-            q_start -= 1
-        if q_end < 0 or any(k in plan.line_marks for k in range(q_start, q_end + 1)):
-            continue
-        if lines[q_end].text.lstrip()[:1] in "–—―-":
-            continue
+        q_start, q_end = block
         quote = raw[lines[q_start].start : lines[q_end].end]
         if len(quote.strip()) > PULL_QUOTE_MAX_CHARS or checked >= PULL_QUOTE_MAX_CANDIDATES:
             continue
         checked += 1
         if normalized is None:
             normalized = _norm(raw[: plan.cut])
-        if not _repeats_body(normalized, quote):
-            continue
-        before = q_start - 1
-        while before >= 0 and lines[before].blank:
-            before -= 1
-        after = a + 1
-        while after < plan.cut_line and lines[after].blank:
-            after += 1
-        for k in range(q_start, a + 1):
-            plan.mark(k, "boilerplate", "pull quote")
-        prev_text = lines[before].text.rstrip() if before >= 0 else ""
-        next_text = lines[after].text.lstrip() if after < plan.cut_line else ""
-        cut_sentence = prev_text and next_text and prev_text[-1] not in _SENTENCE_END
-        if cut_sentence and next_text[0].islower():
-            # The quote was dropped into the middle of a sentence: join both halves.
-            plan.spans.append((lines[before].end, lines[after].start, "boilerplate", "pull quote"))
+        if _repeats_body(normalized, quote):
+            _remove_pull_quote(plan, q_start, a)
+
+
+def _next_filled(plan: _Plan, index: int, step: int) -> int:
+    """The first non-blank line from `index` on (step 1) or back (step -1); -1 or
+    `plan.cut_line` when there is none."""
+    while 0 <= index < plan.cut_line and plan.lines[index].blank:
+        index += step
+    return index
+
+
+def _attributed_block(plan: _Plan, a: int) -> tuple[int, int] | None:
+    """When line `a` is an attribution ("- Name, title") under a block of text that is
+    not a dashed list and not already removed: that block's first and last lines."""
+    lines = plan.lines
+    if a in plan.line_marks or not _ATTRIBUTION_RE.fullmatch(lines[a].text):
+        return None
+    nxt = _next_filled(plan, a + 1, 1)
+    if nxt < plan.cut_line and lines[nxt].text.lstrip()[:1] in "–—―-":
+        return None  # a dashed list, not an attribution
+    q_end = _next_filled(plan, a - 1, -1)
+    if q_end < 0:
+        return None
+    q_start = q_end
+    while q_start > 0 and not lines[q_start - 1].blank:
+        q_start -= 1
+    if any(k in plan.line_marks for k in range(q_start, q_end + 1)):
+        return None
+    if lines[q_end].text.lstrip()[:1] in "–—―-":
+        return None
+    return q_start, q_end
+
+
+def _remove_pull_quote(plan: _Plan, q_start: int, attribution: int) -> None:
+    lines = plan.lines
+    before = _next_filled(plan, q_start - 1, -1)
+    after = _next_filled(plan, attribution + 1, 1)
+    for k in range(q_start, attribution + 1):
+        plan.mark(k, "boilerplate", "pull quote")
+    prev_text = lines[before].text.rstrip() if before >= 0 else ""
+    next_text = lines[after].text.lstrip() if after < plan.cut_line else ""
+    cut_sentence = prev_text and next_text and prev_text[-1] not in _SENTENCE_END
+    if cut_sentence and next_text[0].islower():
+        # The quote was dropped into the middle of a sentence: join both halves.
+        plan.spans.append((lines[before].end, lines[after].start, "boilerplate", "pull quote"))
 
 
 def _glue_boundary(raw: str, start: int, stop: int) -> int | None:
