@@ -292,7 +292,9 @@ def build(
     if todo:
         entries.update(_process(todo, cache_dir, processes, progress))
 
-    records, features, places = [], [], set()
+    records: list[dict[str, Any]] = []
+    features: list[str] = []
+    places: set[tuple[float, float]] = set()
     for path in paths:
         if path in entries:
             records.append(entries[path]["record"])

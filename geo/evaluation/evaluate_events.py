@@ -111,7 +111,7 @@ def is_events_gold(path: Path | str) -> bool:
 
 
 def load_events_gold(path: Path | str, limit: int | None = None) -> list[EventGoldDocument]:
-    docs = []
+    docs: list[EventGoldDocument] = []
     with Path(path).open(encoding="utf-8") as fh:
         for line in fh:
             if not line.strip() or (limit is not None and len(docs) >= limit):

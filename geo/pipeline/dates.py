@@ -1076,7 +1076,7 @@ def publication_date(
     def plausible(day: Date | None) -> bool:
         return day is not None and EARLIEST_PUBLICATION <= day <= today
 
-    if plausible(article_published):
+    if article_published is not None and plausible(article_published):
         filed = _wire_filing(body_text, article_published)
         if filed is not None:
             return PublicationDate(filed[0], "text", filed[1])

@@ -176,6 +176,7 @@ def _event(
         near = max(place.start - s_start, 0)
     kind = event_type(sentence, near)
     planned_times = [t for t in sentence_times if t.planned]
+    interval: tuple[datetime.date, datetime.date, str, str] | None
     if kind == "plan" and planned_times:
         first = planned_times[0]
         interval = (first.date_start, first.date_end, first.granularity, first.basis)

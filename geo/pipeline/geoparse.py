@@ -231,7 +231,7 @@ def _result(
                 adjectival=top.role == ADJECTIVAL,
                 sentence_start=s_start,
                 sentence_end=s_end,
-                caption=bool(cleaned) and cleaned.kind_at(top.start) == "caption",
+                caption=cleaned is not None and cleaned.kind_at(top.start) == "caption",
                 uncertainty_km=res.uncertainty_km,
                 derived_from=res.reason or None,
                 alternatives=[

@@ -206,7 +206,9 @@ class Gazetteer:
 
 
 def _place(row: tuple) -> Place:
-    return Place(*row[:9], capital=bool(row[9]))
+    id_, name, lat, lon, country, admin1, population, level, geonameid = row[:9]
+    return Place(id_, name, lat, lon, country, admin1, population, level, geonameid,
+                 capital=bool(row[9]))
 
 
 def _level_rank(level: str) -> int:

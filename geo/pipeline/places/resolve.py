@@ -15,7 +15,7 @@ Names the gazetteer lacks may still get a point from a relative phrase
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from geo.pipeline.places.gazetteer import Candidate, Gazetteer, Place, distance_km
@@ -180,10 +180,11 @@ def _spelling_variants(
 
 def _focus(groups: list[_Group], adjectival: list[tuple[Place, float]]) -> dict[str, float]:
     """Share of the article's evidence that points at each country."""
-    votes: Counter[str] = Counter()
+    # Mentions count 1 each, adjectives 0.5 or 1 (see _group_mentions).
+    votes: defaultdict[str, float] = defaultdict(float)
     for group in groups:
         countries = {c.place.country for c in group.candidates}
-        weight = len(group.toponyms)
+        weight = float(len(group.toponyms))
         if len(countries) == 1:
             votes[next(iter(countries))] += weight
         elif group.candidates and group.candidates[0].place.level == "country":
@@ -257,9 +258,10 @@ def _group_mentions(
             # "Afghan" through the demonyms; "US-led", "UK intelligence" through the name.
             demonym = gazetteer.demonym(top.text)
             named = gazetteer.candidates(top.name)  # countries and provinces come first
-            demonyms[i] = demonym or (named[0].place if named else None)
-            if demonyms[i] is not None:
-                adjectival.append((demonyms[i], 0.5 if demonym else 1.0))
+            place = demonym or (named[0].place if named else None)
+            demonyms[i] = place
+            if place is not None:
+                adjectival.append((place, 0.5 if demonym else 1.0))
             continue
         key = _group_key(top)
         group = groups.get(key)

@@ -16,18 +16,18 @@ RECOGNITION_WORDS = MAPDATA / "recognition.toml"
 
 
 @lru_cache(maxsize=4)
-def _load(path: Path) -> dict[str, dict[str, object]]:
+def _load(path: Path) -> dict[str, dict[str, list[str]]]:
     with open(path, "rb") as fh:
         return tomllib.load(fh)
 
 
 def words(name: str, path: Path = RECOGNITION_WORDS) -> frozenset[str]:
     """One list of the file, as a set of lower-case words."""
-    return frozenset(str(w).lower() for w in _load(path)[name]["words"])  # type: ignore[union-attr]
+    return frozenset(str(w).lower() for w in _load(path)[name]["words"])
 
 
 def word_pairs(name: str, path: Path = RECOGNITION_WORDS) -> dict[str, frozenset[str]]:
     """A table of first word -> second words (every key but `why` and `source`)."""
     table = _load(path)[name]
-    return {k: frozenset(str(w).lower() for w in v)  # type: ignore[union-attr]
+    return {k: frozenset(str(w).lower() for w in v)
             for k, v in table.items() if k not in ("why", "source")}
