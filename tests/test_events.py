@@ -236,8 +236,12 @@ def test_event_triggers_are_data_and_match_every_form_and_occurrence(tmp_path: P
         == "capture"  # "seizing", the trigger nearest the time, not the earlier "pushed"
     assert event_type("The center stayed calm.") == "other"  # "enter" is no word start here
     custom = tmp_path / "types.toml"
-    custom.write_text('[[type]]\nname = "protest"\ntriggers = ["march", "rall"]\n')
-    assert event_type("Crowds rallied in the square.", types=load_event_types(custom)) == "protest"
+    custom.write_text('[[type]]\nname = "civilian_harm"\ntriggers = ["march", "rall"]\n')
+    types = load_event_types(custom)
+    assert event_type("Crowds rallied in the square.", types=types) == "civilian_harm"
+    custom.write_text('[[type]]\nname = "protest"\ntriggers = ["rall"]\n')
+    with pytest.raises(ValueError, match="unknown event type 'protest'"):
+        load_event_types.__wrapped__(custom)  # a name the map's legend does not know
 
 
 def test_a_dateline_may_name_several_places() -> None:

@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, cast, get_args
 
 from geo.paths import MAPDATA
 
@@ -59,12 +60,19 @@ def load_actors(path: Path = DEFAULT_ACTORS) -> tuple[Actor, ...]:
     return tuple(actors)
 
 
+# The kinds of action the map knows (its legend, colours and filters): the names of
+# mapdata/event_types.toml must be among them; its triggers are free to extend.
+EventType = Literal["capture", "airstrike", "offensive", "withdrawal", "civilian_harm",
+                    "meeting", "deployment", "plan", "statement", "other"]
+EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
+
+
 @dataclass(frozen=True)
 class EventTypes:
     """The event types of `mapdata/event_types.toml`, most specific first, each with one
     pattern that finds its triggers."""
 
-    names: tuple[str, ...]
+    names: tuple[EventType, ...]
     patterns: tuple[re.Pattern[str], ...]
 
 
@@ -72,9 +80,14 @@ class EventTypes:
 def load_event_types(path: Path = DEFAULT_EVENT_TYPES) -> EventTypes:
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
-    names, patterns = [], []
+    names: list[EventType] = []
+    patterns = []
     for entry in data["type"]:
-        names.append(str(entry["name"]))
+        name = str(entry["name"])
+        if name not in EVENT_TYPES:
+            raise ValueError(f"{path}: unknown event type {name!r}; the map knows "
+                             f"{', '.join(EVENT_TYPES)}")
+        names.append(cast(EventType, name))
         words = sorted((str(t) for t in entry["triggers"]), key=len, reverse=True)
         patterns.append(re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + ")",
                                    re.IGNORECASE))
@@ -83,7 +96,7 @@ def load_event_types(path: Path = DEFAULT_EVENT_TYPES) -> EventTypes:
 
 def event_type(
     sentence: str, near: int | None = None, types: EventTypes | None = None
-) -> str:
+) -> EventType:
     """The event type of a sentence.
 
     With `near` (the offset of the sentence's time expression), the trigger closest to it

@@ -55,6 +55,8 @@ import dateparser
 
 Granularity = Literal["day", "week", "month", "season", "year"]
 Basis = Literal["explicit", "relative", "publication"]
+# Where an article's publication date comes from (see publication_date).
+PublishedBasis = Literal["metadata", "text", "inferred", "unknown"]
 Date = datetime.date
 
 EARLIEST_PUBLICATION = Date(1900, 1, 1)  # same floor as the metadata sidecars
@@ -92,7 +94,7 @@ class PublicationDate:
     """When an article was published, and how we know."""
 
     date: Date | None
-    basis: str  # "metadata" | "text" | "inferred" | "unknown"
+    basis: PublishedBasis
     evidence: str  # the text it came from, or ""
 
 

@@ -16,11 +16,25 @@ import dataclasses
 import datetime
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from geo.pipeline.actions import Actor, event_type, find_actors, find_figures, load_actors
-from geo.pipeline.dates import TimeExpression, sentence_interval
+from geo.pipeline.actions import (
+    Actor,
+    EventType,
+    event_type,
+    find_actors,
+    find_figures,
+    load_actors,
+)
+from geo.pipeline.dates import (
+    Basis,
+    Granularity,
+    PublishedBasis,
+    TimeExpression,
+    sentence_interval,
+)
 from geo.pipeline.event_places import event_places
+from geo.pipeline.places.gazetteer import Level
 
 if TYPE_CHECKING:  # spaCy loads only when something is parsed, not for cached builds
     from geo.pipeline.geoparse import PlaceMention
@@ -31,6 +45,8 @@ BACKGROUND = datetime.timedelta(days=3 * 365)
 # ... unless the sentence names an action: then it is an old event, reported later.
 BACKGROUND_TYPES = frozenset({"other", "statement", "plan"})
 RECENT = datetime.timedelta(days=365)
+# Where an event's date comes from: a time expression's basis, or none at all.
+TimeBasis = Basis | Literal["unknown"]
 # Time basis -> how much it adds to an event's confidence.
 BASIS_WEIGHT = {"explicit": 1.0, "relative": 0.85, "publication": 0.6}
 
@@ -44,7 +60,7 @@ class ArticleRef:
     source: str | None
     url: str | None
     published: datetime.date | None
-    published_basis: str
+    published_basis: PublishedBasis
 
 
 @dataclass(frozen=True)
@@ -53,7 +69,7 @@ class Mark:
 
     start: int
     end: int
-    kind: str  # "place" | "time"
+    kind: Literal["place", "time"]
 
 
 @dataclass(frozen=True)
@@ -63,17 +79,17 @@ class Event:
     place: str
     lat: float
     lon: float
-    level: str
+    level: Level
     geonameid: int | None
     country: str
     place_confidence: float
     uncertainty_km: float | None
     date_start: datetime.date | None
     date_end: datetime.date | None
-    granularity: str
-    time_basis: str  # "explicit" | "relative" | "publication" | "unknown"
+    granularity: Granularity | Literal[""]  # "" when undated
+    time_basis: TimeBasis
     planned: bool
-    event_type: str
+    event_type: EventType
     actors: tuple[str, ...]
     figures: tuple[str, ...]
     snippet: str
@@ -176,7 +192,7 @@ def _event(
         near = max(place.start - s_start, 0)
     kind = event_type(sentence, near)
     planned_times = [t for t in sentence_times if t.planned]
-    interval: tuple[datetime.date, datetime.date, str, str] | None
+    interval: tuple[datetime.date, datetime.date, Granularity, Basis] | None
     if kind == "plan" and planned_times:
         first = planned_times[0]
         interval = (first.date_start, first.date_end, first.granularity, first.basis)
@@ -184,10 +200,10 @@ def _event(
     else:
         interval = sentence_interval(sentence_times, article.published)
         planned = False
-    if interval is None:
-        date_start = date_end = None
-        granularity, basis = "", "unknown"
-    else:
+    granularity: Granularity | Literal[""] = ""
+    basis: TimeBasis = "unknown"
+    date_start = date_end = None
+    if interval is not None:
         date_start, date_end, granularity, basis = interval
         # Old events reported later keep their own date ("captured X in June 2014" in a
         # 2017 story); what is old and names no action is background.

@@ -15,14 +15,14 @@ from dataclasses import asdict, dataclass, field, replace
 from spacy.language import Language
 
 from geo.pipeline.nlp import load_pipeline
-from geo.pipeline.places.gazetteer import Gazetteer, get_gazetteer
+from geo.pipeline.places.gazetteer import Gazetteer, Level, get_gazetteer
 from geo.pipeline.places.geocoder import ONLINE_ENV, FallbackGeocoder
 from geo.pipeline.places.resolve import Resolution, resolve_toponyms
-from geo.pipeline.places.toponyms import ADJECTIVAL, PLACE, Toponym, find_toponyms
+from geo.pipeline.places.toponyms import ADJECTIVAL, PLACE, Role, Toponym, find_toponyms
 from geo.pipeline.text.clean import CleanText, clean_text
 
 # Nominatim's address types mapped to our levels; anything else is a facility.
-ONLINE_LEVELS = {
+ONLINE_LEVELS: dict[str, Level] = {
     "country": "country", "state": "province", "province": "province", "region": "province",
     "city": "city", "town": "city", "village": "village", "hamlet": "village",
     "suburb": "village",
@@ -39,11 +39,11 @@ class PlaceMention:
     name: str
     lat: float
     lon: float
-    level: str
+    level: Level
     geonameid: int | None
     confidence: float
     country: str
-    role: str  # "place" (mapped), "adjectival" or "in_name" (reported, not mapped)
+    role: Role  # "place" (mapped), "adjectival" or "in_name" (reported, not mapped)
     adjectival: bool
     sentence_start: int
     sentence_end: int
@@ -208,7 +208,7 @@ def _result(
         top = res.toponym
         start, end = to_original(top.start, top.end)
         s_start, s_end = to_original(top.sentence_start, top.sentence_end)
-        if not res.resolved:
+        if not res.resolved or not res.level:
             unresolved.append(
                 UnresolvedMention(start, end, original[start:end],
                                   parsed[top.sentence_start:top.sentence_end], res.reason)

@@ -19,11 +19,14 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from geo.paths import MAPDATA
 from geo.pipeline.places.names import loose_key, name_key
 
+# How precise a place is, coarsest first: a gazetteer entry's level, or what resolution
+# made of a mention (a facility of a town, a point derived from "12 km east of X").
+Level = Literal["continent", "country", "province", "city", "village", "facility", "derived"]
 DEFAULT_EXTRA = MAPDATA / "gazetteer_extra.toml"
 # What the index is compiled from, besides the curated file: the code that makes its
 # keys and rows, and the packages whose data it reads.
@@ -43,7 +46,7 @@ class Place:
     country: str
     admin1: str
     population: int
-    level: str
+    level: Level
     geonameid: int | None
     capital: bool = False  # a national capital
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
-from geo.pipeline.places.gazetteer import Candidate, Gazetteer, Place, distance_km
+from geo.pipeline.places.gazetteer import Candidate, Gazetteer, Level, Place, distance_km
 from geo.pipeline.places.names import fold, name_key
 from geo.pipeline.places.relative import Anchor, derive_point
 from geo.pipeline.places.toponyms import ADJECTIVAL, PROMINENT_POPULATION, Toponym
@@ -45,7 +46,7 @@ class Resolution:
     place: Place | None
     lat: float | None
     lon: float | None
-    level: str
+    level: Level | Literal[""]  # "" when unresolved
     confidence: float
     alternatives: tuple[Place, ...] = ()
     reason: str = ""  # why unresolved, or how a derived point was made

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Literal
 
 from spacy.tokens import Doc, Span
 
@@ -43,9 +44,12 @@ from geo.pipeline.places.name_context import (
     trim,
 )
 
-PLACE = "place"
-ADJECTIVAL = "adjectival"
-IN_NAME = "in_name"
+# A mention's role: a place goes on the map; an adjective ("Malian forces") and a place
+# named inside an organisation's name ("Kandahar University") are reported, not mapped.
+Role = Literal["place", "adjectival", "in_name"]
+PLACE: Role = "place"
+ADJECTIVAL: Role = "adjectival"
+IN_NAME: Role = "in_name"
 
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
 # Labels whose spans never hold a toponym that we should take (dates, numbers...).
@@ -62,7 +66,7 @@ class Toponym:
     end: int
     text: str
     label: str  # the NER label that proposed it, or "GAZ" for a direct gazetteer match
-    role: str  # PLACE, ADJECTIVAL or IN_NAME
+    role: Role
     sentence_start: int
     sentence_end: int
     feature_word: str = ""  # "province", "town"... when the text says what it is
@@ -242,7 +246,7 @@ class ToponymFinder:
 
     # -- taking spans -----------------------------------------------------------------
 
-    def _add(self, span: Span, label: str, role: str, lookup: Span | None = None,
+    def _add(self, span: Span, label: str, role: Role, lookup: Span | None = None,
              force: bool = False) -> None:
         """Record a toponym; `force` takes it even over tokens an entity had claimed."""
         if not force and any(self.taken[span.start:span.end]):
@@ -337,7 +341,7 @@ class ToponymFinder:
         elif label in {"ORG", "FAC", "WORK_OF_ART", "EVENT", "PRODUCT", "LAW"} and len(span) > 1:
             self._take_names_inside(span, label, IN_NAME)
 
-    def _take_names_inside(self, span: Span, label: str, role: str) -> None:
+    def _take_names_inside(self, span: Span, label: str, role: Role) -> None:
         """Places named inside a longer name.
 
         In an organisation ("Kandahar University", "The Washington Post") they are flagged
