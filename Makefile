@@ -44,9 +44,12 @@ browser:
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else echo "install Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
-# The offline basemap (countries, provinces, rivers, cities) from registry data.
-$(BASEMAP): geo/basemap.py $(NODE_STAMP)
-	$(BIN)/python -m geo.map.basemap
+# The offline basemap (countries, provinces, rivers, cities from registry data) around the
+# seeds' events: `campaign-map build` writes one when none covers its events (or the box in
+# mapdata/view.toml). A changed builder makes it anew.
+$(BASEMAP): geo/map/basemap_build.py geo/map/topojson.py geo/map/bounds.py $(NODE_STAMP)
+	rm -f $(BASEMAP)
+	$(BIN)/campaign-map build --corpus seeds --out mapdata --quiet
 
 # Python with ruff; the page's own JavaScript (geo/map/static/) with ESLint, pinned in assets/.
 lint: setup

@@ -1,8 +1,8 @@
 """Campaign Map: the Streamlit app (analyst dashboard and `?view=briefing` screen).
 
-Layout and widgets only; the logic lives in `geo/` (filters and map layers in
-`geo.map.mapview`, playback in `geo.app.playback`, tables in `geo.corpus.tables`, ingest
-in `geo.corpus.ingest`).
+Layout and widgets only; the logic lives in `geo/` (filters in `geo.map.filters`, map layers
+in `geo.map.layers` and `geo.map.view`, the basemap in `geo.map.basemap`, playback in
+`geo.app.playback`, tables in `geo.corpus.tables`, ingest in `geo.corpus.ingest`).
 Run with `campaign-map serve` (or `streamlit run app.py`).
 """
 
@@ -25,12 +25,20 @@ from streamlit_folium import st_folium
 from geo.app import playback
 from geo.corpus import tables
 from geo.corpus.articles import ArticleError
-from geo.corpus.build import build
+from geo.corpus.build import BuildSummary, build
 from geo.corpus.ingest import UPLOAD_TYPES, add_article
-from geo.map import mapview, tiles
+from geo.corpus.records import EventFeature
+from geo.map import filters, layers, tiles
+from geo.map.basemap import basemap_for, region_shapes
+from geo.map.basemap_build import ensure_basemap
+from geo.map.bounds import event_bounds, focus_bounds
 from geo.map.escape import escape_markdown, escape_text
 from geo.map.export import export_html
+from geo.map.popup import event_popup
+from geo.map.styles import EVENT_STYLES
 from geo.map.tiles import TileSource
+from geo.map.view import MapOptions, finish
+from geo.map.view import base_map as new_map
 
 CORPUS = Path(os.environ.get("CAMPAIGN_MAP_CORPUS", "seeds"))
 MAPDATA = Path(os.environ.get("CAMPAIGN_MAP_DATA", "mapdata"))
@@ -61,10 +69,10 @@ def _stamp(path: Path) -> float:
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)  # shared, never copied per rerun
-def load_data(events_stamp: float, articles_stamp: float) -> tuple[list[dict], dict]:
+def load_data(events_stamp: float, articles_stamp: float) -> tuple[list[EventFeature], dict]:
     articles = json.loads(ARTICLES.read_text("utf-8")) if ARTICLES.exists() else {
         "articles": [], "skipped": []}
-    events = mapview.load_events(EVENTS)
+    events = filters.load_events(EVENTS)
     keep_out_of_gc()
     return events, articles
 
@@ -102,28 +110,49 @@ def publish_asset(file_name: str, text: str) -> str:
     return f"/app/static/cm/{target.name}"
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def events_box(events_stamp: float) -> tuple[float, float, float, float] | None:
+    features, _ = load_data(events_stamp, _stamp(ARTICLES))
+    return event_bounds(features)
+
+
+def basemap_file(events_stamp: float) -> Path:
+    """The offline basemap this data is drawn on (its own, or the project's: see there)."""
+    return basemap_for(MAPDATA, events_box(events_stamp))
+
+
 @st.cache_resource(show_spinner=False, max_entries=4)
-def base_map(events_stamp: float, style: str, tiles: TileSource | None) -> tuple[object,
-                                                                              list[str]]:
+def base_map(events_stamp: float, basemap_stamp: float, style: str,
+             tiles: TileSource | None) -> tuple[object, list[str]]:
     """The map with every event on it, built once per data version, style and tile layer.
     Its data is published as static files, so the map's script is a few kilobytes and
-    reruns are cheap."""
+    reruns are cheap. It opens framing the events (most of them: `focus_bounds`)."""
     features, _ = load_data(events_stamp, _stamp(ARTICLES))
-    m = mapview.base_map(mapview.MapOptions(style=style, zoom=5 if style == "dark" else 6,
-                                            tiles=tiles), publish=publish)
-    regions = mapview.event_layers(m, features, mapview.region_shapes(),
-                                   briefing=style == "dark", publish=publish)
-    mapview.Legend(note=("No outline for: " + ", ".join(map(escape_text,
-                                                               regions.missing)))
-                   if regions.missing else "").add_to(m)
-    return mapview.finish(m, publish_asset=publish_asset), regions.missing
+    basemap = basemap_file(events_stamp)
+    m = new_map(MapOptions(style=style, tiles=tiles, basemap=basemap,
+                           bounds=focus_bounds(features)), publish=publish)
+    regions = layers.event_layers(m, features, region_shapes(basemap),
+                                  briefing=style == "dark", publish=publish)
+    layers.Legend(note=("No outline for: " + ", ".join(map(escape_text, regions.missing)))
+                  if regions.missing else "").add_to(m)
+    return finish(m, publish_asset=publish_asset), regions.missing
+
+
+def build_corpus() -> BuildSummary:
+    """Map the corpus folder again, and keep the basemap covering its events (a new article
+    may be about a place far from the others)."""
+    summary = build(CORPUS, MAPDATA, progress=False)
+    try:
+        ensure_basemap(MAPDATA, filters.load_events(EVENTS))
+    except ValueError as exc:  # the data folder's view.toml is unusable
+        st.warning(escape_markdown(exc))
+    return summary
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
 def actor_names(events_stamp: float) -> list[str]:
     features, _ = load_data(events_stamp, _stamp(ARTICLES))
-    return sorted({a for f in features for a in (f["properties"]["actors"] or "").split("; ")
-                   if a})
+    return sorted({a for f in features for a in f["properties"]["actors"] if a})
 
 
 def refresh_if_corpus_changed() -> None:
@@ -133,14 +162,14 @@ def refresh_if_corpus_changed() -> None:
         return
     if st.session_state.get("corpus_signature") is not None or not EVENTS.exists():
         with st.spinner("Mapping new articles…"):
-            build(CORPUS, MAPDATA, progress=False)
+            build_corpus()
     st.session_state["corpus_signature"] = signature
 
 
 refresh_if_corpus_changed()
 features, articles_doc = load_data(_stamp(EVENTS), _stamp(ARTICLES))
 articles = {a["id"]: a for a in articles_doc["articles"]}
-span = mapview.date_range(features)
+span = filters.date_range(features)
 
 if briefing:
     st.markdown(playback.BRIEFING_CSS, unsafe_allow_html=True)
@@ -176,7 +205,7 @@ playback.init_pace(st.session_state, st.query_params)
 
 if span and playback.WINDOW_KEY not in st.session_state:
     st.session_state[playback.WINDOW_KEY] = playback.default_window(
-        span, briefing, mapview.busy_range(features))
+        span, briefing, filters.busy_range(features))
     st.session_state["playing"] = briefing  # the briefing screen plays on its own
 
 
@@ -197,8 +226,8 @@ with st.sidebar:
                          key="speed")
         state = playback.PlaybackState.from_session(st.session_state, span)
         st.caption("The date slider is above the map.")
-    types = st.multiselect("Event types", list(mapview.EVENT_STYLES),
-                           format_func=lambda t: mapview.EVENT_STYLES[t][1], key="types")
+    types = st.multiselect("Event types", list(EVENT_STYLES),
+                           format_func=lambda t: EVENT_STYLES[t][1], key="types")
     actors = st.multiselect("Actors", actor_names(_stamp(EVENTS)), key="actors")
     sources = st.multiselect("Sources", sorted({a["source"] or "unknown"
                                                 for a in articles.values()}), key="sources")
@@ -232,7 +261,7 @@ with st.sidebar:
                     path = add_article(CORPUS, data, name, published=published,
                                        source=source or None, title=title or None)
                     with st.spinner("Geoparsing…"):
-                        summary = build(CORPUS, MAPDATA, progress=False)
+                        summary = build_corpus()
                     st.session_state["corpus_signature"] = playback.folder_signature(CORPUS)
                     st.session_state["added"] = (f"Added {path.name}: {summary.events} events "
                                                  "in the corpus.")
@@ -245,16 +274,16 @@ with st.sidebar:
 
 # Every filter but the dates: the date window moves often (slider, playback) and is
 # applied to this smaller list by the window panel alone.
-flt = mapview.EventFilter(
+flt = filters.EventFilter(
     types=frozenset(types), actors=frozenset(actors), articles=frozenset(picked_articles),
     sources=frozenset(s for s in sources if s != "unknown"), place_query=query,
 )
 if "unknown" in sources:
-    flt = mapview.EventFilter(**{**flt.__dict__, "sources": flt.sources | {""}})
+    flt = filters.EventFilter(**{**flt.__dict__, "sources": flt.sources | {""}})
 
 # -- map, details, chart and table: everything that follows the date window ------------
 
-matching = mapview.filter_events(features, flt)
+matching = filters.filter_events(features, flt)
 
 
 def _table_picked() -> None:
@@ -267,27 +296,27 @@ def _table_picked() -> None:
         st.session_state["picked_id"] = event_id  # first among the events of its place
 
 
-def event_details(visible: list[dict]) -> None:
+def event_details(visible: list[EventFeature]) -> None:
     st.subheader("Event details")
-    picked = sorted(mapview.events_at(visible, st.session_state.get("clicked")),
+    picked = sorted(filters.events_at(visible, st.session_state.get("clicked")),
                     key=lambda f: f["properties"]["id"] != st.session_state.get("picked_id"))
     if not picked:
         st.caption("Click a marker on the map, or pick a row of the table below.")
     for feature in picked[:10]:
-        st.markdown(mapview.event_popup(feature["properties"]), unsafe_allow_html=True)
+        st.markdown(event_popup(feature["properties"]), unsafe_allow_html=True)
         article = articles.get(feature["properties"]["article_id"])
         if article:
             with st.expander("Full article text"):
                 st.text(article["text"])
     if picked:
-        same_place = mapview.same_place(features, picked[0])
+        same_place = filters.same_place(features, picked[0])
         st.caption(f"{len(same_place)} events at {picked[0]['properties']['place']} in the "
                    "corpus")
         st.dataframe(pd.DataFrame(tables.rows(same_place))[["date_start", "event_type",
                                                             "snippet"]], hide_index=True)
 
 
-def events_chart(visible: list[dict]) -> None:
+def events_chart(visible: list[EventFeature]) -> None:
     st.subheader("Events over time")
     if not visible:
         st.caption("No events match the filters.")
@@ -299,15 +328,15 @@ def events_chart(visible: list[dict]) -> None:
         .encode(x=alt.X("month:T", title="month", timeUnit="yearmonth"),
                 y=alt.Y("events:Q", title="events"),
                 color=alt.Color("event_type:N", scale=alt.Scale(
-                    domain=list(mapview.EVENT_STYLES),
-                    range=[c for c, _ in mapview.EVENT_STYLES.values()])),
+                    domain=list(EVENT_STYLES),
+                    range=[c for c, _ in EVENT_STYLES.values()])),
                 tooltip=["month", "event_type", "events"])
         .properties(height=220)
     )
     st.altair_chart(chart, use_container_width=True)
 
 
-def events_table(visible: list[dict]) -> None:
+def events_table(visible: list[EventFeature]) -> None:
     st.subheader(f"Events ({len(visible)})")
     if len(visible) > TABLE_ROWS:
         st.caption(f"The table shows the first {TABLE_ROWS:,}; the downloads have all "
@@ -327,7 +356,8 @@ def events_table(visible: list[dict]) -> None:
     cols[1].download_button("Download CSV", lambda: tables.to_csv(visible),
                             f"campaign-events-{stamp}.csv", "text/csv")
     cols[2].download_button(
-        "Download HTML map", lambda: export_html(visible, list(articles.values()), style),
+        "Download HTML map", lambda: export_html(visible, list(articles.values()), style,
+                                                 basemap_file(_stamp(EVENTS))),
         f"campaign-map-{stamp}.html", "text/html",
         help="The current view as one self-contained HTML file that works offline")
 
@@ -348,7 +378,7 @@ def window_panel() -> None:
                   key="date_range", on_change=_range_moved, label_visibility="collapsed",
                   help="Events whose dates overlap this range are on the map")
         current = playback.PlaybackState.from_session(st.session_state, span)
-    visible = mapview.in_window(matching, current.start, current.end) if span else []
+    visible = filters.in_window(matching, current.start, current.end) if span else []
     if span:  # no dated event: no period (and not today's date)
         st.markdown(f'<div class="cm-period">{playback.period_label(current.start, current.end)}'
                     f'<span class="cm-count"> · {len(visible)} event{"s" * (len(visible) != 1)}'
@@ -357,10 +387,11 @@ def window_panel() -> None:
         return
     # st_folium renames the elements of the map it is given, so it gets a copy of the
     # cached map each run; identical copies give identical scripts: no remount.
-    m = copy.deepcopy(base_map(_stamp(EVENTS), style, tile_choices.get(tile_key))[0])
+    m = copy.deepcopy(base_map(_stamp(EVENTS), _stamp(basemap_file(_stamp(EVENTS))), style,
+                               tile_choices.get(tile_key))[0])
     clicked = st_folium(m, key=f"{MAP_KEY}-{style}-{tile_key}", height=820 if briefing else 620,
                         use_container_width=True,
-                        feature_group_to_add=mapview.visible_group(visible),
+                        feature_group_to_add=layers.visible_group(visible),
                         returned_objects=["last_object_clicked"])
     if briefing:
         playback.caption_panel(st, visible)

@@ -303,7 +303,7 @@ def main() -> int:
     args = parser.parse_args()
     require_chromium()
     if not (ROOT / "mapdata" / "basemap.geojson").exists():
-        sys.exit("no basemap: run `python -m geo.map.basemap`")
+        sys.exit("no basemap: run `campaign-map build` (or `python -m geo.map.basemap_build`)")
     from playwright.sync_api import sync_playwright
 
     def say(line: str) -> None:

@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from synthetic import synthesize  # noqa: E402
 
 from geo.corpus.build import build  # noqa: E402
-from geo.map import mapview  # noqa: E402
+from geo.map import filters  # noqa: E402
 from geo.map.export import export_map, load_articles, write_export  # noqa: E402
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -28,7 +28,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 
 def export(data: Path, target: Path) -> tuple[int, int, float]:
-    features = mapview.load_events(data / "events.geojson")
+    features = filters.load_events(data / "events.geojson")
     started = time.perf_counter()
     size = write_export(export_map(features, load_articles(data / "articles.json")), target)
     return len(features), size, time.perf_counter() - started

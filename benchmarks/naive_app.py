@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from geo.map.assets import make_offline  # noqa: E402
-from geo.map.mapview import date_range, overlaps  # noqa: E402
+from geo.map.filters import date_range, overlaps  # noqa: E402
 
 EVENTS = Path(os.environ.get("CAMPAIGN_MAP_DATA", "mapdata")) / "events.geojson"
 

@@ -110,10 +110,10 @@ class Sample:
 def steps_per_loop(data: Path) -> int:
     """Steps the briefing screen takes to go once through the campaign (and jump back)."""
     from geo.app import playback
-    from geo.map import mapview
+    from geo.map import filters
 
-    features = mapview.load_events(data / "events.geojson")
-    span = mapview.date_range(features)
+    features = filters.load_events(data / "events.geojson")
+    span = filters.date_range(features)
     session = {playback.WINDOW_KEY: playback.default_window(span, True), "playing": True}
     state = playback.PlaybackState.from_session(session, span)
     first, steps = (state.start, state.end), 0

@@ -3,7 +3,7 @@ briefing view and the list of files that could not be mapped.
 
 AppTest runs app.py headless, without a browser; st_folium shows up as an unknown element,
 which is all these tests need (the map itself is tested in a browser by tests/e2e). Every
-expected number is worked out here from the built events.geojson with `geo.map.mapview`, never
+expected number is worked out here from the built events.geojson with `geo.map.filters`, never
 written down, so the tests follow the seeds when they change.
 """
 
@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.app import playback
 from geo.corpus.build import build
-from geo.map import mapview, tiles
+from geo.map import filters, popup, styles, tiles
 from geo.map.escape import escape_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,14 +49,14 @@ def seeds_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="module")
 def features(seeds_data: tuple[Path, Path]) -> Features:
-    features = mapview.load_events(seeds_data[1] / "events.geojson")
+    features = filters.load_events(seeds_data[1] / "events.geojson")
     assert features, "the seeds should give events"
     return features
 
 
 @pytest.fixture(scope="module")
 def span(features: Features) -> tuple[datetime.date, datetime.date]:
-    span = mapview.date_range(features)
+    span = filters.date_range(features)
     assert span is not None
     return span
 
@@ -130,11 +130,11 @@ def ids(features: Features) -> list[str]:
 
 
 def expected(features: Features, window: tuple[datetime.date, datetime.date],
-             **filters: Any) -> Features:
+             **chosen: Any) -> Features:
     """What the page should show: the filters, then the date window (as the app does)."""
-    flt = mapview.EventFilter(**{k: frozenset(v) if isinstance(v, set | list) else v
-                                 for k, v in filters.items()})
-    return mapview.in_window(mapview.filter_events(features, flt), *window)
+    flt = filters.EventFilter(**{k: frozenset(v) if isinstance(v, set | list) else v
+                                 for k, v in chosen.items()})
+    return filters.in_window(filters.filter_events(features, flt), *window)
 
 
 def assert_shows(at: AppTest, events: Features,
@@ -208,8 +208,8 @@ def undated_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def test_undated_events_only(monkeypatch: pytest.MonkeyPatch,
                              undated_data: tuple[Path, Path]) -> None:
-    features = mapview.load_events(undated_data[1] / "events.geojson")
-    assert features and not mapview.date_range(features), "the article should be undated"
+    features = filters.load_events(undated_data[1] / "events.geojson")
+    assert features and not filters.date_range(features), "the article should be undated"
     at = run(make_app(monkeypatch, *undated_data))
     assert not at.info  # there are events: not the "No events yet" state
     assert not at.slider and "playing" not in [t.key for t in at.toggle]
@@ -306,7 +306,7 @@ def test_event_type_filter(app: AppTest, features: Features,
         assert shown and all(f["properties"]["event_type"] in picked for f in shown)
         assert_shows(app, shown, span)
     # A type no event has (if there is one): nothing.
-    for absent in sorted(set(mapview.EVENT_STYLES) - set(types))[:1]:
+    for absent in sorted(set(styles.EVENT_STYLES) - set(types))[:1]:
         run(app.multiselect(key="types").set_value([absent]))
         assert_shows(app, [], span)
     run(app.multiselect(key="types").set_value([]))
@@ -315,13 +315,13 @@ def test_event_type_filter(app: AppTest, features: Features,
 
 def test_actor_filter(app: AppTest, features: Features,
                       span: tuple[datetime.date, datetime.date]) -> None:
-    actors = sorted({a for f in features for a in (f["properties"]["actors"] or "").split("; ")
+    actors = sorted({a for f in features for a in f["properties"]["actors"]
                      if a})
     assert app.multiselect(key="actors").options == actors
     rarest = min(actors, key=lambda a: len(expected(features, span, actors={a})))
     shown = expected(features, span, actors={rarest})
     assert shown == [f for f in features
-                     if rarest in (f["properties"]["actors"] or "").split("; ")]
+                     if rarest in f["properties"]["actors"]]
     run(app.multiselect(key="actors").set_value([rarest]))
     assert_shows(app, shown, span)
     # Two actors: events with either.
@@ -369,8 +369,8 @@ def test_place_search(app: AppTest, features: Features,
     for query in [place, place.upper()[:4], f"  {place.lower()} "]:
         run(app.text_input(key="place_query").input(query))
         shown = expected(features, span, place_query=query)
-        assert shown and all(query.strip().lower() in (
-            f["properties"]["place"] + (f["properties"].get("other_places") or "")).lower()
+        assert shown and all(query.strip().lower() in " ".join(
+            [f["properties"]["place"], *f["properties"]["other_places"]]).lower()
             for f in shown)
         assert_shows(app, shown, span)
     run(app.text_input(key="place_query").input("no such place anywhere"))
@@ -411,16 +411,16 @@ def test_clicked_point_shows_its_events(app: AppTest, features: Features,
     point = {"lat": lat, "lng": lon}
     app.session_state["clicked"] = point
     run(app)
-    picked = mapview.events_at(expected(features, span), point)
+    picked = filters.events_at(expected(features, span), point)
     assert len(picked) == len(at_point(busiest)) > 1
     popups = [m.value for m in app.markdown if m.value.startswith('<div class="cm-popup">')]
-    assert popups == [mapview.event_popup(f["properties"]) for f in picked[:10]]
+    assert popups == [popup.event_popup(f["properties"]) for f in picked[:10]]
     place = busiest["properties"]["place"]
     assert f"{len(at_point(busiest))} events at {place} in the corpus" in captions(app)
     assert len([e for e in app.expander if e.label == "Full article text"]) == len(popups)
     # A window without those events: nothing picked, the hint instead.
     days = (span[0] + datetime.timedelta(days=n) for n in range((span[1] - span[0]).days))
-    outside = next(d for d in days if not mapview.events_at(expected(features, (d, d)), point))
+    outside = next(d for d in days if not filters.events_at(expected(features, (d, d)), point))
     run(app.slider(key="date_range").set_value((outside, outside)))
     assert not [m for m in app.markdown if m.value.startswith('<div class="cm-popup">')]
     assert "Click a marker on the map, or pick a row of the table below." in captions(app)
@@ -472,7 +472,7 @@ def test_briefing_view(how: str, monkeypatch: pytest.MonkeyPatch,
     assert (start, end) == playback.default_window(span, briefing=True)
     run(at)
     assert at.session_state[playback.WINDOW_KEY] == (start, end)
-    shown = mapview.in_window(mapview.filter_events(features, mapview.EventFilter()),
+    shown = filters.in_window(filters.filter_events(features, filters.EventFilter()),
                               start, end)
     assert period(at) == period_of(start, end, len(shown))
     captions_html = [m.value for m in at.markdown if 'class="cm-caption"' in m.value]

@@ -58,9 +58,9 @@ def test_outputs_are_standard_files(corpus: Path, tmp_path: Path) -> None:
     assert by_id["004_5a53932adf590de1"]["published_basis"] == "inferred"
     assert by_id["000_bc2536e3535fb8c6"]["published_basis"] == "metadata"
     # The seeds' campaign runs from Mosul's fall (June 2014) to December 2016.
-    from geo.map import mapview
+    from geo.map import filters
 
-    assert mapview.date_range(collection["features"]) == (datetime.date(2014, 6, 1),
+    assert filters.date_range(collection["features"]) == (datetime.date(2014, 6, 1),
                                                           datetime.date(2016, 12, 6))
 
 

@@ -611,7 +611,7 @@ def _check_records(records: list[dict], expected: list[dict], stderr: str) -> No
         for event in record["events"]:
             start = int(event["id"].rsplit(":", 1)[1])
             assert text[start : start + len(event["snippet"])] == event["snippet"]
-            for mark in json.loads(event["marks"]):
+            for mark in event["marks"]:
                 assert 0 <= mark["start"] < mark["end"] <= len(event["snippet"])
 
 

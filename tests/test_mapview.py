@@ -13,7 +13,7 @@ import folium
 from geo.app import playback
 from geo.corpus import tables
 from geo.corpus.ingest import add_article
-from geo.map import mapview
+from geo.map import filters, layers, popup, view
 from geo.map.assets import STATIC, make_offline, static_text
 from geo.map.escape import escape_text
 from tests.pages import page_code
@@ -25,12 +25,12 @@ def feature(i: int = 0, **props) -> dict:
     base = {
         "id": f"a:{i}", "place": "Townville", "level": "city", "event_type": "offensive",
         "date_start": "2016-03-24", "date_end": "2016-03-24", "time_basis": "explicit",
-        "snippet": "Troops entered Townville on March 24.", "actors": "ISIS; Peshmerga",
-        "figures": "", "marks": json.dumps([{"start": 15, "end": 24, "kind": "place"},
-                                            {"start": 25, "end": 36, "kind": "time"}]),
+        "snippet": "Troops entered Townville on March 24.", "actors": ["Rebels", "Army"],
+        "figures": [], "marks": [{"start": 15, "end": 24, "kind": "place"},
+                                 {"start": 25, "end": 36, "kind": "time"}],
         "article_id": "a", "article_title": "Title", "article_source": "Source",
         "article_url": "https://example.org/a", "published": "2016-03-25", "confidence": 0.9,
-        "other_places": "", "uncertainty_km": None,
+        "other_places": [], "uncertainty_km": None,
     }
     base.update(props)
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [43.1, 36.3]},
@@ -44,42 +44,42 @@ def test_escape_defuses_html_and_template_syntax() -> None:
 
 
 def test_popup_marks_place_and_time_and_escapes_everything() -> None:
-    popup = mapview.event_popup(feature()["properties"])
-    assert '<mark class="cm-place">Townville</mark>' in popup
-    assert '<mark class="cm-time">on March 24</mark>' in popup
-    assert 'href="https://example.org/a"' in popup
-    hostile = mapview.event_popup(feature(snippet=HOSTILE, article_title=HOSTILE, place=HOSTILE,
-                                          actors=HOSTILE, article_url="javascript:alert(1)",
-                                          marks="[]")["properties"])
+    html = popup.event_popup(feature()["properties"])
+    assert '<mark class="cm-place">Townville</mark>' in html
+    assert '<mark class="cm-time">on March 24</mark>' in html
+    assert 'href="https://example.org/a"' in html
+    hostile = popup.event_popup(feature(snippet=HOSTILE, article_title=HOSTILE, place=HOSTILE,
+                                        actors=[HOSTILE], article_url="javascript:alert(1)",
+                                        marks=[])["properties"])
     assert "<script" not in hostile and "<img" not in hostile and "javascript:" not in hostile
     assert "`" not in hostile and "${" not in hostile
 
 
 def test_filters_overlap_type_actor_place() -> None:
     events = [feature(0), feature(1, date_start="2015-01-01", date_end="2015-01-31",
-                                  event_type="airstrike", actors="ISIS", place="Otherton"),
+                                  event_type="airstrike", actors=["Militia"], place="Otherton"),
               feature(2, date_start=None, date_end=None)]
-    flt = mapview.EventFilter(start=datetime.date(2015, 1, 20), end=datetime.date(2015, 2, 1))
-    assert [f["properties"]["id"] for f in mapview.filter_events(events, flt)] == ["a:1"]
-    assert len(mapview.filter_events(events, mapview.EventFilter())) == 2
-    assert len(mapview.filter_events(events, mapview.EventFilter(include_undated=True))) == 3
-    by_type = mapview.EventFilter(types=frozenset({"offensive"}))
-    assert [f["properties"]["id"] for f in mapview.filter_events(events, by_type)] == ["a:0"]
-    by_actor = mapview.EventFilter(actors=frozenset({"Peshmerga"}))
-    assert [f["properties"]["id"] for f in mapview.filter_events(events, by_actor)] == ["a:0"]
-    by_place = mapview.EventFilter(place_query="other")
-    assert [f["properties"]["id"] for f in mapview.filter_events(events, by_place)] == ["a:1"]
-    assert mapview.date_range(events) == (datetime.date(2015, 1, 1), datetime.date(2016, 3, 24))
+    flt = filters.EventFilter(start=datetime.date(2015, 1, 20), end=datetime.date(2015, 2, 1))
+    assert [f["properties"]["id"] for f in filters.filter_events(events, flt)] == ["a:1"]
+    assert len(filters.filter_events(events, filters.EventFilter())) == 2
+    assert len(filters.filter_events(events, filters.EventFilter(include_undated=True))) == 3
+    by_type = filters.EventFilter(types=frozenset({"offensive"}))
+    assert [f["properties"]["id"] for f in filters.filter_events(events, by_type)] == ["a:0"]
+    by_actor = filters.EventFilter(actors=frozenset({"Army"}))
+    assert [f["properties"]["id"] for f in filters.filter_events(events, by_actor)] == ["a:0"]
+    by_place = filters.EventFilter(place_query="other")
+    assert [f["properties"]["id"] for f in filters.filter_events(events, by_place)] == ["a:1"]
+    assert filters.date_range(events) == (datetime.date(2015, 1, 1), datetime.date(2016, 3, 24))
 
 
 def test_layers_render_data_escaped_inside_the_script() -> None:
     m = folium.Map(tiles=None)
-    events = [feature(0, snippet=HOSTILE, marks="[]"), feature(1, level="province",
+    events = [feature(0, snippet=HOSTILE, marks=[]), feature(1, level="province",
                                                                place="Province A")]
     shapes = {"province a": {"type": "Polygon",
                              "coordinates": [[[40, 30], [41, 30], [41, 31], [40, 30]]]}}
-    region = mapview.event_layers(m, events, shapes)
-    mapview.Legend().add_to(m)
+    region = layers.event_layers(m, events, shapes)
+    layers.Legend().add_to(m)
     page = m.get_root().render()
     assert "<script>alert(1)" not in page and "</script><img" not in page
     assert "window.cmEventLayer(" in page and "window.cmRegionLayer(" in page
@@ -87,11 +87,11 @@ def test_layers_render_data_escaped_inside_the_script() -> None:
     assert region.missing == []
     assert "Province A" in page
     # The visible events travel as a bitset: event n is bit n % 8 of byte n // 8.
-    group = mapview.visible_group([{"n": 9}, {"n": 0}, {"n": 17}])
+    group = layers.visible_group([{"n": 9}, {"n": 0}, {"n": 17}])
     group.add_to(m)
     assert base64.b64encode(bytes([0b1, 0b10, 0b10])).decode() == "AQIC"
     assert 'window.cmShowOnly("AQIC")' in m.get_root().render()
-    assert mapview.ShowOnly([]).bits == ""
+    assert layers.ShowOnly([]).bits == ""
 
 
 # -- the page's own scripts: files, each loaded once ------------------------------------
@@ -117,11 +117,11 @@ def test_the_slider_update_carries_data_only() -> None:
     """What streamlit-folium sends on every filter or slider change: one call, no code."""
     from streamlit_folium import _get_feature_group_string
 
-    m = mapview.base_map()
-    mapview.event_layers(m, [feature(i) for i in range(40)], {})
-    mapview.finish(m)
+    m = view.base_map()
+    layers.event_layers(m, [feature(i) for i in range(40)], {})
+    view.finish(m)
     payload = _get_feature_group_string(
-        mapview.visible_group([{"n": n} for n in range(0, 40, 3)]), m)
+        layers.visible_group([{"n": n} for n in range(0, 40, 3)]), m)
     assert "function" not in payload and "=>" not in payload
     assert payload.count("window.cm") == 1 and 'window.cmShowOnly("SZIkSZI=")' in payload
     assert len(payload.encode()) < 500
@@ -136,13 +136,13 @@ def test_the_app_map_links_each_file_once_and_defines_nothing_inline() -> None:
         published[name] = text
         return f"/app/static/cm/{name}"
 
-    m = mapview.base_map(publish=lambda name, data: f"/app/static/cm/{name}.json")
-    mapview.event_layers(m, [feature(0), feature(1, level="province", place="Province A")],
+    m = view.base_map(publish=lambda name, data: f"/app/static/cm/{name}.json")
+    layers.event_layers(m, [feature(0), feature(1, level="province", place="Province A")],
                          {"province a": {"type": "Polygon", "coordinates": [
                              [[40, 30], [41, 30], [41, 31], [40, 30]]]}},
                          publish=lambda name, data: f"/app/static/cm/{name}.json")
-    mapview.Legend().add_to(m)
-    page = mapview.finish(m, publish_asset=publish_asset).get_root().render()
+    layers.Legend().add_to(m)
+    page = view.finish(m, publish_asset=publish_asset).get_root().render()
     for name in ("escape.js", "popup.js", "filter.js", "layers.js", "basemap.js", "map.css"):
         assert published[name] == static_text(name)
         assert page.count(f'"/app/static/cm/{name}"') == 1, name
@@ -156,21 +156,21 @@ def test_every_function_the_templates_call_is_defined_in_a_file() -> None:
     sources = "".join(path.read_text("utf-8") for path in STATIC.glob("*.js"))
     defined = set(re.findall(r"window\.(cm\w+) = function", sources))
     assert set(SHARED) <= defined
-    for module in (mapview, geo.map.basemap, geo.map.export):
+    for module in (layers, view, geo.map.basemap, geo.map.export):
         called = set(re.findall(r"window\.(cm\w+)\(", Path(module.__file__).read_text("utf-8")))
         assert called <= defined, (module.__name__, called - defined)
 
 
 def test_static_links_resolve_offline() -> None:
     m = folium.Map(tiles=None)
-    mapview.PageStyle(briefing=True).add_to(m)
+    layers.PageStyle(briefing=True).add_to(m)
     page = make_offline(m).get_root().render()
     assert "--cm-scale: 1.6" in page
     assert "font: calc(14px * var(--cm-scale, 1))" in page_code(page)
 
 
 def test_region_without_outline_is_reported() -> None:
-    region = mapview.RegionLayer([feature(0, level="country", place="Farland")], {})
+    region = layers.RegionLayer([feature(0, level="country", place="Farland")], {})
     assert region.missing == ["Farland"] and region.data["regions"]["features"] == []
 
 
@@ -232,8 +232,8 @@ def test_the_default_window_is_the_busy_period_not_an_old_mention() -> None:
         return {"properties": {"date_start": day, "date_end": day, "granularity": "day"}}
 
     features = [feature(f"2016-03-{d:02d}") for d in range(1, 21)] + [feature("1992-05-01")]
-    span = mapview.date_range(features)
-    busy = mapview.busy_range(features)
+    span = filters.date_range(features)
+    busy = filters.busy_range(features)
     assert span == (datetime.date(1992, 5, 1), datetime.date(2016, 3, 20))
     assert busy == (datetime.date(2016, 3, 1), datetime.date(2016, 3, 19))
     # From the busy period's start to the latest event: the newest news is never cut.
@@ -241,6 +241,6 @@ def test_the_default_window_is_the_busy_period_not_an_old_mention() -> None:
     assert playback.default_window(span, True, busy)[0] == busy[0]
     # A corpus without such outliers opens on its whole span.
     even = features[:-1]
-    assert playback.default_window(mapview.date_range(even), False,
-                                   mapview.busy_range(even)) == mapview.date_range(even)
-    assert mapview.busy_range(features[:5]) is None  # too few to tell
+    assert playback.default_window(filters.date_range(even), False,
+                                   filters.busy_range(even)) == filters.date_range(even)
+    assert filters.busy_range(features[:5]) is None  # too few to tell

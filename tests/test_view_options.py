@@ -10,19 +10,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo.app import playback
-from geo.map import mapview
+from geo.map import filters, view
 from geo.map.assets import remote_urls
 from geo.map.tiles import PRESETS, TileConfigError, local_source, tile_sources
 
 
 def test_no_tile_layer_unless_one_is_chosen() -> None:
-    page = mapview.finish(mapview.base_map()).get_root().render()
+    page = view.finish(view.base_map()).get_root().render()
     assert "L.tileLayer" not in page and remote_urls(page) == []
 
 
 def test_a_chosen_tile_layer_replaces_the_offline_basemap() -> None:
-    m = mapview.base_map(mapview.MapOptions(tiles=PRESETS["osm"]))
-    page = mapview.finish(m).get_root().render()
+    m = view.base_map(view.MapOptions(tiles=PRESETS["osm"]))
+    page = view.finish(m).get_root().render()
     assert "https://tile.openstreetmap.org/{z}/{x}/{y}.png" in page
     assert "OpenStreetMap" in page and "BasemapLayer" not in page
     assert remote_urls(page) == ["https://tile.openstreetmap.org/{z}/{x}/{y}.png"]
@@ -70,9 +70,9 @@ def test_in_window_keeps_overlapping_dated_events() -> None:
     events = [event("2015-01-01", "2015-01-31"), event("2015-03-01", "2015-03-01"),
               event(None, None)]
     day = datetime.date.fromisoformat
-    assert mapview.in_window(events, day("2015-01-31"), day("2015-02-28")) == events[:1]
-    assert mapview.in_window(events, day("2015-02-01"), day("2015-02-28")) == []
-    assert mapview.in_window(events, None, None) == events[:2]
+    assert filters.in_window(events, day("2015-01-31"), day("2015-02-28")) == events[:1]
+    assert filters.in_window(events, day("2015-02-01"), day("2015-02-28")) == []
+    assert filters.in_window(events, None, None) == events[:2]
 
 
 DAYS = st.dates(datetime.date(1990, 1, 1), datetime.date(2030, 12, 31))
@@ -90,8 +90,8 @@ def dated_events(draw: st.DrawFn) -> dict:
 def test_in_window_is_overlaps_for_every_event(events: list[dict], start: datetime.date | None,
                                                end: datetime.date | None) -> None:
     """The slider's fast path keeps exactly the events `overlaps` keeps, in their order."""
-    assert mapview.in_window(events, start, end) == [
-        e for e in events if mapview.overlaps(e["properties"], start, end)]
+    assert filters.in_window(events, start, end) == [
+        e for e in events if filters.overlaps(e["properties"], start, end)]
 
 
 def test_playback_steps_on_its_timer_only() -> None:

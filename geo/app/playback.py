@@ -11,8 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from geo.corpus.articles import ARTICLE_SUFFIXES
+from geo.corpus.records import EventFeature
 from geo.map.assets import static_text
 from geo.map.escape import escape_text
+
+# Streamlit's session state (keys str or int) or, in tests, a plain dict.
+Session = MutableMapping[Any, Any]
 
 WINDOW_KEY = "window"
 STEPS = {"week": 7, "day": 1, "month": 30}
@@ -35,16 +39,13 @@ class PlaybackState:
     seconds: float = 1.0
 
     @classmethod
-    def from_session(cls, session: MutableMapping[str, Any],
+    def from_session(cls, session: Session,
                      span: tuple[datetime.date, datetime.date] | None) -> PlaybackState:
         lo, hi = span or (datetime.date.today(), datetime.date.today())
         start, end = session.get(WINDOW_KEY, (lo, hi))
         start, end = max(lo, min(start, hi)), max(lo, min(end, hi))
         return cls(start, max(start, end), lo, hi, bool(session.get("playing", False)),
                    STEPS.get(session.get("step", "week"), 7), float(session.get("speed", 1.0)))
-
-    def with_range(self, start: datetime.date, end: datetime.date) -> PlaybackState:
-        return replace(self, start=start, end=end)
 
     def advanced(self) -> PlaybackState:
         """One step later; past the end it starts again (the briefing screen loops)."""
@@ -55,11 +56,11 @@ class PlaybackState:
         end = min(self.hi, self.end + step)
         return replace(self, start=end - width, end=end)
 
-    def store(self, session: MutableMapping[str, Any]) -> None:
+    def store(self, session: Session) -> None:
         session[WINDOW_KEY] = (self.start, self.end)
 
 
-def step_due(session: MutableMapping[str, Any], seconds: float,
+def step_due(session: Session, seconds: float,
              now: float | None = None) -> bool:
     """Whether playback should move on now: once per `seconds`, not on every rerun (a
     filter change while playing must not jump a step), and not on the first run, so the
@@ -83,7 +84,7 @@ def parse_speed(value: str | None) -> float | None:
     return speed
 
 
-def init_pace(session: MutableMapping[str, Any], params: Mapping[str, str]) -> None:
+def init_pace(session: Session, params: Mapping[str, str]) -> None:
     """First visit: the pace from the URL (?speed=2&step=month), else 1 s per week."""
     if "speed" not in session:
         session["speed"] = parse_speed(params.get("speed")) or 1.0
@@ -101,7 +102,7 @@ def default_window(
     busy: tuple[datetime.date, datetime.date] | None = None,
 ) -> tuple[datetime.date, datetime.date]:
     """Desk: the whole campaign, or from the start of its busy period
-    (`mapview.busy_range`) to the end, when old mentions stretch the span to more than
+    (`geo.map.filters.busy_range`) to the end, when old mentions stretch the span to more than
     twice that. Briefing: a moving two-month window from that start."""
     if busy is not None and (span[1] - busy[0]) * 2 < span[1] - span[0]:
         span = (max(span[0], busy[0]), span[1])
@@ -132,7 +133,7 @@ def folder_signature(folder: Path) -> tuple[tuple[str, float, int], ...]:
     return tuple(sorted(entries))
 
 
-def caption_panel(st: Any, visible: list[dict[str, Any]], limit: int = 3) -> None:
+def caption_panel(st: Any, visible: list[EventFeature], limit: int = 3) -> None:
     """The briefing screen's captions: the latest events of the window, in big type."""
     latest = sorted(visible, key=lambda f: (f["properties"]["date_end"] or "",
                                             f["properties"]["id"]), reverse=True)[:limit]

@@ -36,6 +36,7 @@ from geo.corpus.articles import (
     corpus_files,
     load_article,
 )
+from geo.corpus.records import EventProperties
 from geo.corpus.tables import dumps_geojson, point_geometry
 from geo.paths import GEO
 from geo.pipeline.actions import DEFAULT_ACTORS, DEFAULT_EVENT_TYPES
@@ -181,8 +182,9 @@ def article_events(article: Article, result: GeoparseResult) -> tuple[dict[str, 
     return record, events
 
 
-def event_properties(event: Event) -> dict[str, Any]:
-    """Flat properties (strings, numbers, booleans) that every GIS tool reads."""
+def event_properties(event: Event) -> EventProperties:
+    """The event's record (geo.corpus.records): strings, numbers, booleans and lists of
+    them, which GIS tools read."""
     return {
         "id": event.id,
         "place": event.place,
@@ -197,13 +199,13 @@ def event_properties(event: Event) -> dict[str, Any]:
         "time_basis": event.time_basis,
         "planned": event.planned,
         "event_type": event.event_type,
-        "actors": "; ".join(event.actors),
-        "figures": "; ".join(event.figures),
+        "actors": list(event.actors),
+        "figures": list(event.figures),
         "snippet": event.snippet,
-        "marks": json.dumps([dataclasses.asdict(m) for m in event.marks]),
+        "marks": [{"start": m.start, "end": m.end, "kind": m.kind} for m in event.marks],
         "caption": event.caption,
         "confidence": event.confidence,
-        "other_places": "; ".join(event.other_places),
+        "other_places": list(event.other_places),
         "article_id": event.article.id,
         "article_title": event.article.title,
         "article_source": event.article.source,

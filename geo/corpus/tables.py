@@ -11,6 +11,8 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from geo.corpus.records import EventFeature
+
 # Columns of the table and the CSV, in order; the CSV also carries lat/lon.
 COLUMNS = [
     "date_start", "date_end", "time_basis", "event_type", "place", "level", "actors",
@@ -18,12 +20,17 @@ COLUMNS = [
 ]
 
 
-def rows(features: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _cell(value: Any) -> Any:
+    """A table cell: lists (actors, figures) joined with "; ", as spreadsheets want them."""
+    return "; ".join(map(str, value)) if isinstance(value, list | tuple) else value
+
+
+def rows(features: Sequence[EventFeature]) -> list[dict[str, Any]]:
     out = []
     for feature in features:
         props = feature["properties"]
         lon, lat = feature["geometry"]["coordinates"]
-        out.append({**{c: props.get(c) for c in COLUMNS}, "lat": lat, "lon": lon})
+        out.append({**{c: _cell(props.get(c)) for c in COLUMNS}, "lat": lat, "lon": lon})
     return out
 
 
@@ -35,7 +42,7 @@ def _csv_safe(value: Any) -> Any:
     return value
 
 
-def to_csv(features: Sequence[dict[str, Any]]) -> bytes:
+def to_csv(features: Sequence[EventFeature]) -> bytes:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=[*COLUMNS, "lat", "lon"], lineterminator="\n")
     writer.writeheader()
@@ -77,7 +84,7 @@ def dumps_geojson(value: Any) -> str:
     return json.dumps(json_safe(value), ensure_ascii=False, sort_keys=True, allow_nan=False)
 
 
-def to_geojson(features: Sequence[dict[str, Any]]) -> bytes:
+def to_geojson(features: Sequence[EventFeature]) -> bytes:
     """A FeatureCollection of Point features; ValueError for a feature without a valid point."""
     collection = {"type": "FeatureCollection",
                   "features": [{"type": "Feature",
@@ -87,10 +94,10 @@ def to_geojson(features: Sequence[dict[str, Any]]) -> bytes:
     return (dumps_geojson(collection) + "\n").encode("utf-8")
 
 
-def monthly_counts(features: Sequence[dict[str, Any]]) -> list[tuple[str, str, int]]:
+def monthly_counts(features: Sequence[EventFeature]) -> list[tuple[str, str, int]]:
     """(first day of the month, event type, events) for the events-over-time chart."""
     counts: Counter[tuple[str, str]] = Counter(
-        (f["properties"]["date_start"][:7] + "-01", f["properties"]["event_type"])
-        for f in features if f["properties"].get("date_start")
+        (first[:7] + "-01", f["properties"]["event_type"])
+        for f in features if (first := f["properties"]["date_start"])
     )
     return [(month, kind, n) for (month, kind), n in sorted(counts.items())]

@@ -1,7 +1,7 @@
 """The static HTML export: one self-contained file with the map, its own time slider, popups,
 legend, title and a note of when and from which articles it was built.
 
-It is the app's map (same `geo.map.mapview` layers, legend, popups and offline basemap) in a
+It is the app's map (same `geo.map.layers`, legend, popups and offline basemap) in a
 different shell: instead of Streamlit widgets, a small Leaflet control filters the events in
 the page. Every script, style and image is inlined, so the file opens from `file://` with no
 network, for years.
@@ -20,9 +20,14 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
-from geo.map import mapview
+from geo.corpus.records import EventFeature
 from geo.map.assets import static_links
+from geo.map.basemap import basemap_for, region_shapes
+from geo.map.bounds import event_bounds, focus_bounds
 from geo.map.escape import escape_text
+from geo.map.filters import date_range
+from geo.map.layers import HtmlControl, Legend, event_layers
+from geo.map.view import MapOptions, base_map, finish
 
 
 class TimeSlider(JSCSSMixin, MacroElement):
@@ -50,7 +55,7 @@ class TimeSlider(JSCSSMixin, MacroElement):
                         "step": step_days, "intervalMs": interval_ms}
 
 
-class TitleBox(mapview.HtmlControl):
+class TitleBox(HtmlControl):
     """The export's title and provenance note, top left."""
 
     default_js = static_links("layers.js")
@@ -64,22 +69,26 @@ class TitleBox(mapview.HtmlControl):
 
 
 def export_map(
-    features: Sequence[dict[str, Any]],
+    features: Sequence[EventFeature],
     articles: Sequence[dict[str, Any]],
     title: str = "Campaign Map",
     briefing: bool = False,
     built: datetime.datetime | None = None,
+    basemap: Path | None = None,
 ) -> folium.Map:
-    """The export's map: the app's layers plus the in-page slider and the title box."""
-    style = "dark" if briefing else "light"
-    m = mapview.base_map(mapview.MapOptions(style=style))
+    """The export's map: the app's layers plus the in-page slider and the title box.
+
+    It opens framing its events (`focus_bounds`), on `basemap` (default: the project's
+    basemap if it covers them, `basemap_for`)."""
     dated = [f for f in features if f["properties"].get("date_start")]
-    regions = mapview.event_layers(m, dated, mapview.region_shapes(), briefing=briefing)
-    mapview.Legend(types={f["properties"]["event_type"] for f in dated},
-                   note=("No outline for: " + ", ".join(map(escape_text,
-                                                              regions.missing)))
-                   if regions.missing else "").add_to(m)
-    span = mapview.date_range(dated)
+    basemap = basemap or basemap_for(None, event_bounds(dated))
+    m = base_map(MapOptions(style="dark" if briefing else "light", basemap=basemap,
+                            bounds=focus_bounds(dated)))
+    regions = event_layers(m, dated, region_shapes(basemap), briefing=briefing)
+    Legend(types={f["properties"]["event_type"] for f in dated},
+           note=("No outline for: " + ", ".join(map(escape_text, regions.missing)))
+           if regions.missing else "").add_to(m)
+    span = date_range(dated)
     if span:
         TimeSlider(*span).add_to(m)
     used = sorted({f["properties"]["article_id"] for f in features})
@@ -96,13 +105,7 @@ def export_map(
             f"{len(dated)} dated events" + (f" ({undated} undated events left out)"
                                             if undated else "") + f".<ul>{listing}</ul>")
     TitleBox(title, note).add_to(m)
-    if span:
-        bounds = [[min(f["geometry"]["coordinates"][1] for f in dated),
-                   min(f["geometry"]["coordinates"][0] for f in dated)],
-                  [max(f["geometry"]["coordinates"][1] for f in dated),
-                   max(f["geometry"]["coordinates"][0] for f in dated)]]
-        m.fit_bounds(bounds, padding=(30, 30), max_zoom=8)
-    return mapview.finish(m)
+    return finish(m)
 
 
 def render_export(m: folium.Map) -> str:
@@ -114,10 +117,10 @@ def render_export(m: folium.Map) -> str:
     return page
 
 
-def export_html(features: Sequence[dict[str, Any]], articles: Sequence[dict[str, Any]],
-                style: str = "light") -> bytes:
+def export_html(features: Sequence[EventFeature], articles: Sequence[dict[str, Any]],
+                style: str = "light", basemap: Path | None = None) -> bytes:
     """The app's download: the current view as an export file's bytes."""
-    m = export_map(features, articles, briefing=style == "dark")
+    m = export_map(features, articles, briefing=style == "dark", basemap=basemap)
     return render_export(m).encode("utf-8")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html.parser
 from pathlib import Path
 
-from geo.map import mapview
+from geo.map import filters
 from geo.map.export import export_map, load_articles, write_export
 
 from .conftest import open_a_popup, screenshot
@@ -16,7 +16,7 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 def test_export_works_offline(page, app_data, tmp_path: Path) -> None:
     _, data = app_data
-    features = mapview.load_events(data / "events.geojson")
+    features = filters.load_events(data / "events.geojson")
     target = tmp_path / "campaign.html"
     size = write_export(export_map(features, load_articles(data / "articles.json")), target)
     assert size < 1_500_000  # the seeds export stays small
@@ -49,7 +49,7 @@ def test_export_works_offline(page, app_data, tmp_path: Path) -> None:
 def test_export_is_valid_html(app_data, tmp_path: Path) -> None:
     _, data = app_data
     target = tmp_path / "campaign.html"
-    write_export(export_map(mapview.load_events(data / "events.geojson"),
+    write_export(export_map(filters.load_events(data / "events.geojson"),
                             load_articles(data / "articles.json")), target)
     page = target.read_text("utf-8")
 
@@ -85,12 +85,12 @@ HOSTILE = ("<script>alert(1)</script><img src=x onerror=alert(1)> `${alert(1)}` 
 
 def test_hostile_article_text_stays_text(page, app_data, tmp_path: Path) -> None:
     _, data = app_data
-    features = mapview.load_events(data / "events.geojson")[:5]
+    features = filters.load_events(data / "events.geojson")[:5]
     for feature in features:
         p = feature["properties"]
         p.update(snippet=HOSTILE + " " + p["snippet"], place=HOSTILE, article_title=HOSTILE,
-                 article_source=HOSTILE, actors=HOSTILE, article_url="javascript:alert(1)",
-                 marks="[]")
+                 article_source=HOSTILE, actors=[HOSTILE], article_url="javascript:alert(1)",
+                 marks=[])
     target = tmp_path / "hostile.html"
     write_export(export_map(features, [], title=HOSTILE), target)
     pg, log, errors = page

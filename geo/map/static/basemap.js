@@ -1,5 +1,5 @@
 // The offline basemap: countries, provinces (name as tooltip), rivers, lakes and city
-// labels, drawn from geo.basemap's GeoJSON. `p` is the palette (geo.basemap.PALETTES);
+// labels, drawn from geo.map.basemap's GeoJSON. `p` is the palette (geo.map.basemap.PALETTES);
 // source is {url} (the app's static files, fetched once) or {data} (the export). Layers
 // sit in panes below the event markers, whatever order they arrive in.
 window.cmBasemap = function (map, p, source) {

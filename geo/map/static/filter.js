@@ -61,7 +61,7 @@ window.cmApply = function (visible) {
     return shown;
 };
 
-// The app's filters and time window (geo.mapview.ShowOnly, sent on every change): event n
+// The app's filters and time window (geo.map.layers.ShowOnly, sent on every change): event n
 // is shown when bit n % 8 of byte n / 8 of the base64 `bits` is set.
 window.cmShowOnly = function (bits) {
     // streamlit-folium removes the previous feature group from the map but keeps it in

@@ -1,4 +1,4 @@
-// The event layers and the map's HTML controls (legend, title). geo.mapview's elements
+// The event layers and the map's HTML controls (legend, title). geo.map.layers' elements
 // call these with their options and data; filter.js decides what is visible.
 
 // A layer's data: fetched once from the app's static files ({url}), or inlined ({data},

@@ -1,8 +1,8 @@
 // An event's popup and tooltip, made in the page when they open: pre-rendered HTML for
 // every event would triple the size of a 10,000-event export. `p` is one event as
-// geo.mapview.browser_event sends it (short keys), `arts` the shared article list and
+// geo.map.popup.browser_event sends it (short keys), `arts` the shared article list and
 // `styles` the event type -> [colour, label] table. The app's details panel shows the
-// same content, made in Python (geo.mapview.event_popup): Streamlit's Markdown runs no
+// same content, made in Python (geo.map.popup.event_popup): Streamlit's Markdown runs no
 // script.
 
 window.cmWhen = function (p) {

@@ -1,0 +1,150 @@
+"""Which events to show: loading a build's events, the analyst's filters, the time window.
+
+Shared by the app (its sidebar and slider), the export's command line and the tests. The
+page applies the same window in JavaScript (geo/map/static/filter.js) to markers it already
+has; here the lists are made that tell it which.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geo.corpus.records import EventFeature, EventProperties
+
+
+def load_events(path: Path) -> list[EventFeature]:
+    """The features of an events.geojson written by `campaign-map build`.
+
+    Each feature gets `n`, its position: the app tells the page which events to show by
+    these small numbers rather than by their ids.
+    """
+    if not path.exists():
+        return []
+    features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
+    for n, feature in enumerate(features):
+        feature["n"] = n
+    return features
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What the analyst asked to see; empty sets mean 'all'."""
+
+    start: datetime.date | None = None
+    end: datetime.date | None = None
+    types: frozenset[str] = frozenset()
+    actors: frozenset[str] = frozenset()
+    articles: frozenset[str] = frozenset()
+    sources: frozenset[str] = frozenset()
+    place_query: str = ""
+    include_undated: bool = False
+
+
+def overlaps(props: EventProperties, start: datetime.date | None,
+             end: datetime.date | None) -> bool:
+    """An event is visible when its interval overlaps the selected range."""
+    first, last = props.get("date_start"), props.get("date_end")
+    if not first or not last:
+        return False
+    if start and last < start.isoformat():
+        return False
+    return not (end and first > end.isoformat())
+
+
+def filter_events(features: Iterable[EventFeature], flt: EventFilter) -> list[EventFeature]:
+    query = flt.place_query.strip().lower()
+    out = []
+    for feature in features:
+        p = feature["properties"]
+        if p.get("date_start"):
+            if not overlaps(p, flt.start, flt.end):
+                continue
+        elif not flt.include_undated:
+            continue
+        if flt.types and p["event_type"] not in flt.types:
+            continue
+        if flt.actors and not flt.actors & set(p.get("actors") or ()):
+            continue
+        if flt.articles and p["article_id"] not in flt.articles:
+            continue
+        if flt.sources and (p.get("article_source") or "") not in flt.sources:
+            continue
+        if query and query not in (p["place"] or "").lower() and not any(
+                query in other.lower() for other in p.get("other_places") or ()):
+            continue
+        out.append(feature)
+    return out
+
+
+def in_window(features: Iterable[EventFeature], start: datetime.date | None,
+              end: datetime.date | None) -> list[EventFeature]:
+    """The dated events whose interval overlaps the window (the time slider's filter).
+
+    `overlaps` for every event, inlined: it runs on every slider step over up to the whole
+    corpus, and ISO date strings compare in date order."""
+    low = start.isoformat() if start else ""
+    high = end.isoformat() if end else "\uffff"
+    return [f for f in features if (first := f["properties"]["date_start"])
+            and (last := f["properties"]["date_end"]) and last >= low and first <= high]
+
+
+def date_range(features: Iterable[EventFeature]) -> tuple[datetime.date, datetime.date] | None:
+    """The corpus's time span for the slider.
+
+    Year-long intervals ("over the past year") do not stretch it: they still show in any
+    window they overlap, but the slider starts where the dated reporting starts.
+    """
+    dated = [(first, last, p.get("granularity")) for f in features
+             if (first := (p := f["properties"]).get("date_start")) and (last := p.get("date_end"))]
+    precise = [d for d in dated if d[2] != "year"] or dated
+    if not dated:
+        return None
+    return (datetime.date.fromisoformat(min(d[0] for d in precise)),
+            datetime.date.fromisoformat(max(d[1] for d in dated)))
+
+
+BUSY_SHARE = 0.9  # the busy period holds this share of the dated events
+BUSY_MIN_EVENTS = 10  # fewer events than this: the whole span is the busy period
+
+
+def busy_range(features: Iterable[EventFeature]) -> tuple[datetime.date, datetime.date] | None:
+    """The shortest period that holds BUSY_SHARE of the dated events (by start date).
+
+    Old events reported in passing ("captured in 1992") stretch the corpus's span over
+    decades; the app opens on the period the reporting is about. None when there are too
+    few events to tell.
+    """
+    starts = sorted(
+        datetime.date.fromisoformat(first) for f in features
+        if (first := f["properties"].get("date_start"))
+        and f["properties"].get("granularity") != "year"
+    )
+    if len(starts) < BUSY_MIN_EVENTS:
+        return None
+    k = math.ceil(BUSY_SHARE * len(starts))
+    at = min(range(len(starts) - k + 1), key=lambda i: starts[i + k - 1] - starts[i])
+    return starts[at], starts[at + k - 1]
+
+
+def events_at(features: Iterable[EventFeature], clicked: dict[str, Any] | None,
+              tolerance: float = 1e-4) -> list[EventFeature]:
+    """The events drawn at a clicked point (the map returns only its coordinates)."""
+    if not clicked or clicked.get("lat") is None:
+        return []
+    lat, lng = float(clicked["lat"]), float(clicked["lng"])
+    return [f for f in features
+            if abs(f["geometry"]["coordinates"][1] - lat) < tolerance
+            and abs(f["geometry"]["coordinates"][0] - lng) < tolerance]
+
+
+def same_place(features: Iterable[EventFeature], event: EventFeature) -> list[EventFeature]:
+    """Every event at `event`'s point, oldest first (the details panel's list)."""
+    coords = event["geometry"]["coordinates"]
+    return sorted((f for f in features if f["geometry"]["coordinates"] == coords),
+                  key=lambda f: f["properties"].get("date_start") or "")

@@ -1,0 +1,114 @@
+"""An event as the reader sees it: the app's details panel (HTML made here) and the data the
+page makes its popups from.
+
+An event's popup has two implementations, one per language: the map's is made in the page
+from data (`browser_event`, cmPopup in geo/map/static/popup.js); the app's details panel is
+Streamlit Markdown, which runs no script, so it gets HTML made here (`event_popup`). Both
+show the same parts; keep them in step. Article text is escaped by `geo.map.escape` here and
+by `cmEsc` (geo/map/static/escape.js) in the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from geo.corpus.records import EventFeature, EventProperties
+from geo.map.escape import escape_text, safe_url
+from geo.map.styles import event_style
+
+
+def highlighted_snippet(props: EventProperties) -> str:
+    """The snippet with its place and time expressions marked, everything escaped."""
+    snippet = props.get("snippet") or ""
+    marks = props.get("marks") or []
+    pieces, cursor = [], 0
+    for mark in sorted(marks, key=lambda m: m["start"]):
+        start, end = int(mark["start"]), int(mark["end"])
+        if start < cursor or end > len(snippet):
+            continue  # overlapping or stale marks: show the text plain
+        pieces.append(escape_text(snippet[cursor:start]))
+        kind = "place" if mark.get("kind") == "place" else "time"
+        pieces.append(f'<mark class="cm-{kind}">{escape_text(snippet[start:end])}</mark>')
+        cursor = end
+    pieces.append(escape_text(snippet[cursor:]))
+    return "".join(pieces)
+
+
+def interval_label(props: EventProperties) -> str:
+    start, end = props.get("date_start"), props.get("date_end")
+    if not start:
+        return "undated"
+    label = start if start == end else f"{start} – {end}"
+    basis = props.get("time_basis")
+    if basis == "publication":
+        label += " (reported on)"
+    elif props.get("planned"):
+        label += " (planned)"
+    return label
+
+
+def event_popup(props: EventProperties) -> str:
+    """An event as HTML for the app's details panel (the map's popups: cmPopup)."""
+    color, type_label = event_style(props.get("event_type"))
+    # <bdi>: bidi controls in article text (a right-to-left override) stay inside it.
+    title = f'<bdi>{escape_text(props.get("article_title") or props.get("article_id"))}</bdi>'
+    url = safe_url(props.get("article_url"))
+    link = f'<a href="{escape_text(url)}" target="_blank" rel="noopener">{title}</a>' if url \
+        else title
+    rows = [
+        f'<div class="cm-type" style="border-left:6px solid {color}">{escape_text(type_label)}'
+        f' · {escape_text(props.get("place"))} <span class="cm-level">'
+        f'({escape_text(props.get("level"))})</span></div>',
+        f'<div class="cm-when">{escape_text(interval_label(props))}</div>',
+        f'<blockquote class="cm-snippet">{highlighted_snippet(props)}</blockquote>',
+        f'<div class="cm-article">{link}<br><bdi>{escape_text(props.get("article_source") or "")}'
+        "</bdi>"
+        f' · published {escape_text(props.get("published") or "unknown")}</div>',
+    ]
+    if props.get("actors"):
+        actors = "; ".join(props["actors"])
+        rows.append(f'<div class="cm-actors">Actors: {escape_text(actors)}</div>')
+    if props.get("figures"):
+        figures = "; ".join(props["figures"])
+        rows.append(f'<div class="cm-figures">Figures: {escape_text(figures)}</div>')
+    rows.append(f'<div class="cm-conf">confidence {float(props.get("confidence") or 0):.2f}'
+                f'{" · derived place" if props.get("level") == "derived" else ""}</div>')
+    return '<div class="cm-popup">' + "".join(rows) + "</div>"
+
+
+def browser_event(feature: EventFeature, articles: dict[str, int]) -> dict[str, Any]:
+    """One event as the browser gets it: short keys, the article by index, no HTML.
+
+    Popups are made in the page by `cmPopup` (geo/map/static/popup.js) when they open:
+    pre-rendered HTML for every event would triple the size of a 10,000-event export.
+    """
+    p = feature["properties"]
+    lon, lat = feature["geometry"]["coordinates"]
+    marks = p.get("marks") or []
+    return {
+        "id": p["id"], "n": feature.get("n", -1),
+        "start": p.get("date_start") or "", "end": p.get("date_end") or "",
+        "x": lon, "y": lat, "ty": p.get("event_type") or "other", "pl": p.get("place") or "",
+        "lv": p.get("level") or "", "b": p.get("time_basis") or "",
+        "pn": bool(p.get("planned")), "sn": p.get("snippet") or "",
+        "mk": [[m["start"], m["end"], 1 if m.get("kind") == "place" else 0] for m in marks],
+        "a": articles.setdefault(p.get("article_id") or "", len(articles)),
+        "ac": "; ".join(p.get("actors") or ()), "fg": "; ".join(p.get("figures") or ()),
+        "cf": round(float(p.get("confidence") or 0), 2),
+        "r": (p.get("uncertainty_km") or 0) * 1000,
+    }
+
+
+def browser_articles(features: Iterable[EventFeature], index: dict[str, int]) -> list[dict]:
+    """The articles the events refer to, in index order (shared by all their events)."""
+    by_id = {f["properties"]["article_id"]: f["properties"] for f in features}
+    out = []
+    for article_id, _ in sorted(index.items(), key=lambda item: item[1]):
+        p = by_id.get(article_id)
+        if p is None:
+            out.append({"t": article_id, "s": "", "u": "", "p": ""})
+            continue
+        out.append({"t": p["article_title"] or article_id, "s": p["article_source"] or "",
+                    "u": safe_url(p["article_url"]) or "", "p": p["published"] or ""})
+    return out
