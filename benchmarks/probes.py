@@ -9,11 +9,8 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -152,12 +149,6 @@ def require_chromium() -> None:
         sys.exit("Debian chromium is missing: run `make setup` (apt-get install chromium)")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @dataclass
 class Server:
     url: str
@@ -170,39 +161,14 @@ class Server:
 @contextlib.contextmanager
 def serve(corpus: Path, data: Path, logs: Path, app: Path = ROOT / "app.py",
           options: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Iterator[Server]:
-    """The Streamlit app on loopback (as `benchmarks/app_speed.py` starts it), with the id of
-    the server process; stopped on exit."""
-    port = free_port()
-    env = {**os.environ, "CAMPAIGN_MAP_CORPUS": str(corpus), "CAMPAIGN_MAP_DATA": str(data),
-           **(env or {})}
-    url = f"http://127.0.0.1:{port}"
-    with logs.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "geo.app.server", "run", str(app), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-             "--server.enableStaticServing", "true", *options],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                        if reply.status == 200:
-                            break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"{app.name} did not start: "
-                                           f"{logs.read_text(errors='replace')[-2000:]}") from None
-                    time.sleep(0.3)
-            yield Server(url, proc.pid)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    """The Streamlit app on loopback (as the browser tests and `campaign-map serve` start it:
+    geo.app.server), with the id of the server process, once it answers; stopped on exit."""
+    from geo.app import server as app_server
+
+    with app_server.running(app, cwd=ROOT, log=logs, options=options, timeout=90,
+                            env={"CAMPAIGN_MAP_CORPUS": str(corpus),
+                                 "CAMPAIGN_MAP_DATA": str(data), **(env or {})}) as running:
+        yield Server(running.url, running.process.pid)
 
 
 def seed_data(base: Path) -> tuple[Path, Path]:

@@ -265,66 +265,70 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"campaign-map build: {exc}", file=sys.stderr)
         return 2
     print(f"{summary}\nbuilt {args.out}/ in {time.perf_counter() - started:.1f} s")
+    return _ensure_basemap(Path(args.out))
+
+
+def _ensure_basemap(out: Path) -> int:
+    """The offline basemap must cover the events just built (or the region fixed in
+    out/view.toml); here, not in the build, because the corpus package knows no map."""
+    from geo.map.basemap_build import ensure_basemap
+    from geo.map.filters import load_events
+
+    started = time.perf_counter()
+    try:
+        path, built = ensure_basemap(out, load_events(out / "events.geojson"))
+    except ValueError as exc:  # an unusable view.toml
+        print(f"campaign-map build: {exc}", file=sys.stderr)
+        return 2
+    if built and path is not None:
+        print(f"basemap for the events: {path} ({path.stat().st_size / 1e6:.1f} MB, "
+              f"{time.perf_counter() - started:.1f} s)")
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from geo.map import mapview
+    from geo.map.basemap import basemap_for
+    from geo.map.bounds import event_bounds
     from geo.map.export import export_map, load_articles, write_export
+    from geo.map.filters import EventFilter, filter_events, load_events
 
     data = Path(args.data)
-    features = mapview.load_events(data / "events.geojson")
+    features = load_events(data / "events.geojson")
     if not features:
         print(f"campaign-map export: no events in {data}/events.geojson; run "
               "`campaign-map build` first", file=sys.stderr)
         return 2
-    flt = mapview.EventFilter(
+    flt = EventFilter(
         start=datetime.date.fromisoformat(args.start) if args.start else None,
         end=datetime.date.fromisoformat(args.end) if args.end else None,
         types=frozenset(args.types or ()), actors=frozenset(args.actors or ()),
         sources=frozenset(args.sources or ()), articles=frozenset(args.articles or ()),
         place_query=args.place or "",
     )
-    chosen = mapview.filter_events(features, flt)
+    chosen = filter_events(features, flt)
     m = export_map(chosen, load_articles(data / "articles.json"), title=args.title,
-                   briefing=args.briefing)
+                   briefing=args.briefing, basemap=basemap_for(data, event_bounds(features)))
     size = write_export(m, Path(args.out))
     print(f"wrote {args.out}: {len(chosen)} events, {size / 1e6:.2f} MB")
     return 0
 
 
-def _wait_until_up(health: str, server: subprocess.Popen, timeout: float = 60.0) -> bool:
-    """Until the app answers (a browser opened earlier shows "cannot connect")."""
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while server.poll() is None and time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(health, timeout=2):
-                return True
-        except OSError:
-            time.sleep(0.3)
-    return False
-
-
 def cmd_serve(args: argparse.Namespace) -> int:
     import webbrowser
 
+    from geo.app import server as app_server
+
     app = Path(__file__).resolve().parent.parent / "app.py"
-    # Headless always: otherwise Streamlit's first run asks for an e-mail address on the
-    # terminal, which blocks an unattended start. We open the browser ourselves instead.
-    command = [sys.executable, "-m", "geo.app.server", "run", str(app),
-               "--server.port", str(args.port), "--server.headless", "true",
-               "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-               "--server.enableStaticServing", "true"]
+    # Headless (geo.app.server.OPTIONS): we open the browser ourselves, once the app answers
+    # (a browser opened earlier shows "cannot connect").
+    command = app_server.command(app, args.port)
     env = dict(os.environ)
     if args.briefing:
         env["CAMPAIGN_MAP_VIEW"] = "briefing"  # the app opens in the briefing view
     url = f"http://localhost:{args.port}/" + ("?view=briefing" if args.briefing else "")
     print(f"Campaign Map: {url}", flush=True)
     server = subprocess.Popen(command, env=env, cwd=app.parent)
-    if not args.headless and _wait_until_up(f"http://localhost:{args.port}/_stcore/health",
-                                            server):
+    if not args.headless and app_server.wait_until_up(f"http://localhost:{args.port}", server):
         webbrowser.open(url)  # a no-op where there is no browser (a server, CI)
     try:
         return server.wait()

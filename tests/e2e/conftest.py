@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import base64
 import http.server
-import os
 import shutil
-import socket
-import subprocess
-import sys
+import tempfile
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +19,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from geo.app import server as app_server
 from geo.corpus.build import build
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,24 +32,6 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 if not CHROMIUM.exists():  # the set-up (make setup) installs it; say so instead of skipping
     pytest.fail("Debian chromium is missing: run `make setup` (apt-get install chromium)",
                 pytrace=False)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"the app at {url} did not become healthy in {timeout} s")
 
 
 @pytest.fixture(scope="session")
@@ -103,54 +82,22 @@ def tile_server() -> Iterator[TileServer]:
 @pytest.fixture(scope="session")
 def app_url(app_data: tuple[Path, Path], tile_server: TileServer) -> Iterator[str]:
     corpus, data = app_data
-    port = free_port()
     # The local tile server is configured but, like every tile layer, off until chosen.
-    env = {**os.environ, "CAMPAIGN_MAP_CORPUS": str(corpus), "CAMPAIGN_MAP_DATA": str(data),
-           "CAMPAIGN_MAP_TILE_URL": tile_server.url}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "geo.app.server", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none",
-             "--server.enableStaticServing", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url)
+    with running_app(corpus, data, CAMPAIGN_MAP_TILE_URL=tile_server.url) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @contextmanager
 def running_app(corpus: Path, data: Path, **env: str) -> Iterator[str]:
-    """Another app process (as `app_url` starts one) over its own corpus and map data, for
-    tests that need a corpus of their own or write into it; yields its URL."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "geo.app.server", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none", "--server.enableStaticServing", "true"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "CAMPAIGN_MAP_CORPUS": str(corpus), "CAMPAIGN_MAP_DATA": str(data),
-             **env},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    """The app on loopback over `corpus` and `data` (more environment in `env`), once it
+    answers; yields its URL and stops it on exit. `app_url` is one for the whole session;
+    tests that need a corpus of their own or write into it start their own. Started as
+    `campaign-map serve` starts it (geo.app.server); its output is shown if it fails to."""
+    with tempfile.TemporaryDirectory(prefix="campaign-app-") as tmp, app_server.running(
+        ROOT / "app.py", cwd=ROOT, log=Path(tmp) / "app.log",
+        env={"CAMPAIGN_MAP_CORPUS": str(corpus), "CAMPAIGN_MAP_DATA": str(data), **env},
+    ) as app:
+        yield app.url
 
 
 @pytest.fixture(scope="session")
@@ -210,25 +157,78 @@ def screenshot(pg, name: str) -> Path:
     return path
 
 
+# True once the map has been still for three animation frames in a row: no zoom, pan or
+# cluster animation running (Leaflet's and Leaflet.markercluster's own flags and the classes
+# they set while animating) and every marker and cluster where it was on the frame before.
+# The first call with a new `token` only records where things are.
+MAP_STILL_JS = """([token]) => {
+    const layer = (window.campaignLayers || []).find(l => l.kind === "points");
+    const map = layer && layer.cluster._map;
+    const busy = (map && (map._animatingZoom || (map._panAnim && map._panAnim._inProgress)))
+        || (layer && layer.cluster._inZoomAnimation > 0)
+        || document.querySelector(".leaflet-zoom-anim, .leaflet-cluster-anim");
+    const where = busy ? null : [...document.querySelectorAll("path.cm-event, .marker-cluster")]
+        .map(e => { const r = e.getBoundingClientRect(); return `${r.x},${r.y},${r.width}`; })
+        .join(";");
+    const last = window.__cmTestStill;
+    if (!last || last.token !== token) {
+        window.__cmTestStill = {token, where, frames: 0};
+        return false;
+    }
+    last.frames = where !== null && where === last.where ? last.frames + 1 : 0;
+    last.where = where;
+    return last.frames >= 2;
+}"""
+
+
+def frame_of(where):
+    """A page or frame as it is; a frame locator (`Locator.content_frame`) as its frame, to
+    evaluate or wait for a function in."""
+    owner = getattr(where, "owner", None)
+    return owner.element_handle().content_frame() if owner is not None else where
+
+
+# Both event layers (points and regions: geo.map.layers puts one of each on every map) have
+# their data, fetched from the app's static files, and show it. The map frame's
+# `data-visible-events` comes with the first filter, which can come before that data (a
+# count of 0 under load).
+MAP_DATA_JS = "() => (window.campaignLayers || []).length >= 2"
+
+
+def wait_map_data(where, timeout: float = 60_000) -> None:
+    """Until the map in `where` (a page, a frame or a frame locator) shows its events."""
+    frame_of(where).wait_for_function(MAP_DATA_JS, timeout=timeout)
+
+
+def wait_map_still(where, timeout: float = 10_000) -> None:
+    """Until the map in `where` (a page, a frame or a frame locator) has stopped moving, e.g.
+    after a click that zooms into a cluster or spiderfies it: what a person waits for before
+    clicking a marker (a forced click skips Playwright's own wait for a still element)."""
+    frame_of(where).wait_for_function(MAP_STILL_JS, arg=[time.monotonic_ns()], polling="raf",
+                                      timeout=timeout)
+
+
 def open_a_popup(pg, where=None):
     """Click an event marker (opening clusters until one shows); returns the popup content.
 
     `where` is the page or frame holding the map (default: the page)."""
     where = where or pg
     for _ in range(6):
+        wait_map_still(where)  # a cluster's zoom: its markers are drawn once it has ended
         if where.locator("path.cm-event").count():
             break
         where.locator(".marker-cluster").first.click()
-        pg.wait_for_timeout(700)
+    else:
+        wait_map_still(where)
     content = where.locator(".leaflet-popup-content")
     marker = where.locator("path.cm-event").first
-    for _ in range(3):  # a cluster's zoom animation may still be moving the marker
+    for _ in range(3):  # a click that did not open it (a marker under another): again
         marker.hover(force=True)
         marker.click(force=True)
         try:
             content.wait_for(timeout=3_000)
             return content
         except Exception:  # noqa: BLE001 - playwright's TimeoutError: click again
-            pg.wait_for_timeout(500)
+            wait_map_still(where)
     content.wait_for(timeout=5_000)
     return content

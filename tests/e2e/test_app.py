@@ -6,7 +6,7 @@ import time
 
 from geo.corpus import tables
 
-from .conftest import open_a_popup, screenshot
+from .conftest import open_a_popup, screenshot, wait_map_data
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 
@@ -17,6 +17,7 @@ def open_map(pg, url: str):
     frame = pg.locator(MAP_FRAME).last.content_frame
     frame.locator(".leaflet-container").wait_for(timeout=60_000)
     frame.locator("html[data-visible-events]").wait_for(state="attached", timeout=60_000)
+    wait_map_data(frame)  # the attribute can come before the events' data
     return frame
 
 
