@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,55 @@ def decode_arcs(topology: dict[str, Any]) -> list[list[tuple[float, float]]]:
     return arcs
 
 
+@dataclass(frozen=True)
+class _Geometries:
+    """TopoJSON geometries to GeoJSON ones, over one topology's decoded arcs."""
+
+    arcs: list[list[tuple[float, float]]]
+    transform: dict[str, Any] | None
+
+    def point(self, p: list[float]) -> list[float]:
+        if not self.transform:
+            return [float(p[0]), float(p[1])]
+        (sx, sy), (tx, ty) = self.transform["scale"], self.transform["translate"]
+        return [p[0] * sx + tx, p[1] * sy + ty]
+
+    def line(self, indexes: list[int]) -> list[list[float]]:
+        coords: list[list[float]] = []
+        for i in indexes:
+            part = self.arcs[i] if i >= 0 else self.arcs[~i][::-1]
+            coords.extend([list(p) for p in part[1:]] if coords else [list(p) for p in part])
+        return coords
+
+    def geometry(self, g: dict[str, Any]) -> dict[str, Any] | None:
+        kind, a = g.get("type"), g.get("arcs") or []
+        if kind == "Point":
+            return {"type": kind, "coordinates": self.point(g["coordinates"])}
+        if kind == "MultiPoint":
+            return {"type": kind, "coordinates": [self.point(p) for p in g["coordinates"]]}
+        if kind == "LineString":
+            return {"type": kind, "coordinates": self.line(a)}
+        if kind in ("MultiLineString", "Polygon"):
+            return {"type": kind, "coordinates": [self.line(r) for r in a]}
+        if kind == "MultiPolygon":
+            return {"type": kind, "coordinates": [[self.line(r) for r in poly] for poly in a]}
+        return None  # null geometry
+
+    def features(self, g: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        if g.get("type") == "GeometryCollection":
+            for child in g.get("geometries", []):
+                yield from self.features(child)
+            return
+        feature = {
+            "type": "Feature",
+            "properties": dict(g.get("properties") or {}),
+            "geometry": self.geometry(g),
+        }
+        if "id" in g:
+            feature["id"] = g["id"]
+        yield feature
+
+
 def topo_features(
     topology: dict[str, Any], name: str, arcs: list[list[tuple[float, float]]] | None = None
 ) -> Iterator[dict[str, Any]]:
@@ -41,52 +91,10 @@ def topo_features(
     `arcs` may be given already decoded (and simplified); by default they are decoded here.
     """
     arcs = decode_arcs(topology) if arcs is None else arcs
-    transform = topology.get("transform")
-
-    def point(p: list[float]) -> list[float]:
-        if not transform:
-            return [float(p[0]), float(p[1])]
-        (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
-        return [p[0] * sx + tx, p[1] * sy + ty]
-
-    def line(indexes: list[int]) -> list[list[float]]:
-        coords: list[list[float]] = []
-        for i in indexes:
-            part = arcs[i] if i >= 0 else arcs[~i][::-1]
-            coords.extend([list(p) for p in part[1:]] if coords else [list(p) for p in part])
-        return coords
-
-    def geometry(g: dict[str, Any]) -> dict[str, Any] | None:
-        kind, a = g.get("type"), g.get("arcs") or []
-        if kind == "Point":
-            return {"type": kind, "coordinates": point(g["coordinates"])}
-        if kind == "MultiPoint":
-            return {"type": kind, "coordinates": [point(p) for p in g["coordinates"]]}
-        if kind == "LineString":
-            return {"type": kind, "coordinates": line(a)}
-        if kind in ("MultiLineString", "Polygon"):
-            return {"type": kind, "coordinates": [line(r) for r in a]}
-        if kind == "MultiPolygon":
-            return {"type": kind, "coordinates": [[line(r) for r in poly] for poly in a]}
-        return None  # null geometry
-
-    def walk(g: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        if g.get("type") == "GeometryCollection":
-            for child in g.get("geometries", []):
-                yield from walk(child)
-            return
-        feature = {"type": "Feature", "properties": dict(g.get("properties") or {}),
-                   "geometry": geometry(g)}
-        if "id" in g:
-            feature["id"] = g["id"]
-        yield feature
-
-    yield from walk(topology["objects"][name])
+    yield from _Geometries(arcs, topology.get("transform")).features(topology["objects"][name])
 
 
-def simplified_arcs(
-    topology: dict[str, Any], tolerance: float
-) -> list[list[tuple[float, float]]]:
+def simplified_arcs(topology: dict[str, Any], tolerance: float) -> list[list[tuple[float, float]]]:
     """Each shared arc simplified once, so neighbours keep one common border."""
     result = []
     for arc in decode_arcs(topology):
@@ -120,7 +128,7 @@ def _js_string(literal: str) -> str:
             i += 1
         elif body[i + 1] in "ux":
             width = 4 if body[i + 1] == "u" else 2
-            out.append(chr(int(body[i + 2:i + 2 + width], 16)))
+            out.append(chr(int(body[i + 2 : i + 2 + width], 16)))
             i += 2 + width
         else:
             out.append(_JS_ESCAPES.get(body[i + 1], body[i + 1]))
