@@ -48,8 +48,9 @@ MAP_KEY = "campaign-map"
 TABLE_ROWS = 1000
 
 st.set_page_config(page_title="Campaign Map", page_icon="🗺️", layout="wide")
-briefing = (st.query_params.get("view") == "briefing"
-            or os.environ.get("CAMPAIGN_MAP_VIEW") == "briefing")
+briefing = (
+    st.query_params.get("view") == "briefing" or os.environ.get("CAMPAIGN_MAP_VIEW") == "briefing"
+)
 
 
 # -- data ------------------------------------------------------------------------------
@@ -59,9 +60,12 @@ def text_list(lines: list[str]) -> None:
     """Lines of article text (titles, file names, reasons) shown literally: escaped, in one
     HTML block, which Markdown neither formats nor links."""
     if lines:
-        st.markdown('<ul class="cm-list">' + "".join(
-            f"<li>{escape_text(' '.join(line.split()))}</li>" for line in lines)
-            + "</ul>", unsafe_allow_html=True)
+        st.markdown(
+            '<ul class="cm-list">'
+            + "".join(f"<li>{escape_text(' '.join(line.split()))}</li>" for line in lines)
+            + "</ul>",
+            unsafe_allow_html=True,
+        )
 
 
 def _stamp(path: Path) -> float:
@@ -70,8 +74,11 @@ def _stamp(path: Path) -> float:
 
 @st.cache_resource(show_spinner=False, max_entries=2)  # shared, never copied per rerun
 def load_data(events_stamp: float, articles_stamp: float) -> tuple[list[EventFeature], dict]:
-    articles = json.loads(ARTICLES.read_text("utf-8")) if ARTICLES.exists() else {
-        "articles": [], "skipped": []}
+    articles = (
+        json.loads(ARTICLES.read_text("utf-8"))
+        if ARTICLES.exists()
+        else {"articles": [], "skipped": []}
+    )
     events = filters.load_events(EVENTS)
     keep_out_of_gc()
     return events, articles
@@ -122,19 +129,26 @@ def basemap_file(events_stamp: float) -> Path:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def base_map(events_stamp: float, basemap_stamp: float, style: str,
-             tiles: TileSource | None) -> tuple[object, list[str]]:
+def base_map(
+    events_stamp: float, basemap_stamp: float, style: str, tiles: TileSource | None
+) -> tuple[object, list[str]]:
     """The map with every event on it, built once per data version, style and tile layer.
     Its data is published as static files, so the map's script is a few kilobytes and
     reruns are cheap. It opens framing the events (most of them: `focus_bounds`)."""
     features, _ = load_data(events_stamp, _stamp(ARTICLES))
     basemap = basemap_file(events_stamp)
-    m = new_map(MapOptions(style=style, tiles=tiles, basemap=basemap,
-                           bounds=focus_bounds(features)), publish=publish)
-    regions = layers.event_layers(m, features, region_shapes(basemap),
-                                  briefing=style == "dark", publish=publish)
-    layers.Legend(note=("No outline for: " + ", ".join(map(escape_text, regions.missing)))
-                  if regions.missing else "").add_to(m)
+    m = new_map(
+        MapOptions(style=style, tiles=tiles, basemap=basemap, bounds=focus_bounds(features)),
+        publish=publish,
+    )
+    regions = layers.event_layers(
+        m, features, region_shapes(basemap), briefing=style == "dark", publish=publish
+    )
+    layers.Legend(
+        note=("No outline for: " + ", ".join(map(escape_text, regions.missing)))
+        if regions.missing
+        else ""
+    ).add_to(m)
     return finish(m, publish_asset=publish_asset), regions.missing
 
 
@@ -178,12 +192,18 @@ if briefing:
 
 if not features:
     st.title("Campaign Map")
-    st.info(f"No events yet. Put news articles (.txt, .md, .html) into `{CORPUS}/` or add one "
-            "with “Add an article” in the sidebar; each is geoparsed and mapped.")
+    st.info(
+        f"No events yet. Put news articles (.txt, .md, .html) into `{CORPUS}/` or add one "
+        "with “Add an article” in the sidebar; each is geoparsed and mapped."
+    )
     if articles_doc["skipped"]:
-        st.warning("Files that could not be read: " + "; ".join(
-            f"{escape_markdown(s['file'])}: {escape_markdown(s['reason'])}"
-            for s in articles_doc["skipped"]))
+        st.warning(
+            "Files that could not be read: "
+            + "; ".join(
+                f"{escape_markdown(s['file'])}: {escape_markdown(s['reason'])}"
+                for s in articles_doc["skipped"]
+            )
+        )
 
 # -- controls --------------------------------------------------------------------------
 
@@ -196,8 +216,10 @@ except tiles.TileConfigError as exc:
 if "tiles" not in st.session_state:
     wanted = st.query_params.get("tiles", tiles.OFFLINE)
     if wanted != tiles.OFFLINE and wanted not in tile_choices:
-        st.warning(f"Unknown tiles {wanted!r}: choose one of "
-                   f"{', '.join([tiles.OFFLINE, *tile_choices])}. Showing the offline map.")
+        st.warning(
+            f"Unknown tiles {wanted!r}: choose one of "
+            f"{', '.join([tiles.OFFLINE, *tile_choices])}. Showing the offline map."
+        )
         wanted = tiles.OFFLINE
     st.session_state["tiles"] = wanted
 # A briefing URL can set the pace: ?view=briefing&speed=2&step=month.
@@ -205,7 +227,8 @@ playback.init_pace(st.session_state, st.query_params)
 
 if span and playback.WINDOW_KEY not in st.session_state:
     st.session_state[playback.WINDOW_KEY] = playback.default_window(
-        span, briefing, filters.busy_range(features))
+        span, briefing, filters.busy_range(features)
+    )
     st.session_state["playing"] = briefing  # the briefing screen plays on its own
 
 
@@ -222,24 +245,30 @@ with st.sidebar:
         cols = st.columns(2)
         cols[0].toggle("▶ Play", key="playing", help="Step the date window through time")
         cols[1].selectbox("Step", list(playback.STEPS), key="step")
-        st.select_slider("Seconds per step", playback.speed_choices(st.session_state["speed"]),
-                         key="speed")
+        st.select_slider(
+            "Seconds per step", playback.speed_choices(st.session_state["speed"]), key="speed"
+        )
         state = playback.PlaybackState.from_session(st.session_state, span)
         st.caption("The date slider is above the map.")
-    types = st.multiselect("Event types", list(EVENT_STYLES),
-                           format_func=lambda t: EVENT_STYLES[t][1], key="types")
+    types = st.multiselect(
+        "Event types", list(EVENT_STYLES), format_func=lambda t: EVENT_STYLES[t][1], key="types"
+    )
     actors = st.multiselect("Actors", actor_names(_stamp(EVENTS)), key="actors")
-    sources = st.multiselect("Sources", sorted({a["source"] or "unknown"
-                                                for a in articles.values()}), key="sources")
-    picked_articles = st.multiselect("Articles", list(articles),
-                                     format_func=lambda i: articles[i]["title"][:80],
-                                     key="articles")
+    sources = st.multiselect(
+        "Sources", sorted({a["source"] or "unknown" for a in articles.values()}), key="sources"
+    )
+    picked_articles = st.multiselect(
+        "Articles", list(articles), format_func=lambda i: articles[i]["title"][:80], key="articles"
+    )
     query = st.text_input("Place search", key="place_query", placeholder="e.g. a town name")
     style = "dark" if briefing or st.toggle("Dark basemap", key="dark") else "light"
     tile_key = st.selectbox(
-        "Tiles under the map", [tiles.OFFLINE, *tile_choices], key="tiles",
+        "Tiles under the map",
+        [tiles.OFFLINE, *tile_choices],
+        key="tiles",
         format_func=lambda k: tile_choices[k].label if k in tile_choices else "None (offline)",
-        help="Online tiles fetch images from that service; the default needs no network.")
+        help="Online tiles fetch images from that service; the default needs no network.",
+    )
     if "added" in st.session_state:
         st.success(st.session_state.pop("added"))
 
@@ -258,13 +287,20 @@ with st.sidebar:
                         data, name = uploaded.getvalue(), uploaded.name
                     else:
                         data, name = pasted.encode("utf-8"), (title or "pasted") + ".txt"
-                    path = add_article(CORPUS, data, name, published=published,
-                                       source=source or None, title=title or None)
+                    path = add_article(
+                        CORPUS,
+                        data,
+                        name,
+                        published=published,
+                        source=source or None,
+                        title=title or None,
+                    )
                     with st.spinner("Geoparsing…"):
                         summary = build_corpus()
                     st.session_state["corpus_signature"] = playback.folder_signature(CORPUS)
-                    st.session_state["added"] = (f"Added {path.name}: {summary.events} events "
-                                                 "in the corpus.")
+                    st.session_state["added"] = (
+                        f"Added {path.name}: {summary.events} events in the corpus."
+                    )
                     # The corpus may now span more time: show all of it, new events included.
                     st.session_state.pop(playback.WINDOW_KEY, None)
                     st.session_state.pop("date_range", None)
@@ -275,8 +311,11 @@ with st.sidebar:
 # Every filter but the dates: the date window moves often (slider, playback) and is
 # applied to this smaller list by the window panel alone.
 flt = filters.EventFilter(
-    types=frozenset(types), actors=frozenset(actors), articles=frozenset(picked_articles),
-    sources=frozenset(s for s in sources if s != "unknown"), place_query=query,
+    types=frozenset(types),
+    actors=frozenset(actors),
+    articles=frozenset(picked_articles),
+    sources=frozenset(s for s in sources if s != "unknown"),
+    place_query=query,
 )
 if "unknown" in sources:
     flt = filters.EventFilter(**{**flt.__dict__, "sources": flt.sources | {""}})
@@ -298,8 +337,10 @@ def _table_picked() -> None:
 
 def event_details(visible: list[EventFeature]) -> None:
     st.subheader("Event details")
-    picked = sorted(filters.events_at(visible, st.session_state.get("clicked")),
-                    key=lambda f: f["properties"]["id"] != st.session_state.get("picked_id"))
+    picked = sorted(
+        filters.events_at(visible, st.session_state.get("clicked")),
+        key=lambda f: f["properties"]["id"] != st.session_state.get("picked_id"),
+    )
     if not picked:
         st.caption("Click a marker on the map, or pick a row of the table below.")
     for feature in picked[:10]:
@@ -310,10 +351,11 @@ def event_details(visible: list[EventFeature]) -> None:
                 st.text(article["text"])
     if picked:
         same_place = filters.same_place(features, picked[0])
-        st.caption(f"{len(same_place)} events at {picked[0]['properties']['place']} in the "
-                   "corpus")
-        st.dataframe(pd.DataFrame(tables.rows(same_place))[["date_start", "event_type",
-                                                            "snippet"]], hide_index=True)
+        st.caption(f"{len(same_place)} events at {picked[0]['properties']['place']} in the corpus")
+        st.dataframe(
+            pd.DataFrame(tables.rows(same_place))[["date_start", "event_type", "snippet"]],
+            hide_index=True,
+        )
 
 
 def events_chart(visible: list[EventFeature]) -> None:
@@ -325,12 +367,17 @@ def events_chart(visible: list[EventFeature]) -> None:
     chart = (
         alt.Chart(pd.DataFrame(counts, columns=["month", "event_type", "events"]))
         .mark_bar()
-        .encode(x=alt.X("month:T", title="month", timeUnit="yearmonth"),
-                y=alt.Y("events:Q", title="events"),
-                color=alt.Color("event_type:N", scale=alt.Scale(
-                    domain=list(EVENT_STYLES),
-                    range=[c for c, _ in EVENT_STYLES.values()])),
-                tooltip=["month", "event_type", "events"])
+        .encode(
+            x=alt.X("month:T", title="month", timeUnit="yearmonth"),
+            y=alt.Y("events:Q", title="events"),
+            color=alt.Color(
+                "event_type:N",
+                scale=alt.Scale(
+                    domain=list(EVENT_STYLES), range=[c for c, _ in EVENT_STYLES.values()]
+                ),
+            ),
+            tooltip=["month", "event_type", "events"],
+        )
         .properties(height=220)
     )
     st.altair_chart(chart, use_container_width=True)
@@ -339,27 +386,41 @@ def events_chart(visible: list[EventFeature]) -> None:
 def events_table(visible: list[EventFeature]) -> None:
     st.subheader(f"Events ({len(visible)})")
     if len(visible) > TABLE_ROWS:
-        st.caption(f"The table shows the first {TABLE_ROWS:,}; the downloads have all "
-                   f"{len(visible):,}.")
+        st.caption(
+            f"The table shows the first {TABLE_ROWS:,}; the downloads have all {len(visible):,}."
+        )
     if not visible:
         return
     shown = visible[:TABLE_ROWS]
-    st.session_state["table_events"] = [(f["properties"]["id"], f["geometry"]["coordinates"])
-                                        for f in shown]
-    st.dataframe(pd.DataFrame(tables.rows(shown))[tables.COLUMNS], hide_index=True,
-                 on_select=_table_picked, selection_mode="single-row", key="event_table")
+    st.session_state["table_events"] = [
+        (f["properties"]["id"], f["geometry"]["coordinates"]) for f in shown
+    ]
+    st.dataframe(
+        pd.DataFrame(tables.rows(shown))[tables.COLUMNS],
+        hide_index=True,
+        on_select=_table_picked,
+        selection_mode="single-row",
+        key="event_table",
+    )
     stamp = datetime.date.today().isoformat()
     cols = st.columns(3)
     # Callables: the files are made when a button is clicked, not on every rerun.
-    cols[0].download_button("Download GeoJSON", lambda: tables.to_geojson(visible),
-                            f"campaign-events-{stamp}.geojson", "application/geo+json")
-    cols[1].download_button("Download CSV", lambda: tables.to_csv(visible),
-                            f"campaign-events-{stamp}.csv", "text/csv")
+    cols[0].download_button(
+        "Download GeoJSON",
+        lambda: tables.to_geojson(visible),
+        f"campaign-events-{stamp}.geojson",
+        "application/geo+json",
+    )
+    cols[1].download_button(
+        "Download CSV", lambda: tables.to_csv(visible), f"campaign-events-{stamp}.csv", "text/csv"
+    )
     cols[2].download_button(
-        "Download HTML map", lambda: export_html(visible, list(articles.values()), style,
-                                                 basemap_file(_stamp(EVENTS))),
-        f"campaign-map-{stamp}.html", "text/html",
-        help="The current view as one self-contained HTML file that works offline")
+        "Download HTML map",
+        lambda: export_html(visible, list(articles.values()), style, basemap_file(_stamp(EVENTS))),
+        f"campaign-map-{stamp}.html",
+        "text/html",
+        help="The current view as one self-contained HTML file that works offline",
+    )
 
 
 # The slider, a playback step or a marker click reruns this fragment alone, not the page.
@@ -374,25 +435,42 @@ def window_panel() -> None:
         current.store(st.session_state)
         st.session_state["date_range"] = (current.start, current.end)
     if span and not briefing:
-        st.slider("Dates", min_value=span[0], max_value=span[1], format="YYYY-MM-DD",
-                  key="date_range", on_change=_range_moved, label_visibility="collapsed",
-                  help="Events whose dates overlap this range are on the map")
+        st.slider(
+            "Dates",
+            min_value=span[0],
+            max_value=span[1],
+            format="YYYY-MM-DD",
+            key="date_range",
+            on_change=_range_moved,
+            label_visibility="collapsed",
+            help="Events whose dates overlap this range are on the map",
+        )
         current = playback.PlaybackState.from_session(st.session_state, span)
     visible = filters.in_window(matching, current.start, current.end) if span else []
     if span:  # no dated event: no period (and not today's date)
-        st.markdown(f'<div class="cm-period">{playback.period_label(current.start, current.end)}'
-                    f'<span class="cm-count"> · {len(visible)} event{"s" * (len(visible) != 1)}'
-                    f'</span></div>', unsafe_allow_html=True)
+        st.markdown(
+            f'<div class="cm-period">{playback.period_label(current.start, current.end)}'
+            f'<span class="cm-count"> · {len(visible)} event{"s" * (len(visible) != 1)}'
+            f"</span></div>",
+            unsafe_allow_html=True,
+        )
     if not features:
         return
     # st_folium renames the elements of the map it is given, so it gets a copy of the
     # cached map each run; identical copies give identical scripts: no remount.
-    m = copy.deepcopy(base_map(_stamp(EVENTS), _stamp(basemap_file(_stamp(EVENTS))), style,
-                               tile_choices.get(tile_key))[0])
-    clicked = st_folium(m, key=f"{MAP_KEY}-{style}-{tile_key}", height=820 if briefing else 620,
-                        use_container_width=True,
-                        feature_group_to_add=layers.visible_group(visible),
-                        returned_objects=["last_object_clicked"])
+    m = copy.deepcopy(
+        base_map(
+            _stamp(EVENTS), _stamp(basemap_file(_stamp(EVENTS))), style, tile_choices.get(tile_key)
+        )[0]
+    )
+    clicked = st_folium(
+        m,
+        key=f"{MAP_KEY}-{style}-{tile_key}",
+        height=820 if briefing else 620,
+        use_container_width=True,
+        feature_group_to_add=layers.visible_group(visible),
+        returned_objects=["last_object_clicked"],
+    )
     if briefing:
         playback.caption_panel(st, visible)
         return
@@ -415,19 +493,30 @@ if briefing:
 # -- what could not be mapped ----------------------------------------------------------
 
 with st.expander("Places that could not be resolved, undated articles, skipped files"):
-    unresolved = [{"article": a["title"][:60], "place": u["text"], "reason": u["reason"],
-                   "sentence": u["sentence"][:200]}
-                  for a in articles.values() for u in a["unresolved"]]
+    unresolved = [
+        {
+            "article": a["title"][:60],
+            "place": u["text"],
+            "reason": u["reason"],
+            "sentence": u["sentence"][:200],
+        }
+        for a in articles.values()
+        for u in a["unresolved"]
+    ]
     st.markdown(f"**Unresolved place names ({len(unresolved)})**")
     if unresolved:
         st.dataframe(pd.DataFrame(unresolved), hide_index=True)
     undated = [a for a in articles.values() if not a["published"]]
-    st.markdown(f"**Undated articles ({len(undated)})**: their events have no date and are "
-                "not on the time slider.")
+    st.markdown(
+        f"**Undated articles ({len(undated)})**: their events have no date and are "
+        "not on the time slider."
+    )
     text_list([f"{a['title']} ({a['file']})" for a in undated])
     eventless = [a for a in articles.values() if not a["events"]]
-    st.markdown(f"**Articles with no mapped events ({len(eventless)})**: no place in them "
-                "was found on the map.")
+    st.markdown(
+        f"**Articles with no mapped events ({len(eventless)})**: no place in them "
+        "was found on the map."
+    )
     text_list([f"{a['title']} ({a['file']})" for a in eventless])
     warned = [f"{a['file']}: {w}" for a in articles.values() for w in a["warnings"]]
     st.markdown(f"**Warnings ({len(warned)})**")

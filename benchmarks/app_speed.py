@@ -147,7 +147,8 @@ def open_map(pg, url: str) -> float:
     pg.goto(url, wait_until="domcontentloaded")
     pg.wait_for_selector(MAP_FRAME, state="attached", timeout=180_000)
     pg.locator(MAP_FRAME).last.content_frame.locator("html[data-visible-events]").wait_for(
-        state="attached", timeout=180_000)
+        state="attached", timeout=180_000
+    )
     return time.perf_counter() - started
 
 
@@ -213,30 +214,52 @@ def ours_slider(pg, keys: list[str], timeout: float) -> tuple[list[Step], dict[s
         updated = max(e[0] for e in events if e[1] in {"drawn", "settled"})
         message = by_kind.get("render-message")
         new_count = int(by_kind["data-visible-events"][-1][2])
-        steps.append(Step(key, updated - keydown, message[0][0] - keydown if message else None,
-                          rerun, new_count))
-        log(f"ours step {i + 1}/{len(keys)} {key}: {count} -> {new_count} events, "
+        steps.append(
+            Step(
+                key,
+                updated - keydown,
+                message[0][0] - keydown if message else None,
+                rerun,
+                new_count,
+            )
+        )
+        log(
+            f"ours step {i + 1}/{len(keys)} {key}: {count} -> {new_count} events, "
             f"{steps[-1].latency_ms:.0f} ms (message after "
-            f"{steps[-1].message_ms or float('nan'):.0f} ms, rerun done after {rerun:.0f} ms)")
+            f"{steps[-1].message_ms or float('nan'):.0f} ms, rerun done after {rerun:.0f} ms)"
+        )
         count = new_count
     mounted_after, probe = frame.evaluate(PROBE_JS)
     same_iframe = pg.locator(MAP_FRAME).last.evaluate("el => !!el.__cmBenchProbe")
-    checks = {"mounted_at_unchanged": mounted_seen == {mounted_before} == {mounted_after},
-              "same_map_container": bool(probe), "same_iframe": same_iframe,
-              "map_frames": pg.locator(MAP_FRAME).count()}
+    checks = {
+        "mounted_at_unchanged": mounted_seen == {mounted_before} == {mounted_after},
+        "same_map_container": bool(probe),
+        "same_iframe": same_iframe,
+        "map_frames": pg.locator(MAP_FRAME).count(),
+    }
     return steps, checks
 
 
-def naive_app(browser: Browser, corpus: Path, data: Path, base: Path, steps: int,
-              timeout: float, deadline: float) -> tuple[float, int, list[Step]]:
+def naive_app(
+    browser: Browser,
+    corpus: Path,
+    data: Path,
+    base: Path,
+    steps: int,
+    timeout: float,
+    deadline: float,
+) -> tuple[float, int, list[Step]]:
     """First paint, visible events at the start and the slider steps of the naive app."""
-    with serve(corpus, data, base / "naive.log", app=ROOT / "benchmarks" / "naive_app.py"
-               ) as server, browser.page() as pg:
+    with (
+        serve(corpus, data, base / "naive.log", app=ROOT / "benchmarks" / "naive_app.py") as server,
+        browser.page() as pg,
+    ):
         paint = open_map(pg, server.url)
         log(f"naive: first map paint {paint:.2f} s")
         wait_idle(pg, 180, quiet=1.0)
-        start = int(map_frame(pg).evaluate(
-            "document.documentElement.getAttribute('data-visible-events')"))
+        start = int(
+            map_frame(pg).evaluate("document.documentElement.getAttribute('data-visible-events')")
+        )
         return paint, start, naive_slider(pg, ["ArrowRight"] * steps, timeout, deadline)
 
 
@@ -245,8 +268,9 @@ def naive_slider(pg, keys: list[str], timeout: float, deadline: float) -> list[S
     pg.evaluate(KEYDOWN_JS)
     thumb = pg.locator(START_THUMB).first
     thumb.focus()
-    count = int(map_frame(pg).evaluate(
-        "document.documentElement.getAttribute('data-visible-events')"))
+    count = int(
+        map_frame(pg).evaluate("document.documentElement.getAttribute('data-visible-events')")
+    )
     steps: list[Step] = []
     for i, key in enumerate(keys):
         if steps and time.monotonic() > deadline:
@@ -273,16 +297,20 @@ def naive_slider(pg, keys: list[str], timeout: float, deadline: float) -> list[S
         keydown = pg.evaluate(f"window.__cmKeys[{n_keys}]")
         rerun = (wait_idle(pg, timeout) - pressed) * 1000
         steps.append(Step(key, float(drawn_at) - keydown, None, rerun, int(visible)))
-        log(f"naive step {i + 1}/{len(keys)} {key}: {count} -> {visible} events, "
-            f"{steps[-1].latency_ms:.0f} ms")
+        log(
+            f"naive step {i + 1}/{len(keys)} {key}: {count} -> {visible} events, "
+            f"{steps[-1].latency_ms:.0f} ms"
+        )
         count = int(visible)
     return steps
 
 
 def summary(steps: list[Step]) -> str:
     ms = [s.latency_ms for s in steps]
-    return (f"p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms, "
-            f"max {max(ms):.0f} ms ({len(ms)} steps)")
+    return (
+        f"p50 {percentile(ms, 50):.0f} ms, p95 {percentile(ms, 95):.0f} ms, "
+        f"max {max(ms):.0f} ms ({len(ms)} steps)"
+    )
 
 
 def changed(steps: list[Step], start: int) -> int:
@@ -294,12 +322,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--steps", type=int, default=30, help="slider steps on the app")
-    parser.add_argument("--revisit-steps", type=int, default=10,
-                        help="extra steps going back and forth between two positions")
+    parser.add_argument(
+        "--revisit-steps",
+        type=int,
+        default=10,
+        help="extra steps going back and forth between two positions",
+    )
     parser.add_argument("--naive-steps", type=int, default=8)
     parser.add_argument("--step-timeout", type=float, default=120.0)
-    parser.add_argument("--budget", type=float, default=540.0,
-                        help="seconds; the naive app gets fewer steps past this")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=540.0,
+        help="seconds; the naive app gets fewer steps past this",
+    )
     args = parser.parse_args()
     require_chromium()
     if not (ROOT / "mapdata" / "basemap.geojson").exists():
@@ -323,9 +359,11 @@ def main() -> int:
         chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         browser = Browser(chromium)
         try:
-            say(f"Campaign Map app speed: headless chromium, {os.cpu_count()} cores, "
+            say(
+                f"Campaign Map app speed: headless chromium, {os.cpu_count()} cores, "
                 f"synthetic data {args.events:,} events; load average before: "
-                f"{os.getloadavg()[0]:.2f} (other work on the machine skews every figure)")
+                f"{os.getloadavg()[0]:.2f} (other work on the machine skews every figure)"
+            )
             with serve(corpus, seeds, base / "seeds.log") as server:
                 seed_paints = first_paints(browser, server.url, 3, "seeds")
             with serve(corpus, big, base / "big.log") as server:
@@ -334,54 +372,80 @@ def main() -> int:
                 with browser.page() as pg:
                     open_map(pg, url)
                     wait_idle(pg, 180, quiet=1.5)
-                    start = int(map_frame(pg).evaluate(
-                        "document.documentElement.getAttribute('data-visible-events')"))
+                    start = int(
+                        map_frame(pg).evaluate(
+                            "document.documentElement.getAttribute('data-visible-events')"
+                        )
+                    )
                     # New positions each time (one day later): nothing is served from
                     # Streamlit's message cache, as when an analyst scans through time.
-                    sweep, checks = ours_slider(pg, ["ArrowRight"] * args.steps,
-                                                args.step_timeout)
+                    sweep, checks = ours_slider(pg, ["ArrowRight"] * args.steps, args.step_timeout)
                     revisit, revisit_checks = ours_slider(
-                        pg, ["ArrowLeft", "ArrowRight"] * (args.revisit_steps // 2),
-                        args.step_timeout)
-            rebuilt = [p.name for p, t in stamps.items()
-                       if (p / "events.geojson").stat().st_mtime_ns != t]
+                        pg,
+                        ["ArrowLeft", "ArrowRight"] * (args.revisit_steps // 2),
+                        args.step_timeout,
+                    )
+            rebuilt = [
+                p.name for p, t in stamps.items() if (p / "events.geojson").stat().st_mtime_ns != t
+            ]
             naive_deadline = STARTED + args.budget
             naive_paint, naive_start, naive = (
-                naive_app(browser, corpus, big, base, args.naive_steps, args.step_timeout,
-                          naive_deadline) if args.naive_steps else (float("nan"), 0, []))
+                naive_app(
+                    browser, corpus, big, base, args.naive_steps, args.step_timeout, naive_deadline
+                )
+                if args.naive_steps
+                else (float("nan"), 0, [])
+            )
         finally:
             chromium.close()
 
     def paints(label: str, times: list[float]) -> tuple[float, float]:
         cold, warm = times[0], statistics.median(times[1:])
-        say(f"first map paint, {label}: cold {cold:.2f} s, warm {warm:.2f} s "
-            f"(runs: {', '.join(f'{t:.2f}' for t in times)})")
+        say(
+            f"first map paint, {label}: cold {cold:.2f} s, warm {warm:.2f} s "
+            f"(runs: {', '.join(f'{t:.2f}' for t in times)})"
+        )
         return cold, warm
 
-    say("setup: empty corpus folder; events.geojson "
-        + ("rewritten in " + ", ".join(rebuilt) + ": THE APP REBUILT" if rebuilt
-           else "untouched by the app: no rebuild"))
+    say(
+        "setup: empty corpus folder; events.geojson "
+        + (
+            "rewritten in " + ", ".join(rebuilt) + ": THE APP REBUILT"
+            if rebuilt
+            else "untouched by the app: no rebuild"
+        )
+    )
     seed_cold, seed_warm = paints(f"seeds ({seed_events} events)", seed_paints)
     big_cold, big_warm = paints(f"{args.events:,} events", big_paints)
     say(f"first map paint, naive app, {args.events:,} events: {naive_paint:.2f} s (cold)")
-    say(f"slider, app, {args.events:,} events, start thumb +1 day per step (new positions): "
+    say(
+        f"slider, app, {args.events:,} events, start thumb +1 day per step (new positions): "
         f"{summary(sweep)}; visible count changed in {changed(sweep, start)}/{len(sweep)} "
-        f"steps ({start} -> {sweep[-1].count})")
+        f"steps ({start} -> {sweep[-1].count})"
+    )
     messages = [s.message_ms for s in sweep if s.message_ms is not None]
     if messages:
-        say(f"  median keydown -> render message in the map frame (server + transfer): "
+        say(
+            f"  median keydown -> render message in the map frame (server + transfer): "
             f"{statistics.median(messages):.0f} ms; message -> markers drawn: "
             f"{statistics.median(s.latency_ms - s.message_ms for s in sweep if s.message_ms):.0f}"
             f" ms; whole rerun finished: median {statistics.median(s.rerun_ms for s in sweep):.0f}"
-            " ms")
-    say(f"  no remount: data-mounted-at unchanged {checks['mounted_at_unchanged']}, same map "
+            " ms"
+        )
+    say(
+        f"  no remount: data-mounted-at unchanged {checks['mounted_at_unchanged']}, same map "
         f"container {checks['same_map_container']}, same iframe {checks['same_iframe']}, "
-        f"map frames on the page {checks['map_frames']}")
-    say(f"slider, app, back and forth between two positions: {summary(revisit)}; no remount: "
-        f"{all(v is True for k, v in revisit_checks.items() if k != 'map_frames')}")
+        f"map frames on the page {checks['map_frames']}"
+    )
+    say(
+        f"slider, app, back and forth between two positions: {summary(revisit)}; no remount: "
+        f"{all(v is True for k, v in revisit_checks.items() if k != 'map_frames')}"
+    )
     if naive:
-        say(f"slider, naive app, {args.events:,} events, +1 day per step: {summary(naive)}; "
-            f"visible count changed in {changed(naive, naive_start)}/{len(naive)} steps")
+        say(
+            f"slider, naive app, {args.events:,} events, +1 day per step: {summary(naive)}; "
+            f"visible count changed in {changed(naive, naive_start)}/{len(naive)} steps"
+        )
     ours_p95 = percentile([s.latency_ms for s in sweep], 95)
     ratio = percentile([s.latency_ms for s in naive], 95) / ours_p95 if naive else float("nan")
     say(f"ratio naive p95 / app p95: {ratio:.1f}x" if naive else "naive app: not run")
@@ -390,13 +454,16 @@ def main() -> int:
     def verdict(ok: bool) -> str:
         return "met" if ok else "NOT met"
 
-    say(f"target first paint < {TARGET_PAINT_S:.0f} s: seeds cold {verdict(seed_cold < 3)}, "
+    say(
+        f"target first paint < {TARGET_PAINT_S:.0f} s: seeds cold {verdict(seed_cold < 3)}, "
         f"seeds warm {verdict(seed_warm < 3)}; {args.events:,} events cold "
-        f"{verdict(big_cold < 3)}, warm {verdict(big_warm < 3)}")
-    say(f"target slider p95 < {TARGET_P95_MS:.0f} ms: {verdict(ours_p95 < TARGET_P95_MS)} "
-        f"({ours_p95:.0f} ms)")
-    say(f"target naive/app >= {TARGET_RATIO:.0f}x: {verdict(ratio >= TARGET_RATIO)} "
-        f"({ratio:.1f}x)")
+        f"{verdict(big_cold < 3)}, warm {verdict(big_warm < 3)}"
+    )
+    say(
+        f"target slider p95 < {TARGET_P95_MS:.0f} ms: {verdict(ours_p95 < TARGET_P95_MS)} "
+        f"({ours_p95:.0f} ms)"
+    )
+    say(f"target naive/app >= {TARGET_RATIO:.0f}x: {verdict(ratio >= TARGET_RATIO)} ({ratio:.1f}x)")
     say(f"load average after: {os.getloadavg()[0]:.2f}; took {time.monotonic() - STARTED:.0f} s")
     return 0
 

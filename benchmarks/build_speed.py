@@ -34,7 +34,8 @@ def make_corpus(folder: Path, n: int) -> None:
         (folder / f"a{i:05d}.txt").write_text("\n\n".join(head + body) + f"\n\n[{i}]\n", "utf-8")
         day = rng.randrange(1, 28)
         (folder / f"a{i:05d}.toml").write_text(
-            f"published = 2016-{rng.randrange(1, 13):02d}-{day:02d}\n", "utf-8")
+            f"published = 2016-{rng.randrange(1, 13):02d}-{day:02d}\n", "utf-8"
+        )
 
 
 def main() -> None:
@@ -52,15 +53,19 @@ def main() -> None:
         for _ in parser_.parse_many(texts):
             pass
         geoparse_s = time.perf_counter() - started
-        print(f"geoparse alone: {len(texts)} articles in {geoparse_s:.1f} s "
-              f"({len(texts) / geoparse_s:.1f} articles/s)")
+        print(
+            f"geoparse alone: {len(texts)} articles in {geoparse_s:.1f} s "
+            f"({len(texts) / geoparse_s:.1f} articles/s)"
+        )
 
         started = time.perf_counter()
         summary = build(corpus, out, progress=False)
         build_s = time.perf_counter() - started
-        print(f"full build: {summary.articles} articles, {summary.events} events in "
-              f"{build_s:.1f} s ({summary.articles / build_s:.1f} articles/s; "
-              f"{build_s / geoparse_s:.2f}x the geoparser's time)")
+        print(
+            f"full build: {summary.articles} articles, {summary.events} events in "
+            f"{build_s:.1f} s ({summary.articles / build_s:.1f} articles/s; "
+            f"{build_s / geoparse_s:.2f}x the geoparser's time)"
+        )
 
         started = time.perf_counter()
         build(corpus, out, progress=False)
@@ -69,17 +74,34 @@ def main() -> None:
         shutil.copy(ROOT / "seeds" / "004_5a53932adf590de1.txt", corpus / "new-article.txt")
         # Measured as a user runs it: a fresh `campaign-map build` process.
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "geo.cli", "build", "--corpus", str(corpus),
-                        "--out", str(out), "--quiet"], check=True, cwd=ROOT,
-                       stdout=subprocess.DEVNULL)
-        print(f"rebuild after adding one article (fresh process): "
-              f"{time.perf_counter() - started:.2f} s")
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "geo.cli",
+                "build",
+                "--corpus",
+                str(corpus),
+                "--out",
+                str(out),
+                "--quiet",
+            ],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        print(
+            f"rebuild after adding one article (fresh process): "
+            f"{time.perf_counter() - started:.2f} s"
+        )
         # As the app does it: a running process that has loaded the model once.
         shutil.copy(ROOT / "seeds" / "003_a4a40e82292800eb.txt", corpus / "newer-article.txt")
         started = time.perf_counter()
         build(corpus, out, progress=False)
-        print(f"rebuild after adding one article (running process, e.g. the app): "
-              f"{time.perf_counter() - started:.2f} s")
+        print(
+            f"rebuild after adding one article (running process, e.g. the app): "
+            f"{time.perf_counter() - started:.2f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -23,8 +23,15 @@ from geo.corpus.build import build  # noqa: E402
 from geo.map import filters  # noqa: E402
 from geo.map.export import export_map, load_articles, write_export  # noqa: E402
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 
 
 def export(data: Path, target: Path) -> tuple[int, int, float]:
@@ -38,8 +45,10 @@ def interactive_seconds(browser, target: Path, runs: int = 3) -> list[float]:
     times = []
     for _ in range(runs):
         page = browser.new_page(viewport={"width": 1600, "height": 1000})
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-            ("file:", "data:")) else r.abort())
+        page.route(
+            "**/*",
+            lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort(),
+        )
         started = time.perf_counter()
         page.goto(target.as_uri())
         page.wait_for_selector("html[data-visible-events]", state="attached", timeout=60_000)
@@ -57,15 +66,19 @@ def main() -> None:
         big_data = synthesize(10_000, Path(tmp) / "big")
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-            for label, data, limit_mb in (("seeds", seeds_data, 1.5),
-                                          ("10,000 events", big_data, 8.0)):
+            for label, data, limit_mb in (
+                ("seeds", seeds_data, 1.5),
+                ("10,000 events", big_data, 8.0),
+            ):
                 target = Path(tmp) / f"{label[:5]}.html"
                 n, size, seconds = export(data, target)
                 runs = interactive_seconds(browser, target)
-                print(f"{label}: {n} events, {size / 1e6:.2f} MB (limit {limit_mb} MB: "
-                      f"{'met' if size / 1e6 < limit_mb else 'MISSED'}), written in "
-                      f"{seconds:.1f} s; interactive in {statistics.median(runs):.2f} s "
-                      f"(median of {len(runs)}: {', '.join(f'{r:.2f}' for r in runs)})")
+                print(
+                    f"{label}: {n} events, {size / 1e6:.2f} MB (limit {limit_mb} MB: "
+                    f"{'met' if size / 1e6 < limit_mb else 'MISSED'}), written in "
+                    f"{seconds:.1f} s; interactive in {statistics.median(runs):.2f} s "
+                    f"(median of {len(runs)}: {', '.join(f'{r:.2f}' for r in runs)})"
+                )
             browser.close()
 
 

@@ -67,8 +67,14 @@ st.set_page_config(page_title="Naive map", layout="wide")
 features = [f for f in load_events() if f["properties"].get("date_start")]
 span = date_range(features)
 with st.sidebar:
-    start, end = st.slider("Dates", min_value=span[0], max_value=span[1], value=span,
-                           format="YYYY-MM-DD", key="date_range")
+    start, end = st.slider(
+        "Dates",
+        min_value=span[0],
+        max_value=span[1],
+        value=span,
+        format="YYYY-MM-DD",
+        key="date_range",
+    )
 visible = [f for f in features if overlaps(f["properties"], start, end)]
 st.write(f"{len(visible)} events")
 
@@ -77,8 +83,9 @@ cluster = MarkerCluster().add_to(m)
 for feature in visible:
     lon, lat = feature["geometry"]["coordinates"]
     props = feature["properties"]
-    folium.Marker([lat, lon], popup=folium.Popup(html.escape(props.get("snippet") or ""),
-                                                 max_width=400)).add_to(cluster)
+    folium.Marker(
+        [lat, lon], popup=folium.Popup(html.escape(props.get("snippet") or ""), max_width=400)
+    ).add_to(cluster)
 RenderedStamp(len(visible)).add_to(m)
 make_offline(m)
 # returned_objects=[]: the new map would otherwise send its bounds back and rerun the whole

@@ -18,8 +18,15 @@ from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 START_THUMB = '.st-key-date_range input[type="range"]'
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -134,7 +141,8 @@ def chromium_pid(marker: str) -> int | None:
         except OSError:
             continue
         if f"--cm-marker={marker}".encode() in args and not any(
-                a.startswith(b"--type=") for a in args):
+            a.startswith(b"--type=") for a in args
+        ):
             return int(entry)
     return None
 
@@ -159,15 +167,26 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(corpus: Path, data: Path, logs: Path, app: Path = ROOT / "app.py",
-          options: tuple[str, ...] = (), env: dict[str, str] | None = None) -> Iterator[Server]:
+def serve(
+    corpus: Path,
+    data: Path,
+    logs: Path,
+    app: Path = ROOT / "app.py",
+    options: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> Iterator[Server]:
     """The Streamlit app on loopback (as the browser tests and `campaign-map serve` start it:
     geo.app.server), with the id of the server process, once it answers; stopped on exit."""
     from geo.app import server as app_server
 
-    with app_server.running(app, cwd=ROOT, log=logs, options=options, timeout=90,
-                            env={"CAMPAIGN_MAP_CORPUS": str(corpus),
-                                 "CAMPAIGN_MAP_DATA": str(data), **(env or {})}) as running:
+    with app_server.running(
+        app,
+        cwd=ROOT,
+        log=logs,
+        options=options,
+        timeout=90,
+        env={"CAMPAIGN_MAP_CORPUS": str(corpus), "CAMPAIGN_MAP_DATA": str(data), **(env or {})},
+    ) as running:
         yield Server(running.url, running.process.pid)
 
 
@@ -235,8 +254,12 @@ def timed_app(folder: Path, log_file: Path, sessions_log: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "static").symlink_to(ROOT / "static", target_is_directory=True)
     script = folder / "timed_app.py"
-    script.write_text(TIMED_APP.format(app=str(ROOT / "app.py"), log=str(log_file),
-                                       sessions_log=str(sessions_log)), encoding="utf-8")
+    script.write_text(
+        TIMED_APP.format(
+            app=str(ROOT / "app.py"), log=str(log_file), sessions_log=str(sessions_log)
+        ),
+        encoding="utf-8",
+    )
     return script
 
 

@@ -136,8 +136,11 @@ async def map_frame(pg):
 async def open_map(pg, url: str, timeout_ms: float) -> float:
     started = time.perf_counter()
     await pg.goto(url, wait_until="domcontentloaded", timeout=timeout_ms)
-    await pg.locator(MAP_FRAME).last.content_frame.locator("html[data-visible-events]").wait_for(
-        state="attached", timeout=timeout_ms)
+    await (
+        pg.locator(MAP_FRAME)
+        .last.content_frame.locator("html[data-visible-events]")
+        .wait_for(state="attached", timeout=timeout_ms)
+    )
     return time.perf_counter() - started
 
 
@@ -155,13 +158,23 @@ async def move_slider(pg, rounds: int, timeout_ms: float) -> list[float]:
             await thumb.press(key)
             await frame.wait_for_function(
                 f"([total]) => {{ var n = ({VISIBLE_JS})(); return ({check})(n); }}",
-                arg=[total], polling=50, timeout=timeout_ms)
+                arg=[total],
+                polling=50,
+                timeout=timeout_ms,
+            )
             times.append(time.perf_counter() - started)
     return times
 
 
-async def run_wave(browser, url: str, number: int, args, sampler: Sampler,
-                   remote: list[str], browser_pid: int | None) -> Wave:
+async def run_wave(
+    browser,
+    url: str,
+    number: int,
+    args,
+    sampler: Sampler,
+    remote: list[str],
+    browser_pid: int | None,
+) -> Wave:
     wave = Wave(number)
     timeout_ms = args.timeout * 1000
     contexts, pages = [], []
@@ -173,15 +186,18 @@ async def run_wave(browser, url: str, number: int, args, sampler: Sampler,
     wave.load_average["before"] = load_average()
 
     def cpu() -> tuple[float, float]:
-        return (cpu_seconds(sampler.pid),
-                tree_cpu_seconds(browser_pid) if browser_pid else float("nan"))
+        return (
+            cpu_seconds(sampler.pid),
+            tree_cpu_seconds(browser_pid) if browser_pid else float("nan"),
+        )
 
     start_cpu = cpu()
     sampler.phase = f"wave{number}-load"
     log(f"wave {number}: opening {args.sessions} sessions at once")
     wave.opened_at = time.time()
-    loads = await asyncio.gather(*(open_map(pg, url, timeout_ms) for pg in pages),
-                                 return_exceptions=True)
+    loads = await asyncio.gather(
+        *(open_map(pg, url, timeout_ms) for pg in pages), return_exceptions=True
+    )
     for result in loads:
         if isinstance(result, BaseException):
             wave.loads.append(None)
@@ -189,14 +205,17 @@ async def run_wave(browser, url: str, number: int, args, sampler: Sampler,
         else:
             wave.loads.append(result)
     got = [pg for pg, t in zip(pages, wave.loads, strict=True) if t is not None]
-    log(f"wave {number}: {len(got)}/{args.sessions} maps; loads "
-        + ", ".join(f"{t:.1f}" if t is not None else "-" for t in wave.loads))
+    log(
+        f"wave {number}: {len(got)}/{args.sessions} maps; loads "
+        + ", ".join(f"{t:.1f}" if t is not None else "-" for t in wave.loads)
+    )
     wave.load_average["loaded"] = load_average()
     loaded_cpu = cpu()
     wave.cpu["load"] = (loaded_cpu[0] - start_cpu[0], loaded_cpu[1] - start_cpu[1])
     sampler.phase = f"wave{number}-slider"
-    moves = await asyncio.gather(*(move_slider(pg, args.rounds, timeout_ms) for pg in got),
-                                 return_exceptions=True)
+    moves = await asyncio.gather(
+        *(move_slider(pg, args.rounds, timeout_ms) for pg in got), return_exceptions=True
+    )
     for result in moves:
         if isinstance(result, BaseException):
             wave.move_errors.append(f"{type(result).__name__}: {str(result).splitlines()[0]}")
@@ -207,8 +226,10 @@ async def run_wave(browser, url: str, number: int, args, sampler: Sampler,
     wave.cpu["slider"] = (moved_cpu[0] - loaded_cpu[0], moved_cpu[1] - loaded_cpu[1])
     if browser_pid:
         wave.browser_mb = tree_pss_mb(browser_pid)
-    log(f"wave {number}: {len(wave.moves)} slider moves, {len(wave.move_errors)} failed; "
-        f"server RSS {sampler.now():.0f} MB")
+    log(
+        f"wave {number}: {len(wave.moves)} slider moves, {len(wave.move_errors)} failed; "
+        f"server RSS {sampler.now():.0f} MB"
+    )
     sampler.phase = f"wave{number}-closed"
     for context in contexts:
         await context.close()
@@ -233,40 +254,48 @@ async def run(args) -> int:
             """Sessions the server holds now: active / all (disconnected ones included)."""
             lines = read_runs(sessions_log)
             last = lines[-1] if lines else {}
-            return (f"{last.get('active', '?')} / {last.get('sessions', '?')}, "
-                    f"{last.get('blocks', 0) / 1e6:.2f} M blocks")
+            return (
+                f"{last.get('active', '?')} / {last.get('sessions', '?')}, "
+                f"{last.get('blocks', 0) / 1e6:.2f} M blocks"
+            )
 
         with serve(corpus, data, base / "server.log", app=app) as server:
             marker = uuid.uuid4().hex
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(
-                    executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, f"--cm-marker={marker}"])
+                    executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, f"--cm-marker={marker}"]
+                )
                 browser_pid = chromium_pid(marker)
                 sampler = Sampler(server.pid)
                 sampler.start()
                 remote: list[str] = []
                 waves, after_pause = [], []
                 started_rss = sampler.now()
-                say(f"Campaign Map, {args.sessions} concurrent browser sessions x {args.waves} "
+                say(
+                    f"Campaign Map, {args.sessions} concurrent browser sessions x {args.waves} "
                     f"waves: one headless chromium, {args.sessions} contexts; seeds "
                     f"(73 events), desk view; {args.rounds} slider rounds (End, Home) per "
                     f"session; load average before {load_average()} (1/5/15 min; 2 cores, "
-                    "other work on the machine skews every figure)")
+                    "other work on the machine skews every figure)"
+                )
                 say(f"server RSS after start-up (no session yet): {started_rss:.0f} MB")
                 try:
                     for number in range(1, args.waves + 1):
                         sampler.phase = f"wave{number}-before"
                         before = sampler.now()
-                        wave = await run_wave(browser, server.url, number, args, sampler, remote,
-                                              browser_pid)
+                        wave = await run_wave(
+                            browser, server.url, number, args, sampler, remote, browser_pid
+                        )
                         waves.append(wave)
                         sampler.phase = f"wave{number}-pause"
                         await asyncio.sleep(5)
                         closed = sampler.now()
                         wave.held["5 s after close"] = held()
-                        log(f"wave {number}: closed; server RSS {closed:.0f} MB, sessions held "
+                        log(
+                            f"wave {number}: closed; server RSS {closed:.0f} MB, sessions held "
                             f"(active / all) {wave.held['5 s after close']}; waiting "
-                            f"{args.pause:.0f} s for the session TTL")
+                            f"{args.pause:.0f} s for the session TTL"
+                        )
                         await asyncio.sleep(max(0.0, args.pause - 5))
                         wave.held["after the pause"] = held()
                         after_pause.append((before, closed, sampler.now()))
@@ -279,9 +308,15 @@ async def run(args) -> int:
                     await sampler.stop()
                     await browser.close()
                     if args.json:
-                        Path(args.json).write_text(json.dumps(
-                            {"rss": [asdict(x) for x in sampler.samples],
-                             "sessions": read_runs(sessions_log), "runs": read_runs(runs_log)}))
+                        Path(args.json).write_text(
+                            json.dumps(
+                                {
+                                    "rss": [asdict(x) for x in sampler.samples],
+                                    "sessions": read_runs(sessions_log),
+                                    "runs": read_runs(runs_log),
+                                }
+                            )
+                        )
 
     say()
     ok_maps, ok_p95 = True, True
@@ -293,17 +328,21 @@ async def run(args) -> int:
     def spread(values: list[float]) -> str:
         if not values:
             return "-"
-        return (f"{statistics.median(values):.2f} / {percentile(values, 95):.2f} / "
-                f"{max(values):.2f}")
+        return f"{statistics.median(values):.2f} / {percentile(values, 95):.2f} / {max(values):.2f}"
 
-    columns = ["wave", "maps", "page load p50 / p95 / max (s)",
-               "server's first run done p50 / p95 / max (s)", "slider move p50 / p95 (s)",
-               "server RSS before / peak / 5 s after close / after the pause (MB)",
-               "sessions held (active / all), Python memory blocks: 5 s after close; after "
-               "the pause",
-               "browser PSS (MB)", "CPU s while loading: server / browser",
-               "CPU s while sliding: server / browser",
-               "load average (1/5/15) before; loaded; after sliding"]
+    columns = [
+        "wave",
+        "maps",
+        "page load p50 / p95 / max (s)",
+        "server's first run done p50 / p95 / max (s)",
+        "slider move p50 / p95 (s)",
+        "server RSS before / peak / 5 s after close / after the pause (MB)",
+        "sessions held (active / all), Python memory blocks: 5 s after close; after the pause",
+        "browser PSS (MB)",
+        "CPU s while loading: server / browser",
+        "CPU s while sliding: server / browser",
+        "load average (1/5/15) before; loaded; after sliding",
+    ]
     say("| " + " | ".join(columns) + " |")
     say("|" + "---|" * len(columns))
     for wave, (before, closed, paused) in zip(waves, after_pause, strict=True):
@@ -312,16 +351,25 @@ async def run(args) -> int:
         p95 = percentile(loads, 95) if loads else float("inf")
         ok_p95 &= p95 < TARGET_P95_S
         peak = wave_peak(wave.number)
-        moves = (f"{statistics.median(wave.moves):.2f} / {percentile(wave.moves, 95):.2f}"
-                 if wave.moves else "-")
+        moves = (
+            f"{statistics.median(wave.moves):.2f} / {percentile(wave.moves, 95):.2f}"
+            if wave.moves
+            else "-"
+        )
         la, cpu = wave.load_average, wave.cpu
-        cells = [str(wave.number), f"{len(loads)}/{args.sessions}", spread(loads),
-                 f"{spread(wave.server_done)} ({len(wave.server_done)} sessions)", moves,
-                 f"{before:.0f} / {peak:.0f} / {closed:.0f} / {paused:.0f}",
-                 f"{wave.held.get('5 s after close')}; {wave.held.get('after the pause')}",
-                 f"{wave.browser_mb:.0f}", f"{cpu['load'][0]:.1f} / {cpu['load'][1]:.1f}",
-                 f"{cpu['slider'][0]:.1f} / {cpu['slider'][1]:.1f}",
-                 f"{la['before']}; {la['loaded']}; {la['after slider']}"]
+        cells = [
+            str(wave.number),
+            f"{len(loads)}/{args.sessions}",
+            spread(loads),
+            f"{spread(wave.server_done)} ({len(wave.server_done)} sessions)",
+            moves,
+            f"{before:.0f} / {peak:.0f} / {closed:.0f} / {paused:.0f}",
+            f"{wave.held.get('5 s after close')}; {wave.held.get('after the pause')}",
+            f"{wave.browser_mb:.0f}",
+            f"{cpu['load'][0]:.1f} / {cpu['load'][1]:.1f}",
+            f"{cpu['slider'][0]:.1f} / {cpu['slider'][1]:.1f}",
+            f"{la['before']}; {la['loaded']}; {la['after slider']}",
+        ]
         say("| " + " | ".join(cells) + " |")
         for error in wave.errors + wave.move_errors:
             say(f"  wave {wave.number}: {error}")
@@ -331,19 +379,25 @@ async def run(args) -> int:
     peak_growth, settled_growth = peaks[-1] - peaks[ref], settled[-1] - settled[ref]
     flat = peak_growth < args.flat_mb and settled_growth < args.flat_mb
     say()
-    say(f"sessions that got their map: {sum(t is not None for w in waves for t in w.loads)}/"
-        f"{args.sessions * len(waves)}")
+    say(
+        f"sessions that got their map: {sum(t is not None for w in waves for t in w.loads)}/"
+        f"{args.sessions * len(waves)}"
+    )
     say(f"requests to hosts other than loopback: {len(remote)}")
-    say(f"server RSS growth, wave {ref + 1} -> wave {len(waves)}: peak {peak_growth:+.1f} MB, "
-        f"after the pause {settled_growth:+.1f} MB")
+    say(
+        f"server RSS growth, wave {ref + 1} -> wave {len(waves)}: peak {peak_growth:+.1f} MB, "
+        f"after the pause {settled_growth:+.1f} MB"
+    )
 
     def verdict(ok: bool) -> str:
         return "met" if ok else "NOT met"
 
     say(f"target every session gets its map: {verdict(ok_maps)}")
     say(f"target p95 page load < {TARGET_P95_S:.0f} s in every wave: {verdict(ok_p95)}")
-    say(f"target server memory flat (growth < {args.flat_mb:.0f} MB from wave {ref + 1}): "
-        f"{verdict(flat)}")
+    say(
+        f"target server memory flat (growth < {args.flat_mb:.0f} MB from wave {ref + 1}): "
+        f"{verdict(flat)}"
+    )
     say(f"target no request off the machine: {verdict(not remote)}")
     say(f"load average after: {load_average()}; took {time.monotonic() - STARTED:.0f} s")
     return 0 if ok_maps and ok_p95 and flat and not remote else 1
@@ -354,8 +408,12 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--waves", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3, help="slider End/Home rounds")
-    parser.add_argument("--pause", type=float, default=125.0,
-                        help="seconds between waves (> server.disconnectedSessionTTL, 120 s)")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=125.0,
+        help="seconds between waves (> server.disconnectedSessionTTL, 120 s)",
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per wait")
     parser.add_argument("--flat-mb", type=float, default=15.0)
     parser.add_argument("--json", help="write the server's RSS samples here")

@@ -145,32 +145,41 @@ async def run(args) -> int:
         log("building the seeds' map data")
         corpus, data = seed_data(base)
         loop = steps_per_loop(data)
-        options = tuple(part for option in args.streamlit
-                        for part in (f"--{option.split('=', 1)[0]}", option.split("=", 1)[1]))
+        options = tuple(
+            part
+            for option in args.streamlit
+            for part in (f"--{option.split('=', 1)[0]}", option.split("=", 1)[1])
+        )
         with serve(corpus, data, base / "server.log", options=options) as server:
             marker = uuid.uuid4().hex
             async with async_playwright() as pw:
                 browser = await pw.chromium.launch(
-                    executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, f"--cm-marker={marker}"])
+                    executable_path=str(CHROMIUM), args=[*CHROMIUM_ARGS, f"--cm-marker={marker}"]
+                )
                 browser_pid = chromium_pid(marker)
                 context = await browser.new_context(viewport={"width": 1600, "height": 1000})
                 context.on("request", lambda r: remote.append(r.url) if is_remote(r.url) else None)
                 page = await context.new_page()
                 page.on("pageerror", lambda exc: errors.append(str(exc)))
-                say(f"Campaign Map soak: the briefing view playing by itself, "
+                say(
+                    f"Campaign Map soak: the briefing view playing by itself, "
                     f"{args.steps} steps at speed={args.speed} s (1 s per step is the normal "
                     f"pace: {args.steps} steps = {args.steps / 3600:.2f} h of a briefing screen); "
                     f"seeds data, one step = one week, {loop} steps per loop through the "
                     f"campaign; Streamlit options {args.streamlit or 'as configured'}; load "
-                    f"average before {load_average()} (1/5/15 min, 2 cores)")
+                    f"average before {load_average()} (1/5/15 min, 2 cores)"
+                )
                 started = time.monotonic()
-                await page.goto(f"{server.url}/?view=briefing&speed={args.speed}",
-                                wait_until="domcontentloaded")
-                frame_handle = await page.wait_for_selector(MAP_FRAME, state="attached",
-                                                            timeout=120_000)
+                await page.goto(
+                    f"{server.url}/?view=briefing&speed={args.speed}", wait_until="domcontentloaded"
+                )
+                frame_handle = await page.wait_for_selector(
+                    MAP_FRAME, state="attached", timeout=120_000
+                )
                 frame = await frame_handle.content_frame()
-                await frame.wait_for_selector("html[data-visible-events]", state="attached",
-                                              timeout=120_000)
+                await frame.wait_for_selector(
+                    "html[data-visible-events]", state="attached", timeout=120_000
+                )
                 log(f"map up after {time.monotonic() - started:.1f} s")
                 await page.evaluate(STEP_COUNTER_JS)
                 cdp = await context.new_cdp_session(page)
@@ -178,15 +187,25 @@ async def run(args) -> int:
 
                 async def sample(step: int, seconds: float) -> Sample:
                     await cdp.send("HeapProfiler.collectGarbage")
-                    metrics = {m["name"]: m["value"] for m in
-                               (await cdp.send("Performance.getMetrics"))["metrics"]}
+                    metrics = {
+                        m["name"]: m["value"]
+                        for m in (await cdp.send("Performance.getMetrics"))["metrics"]
+                    }
                     state = await frame.evaluate(MAP_STATE_JS)
-                    return Sample(step, round(seconds, 1), metrics["JSHeapUsedSize"] / 2**20,
-                                  int(metrics["Nodes"]), int(metrics["JSEventListeners"]),
-                                  state["layers"], state["clustered"], state["feature_groups"],
-                                  state["elements"],
-                                  tree_pss_mb(browser_pid) if browser_pid else float("nan"),
-                                  rss_mb(server.pid), load_average())
+                    return Sample(
+                        step,
+                        round(seconds, 1),
+                        metrics["JSHeapUsedSize"] / 2**20,
+                        int(metrics["Nodes"]),
+                        int(metrics["JSEventListeners"]),
+                        state["layers"],
+                        state["clustered"],
+                        state["feature_groups"],
+                        state["elements"],
+                        tree_pss_mb(browser_pid) if browser_pid else float("nan"),
+                        rss_mb(server.pid),
+                        load_average(),
+                    )
 
                 began = time.monotonic()
                 samples.append(await sample(0, 0.0))
@@ -198,7 +217,8 @@ async def run(args) -> int:
                     step, connection = await page.evaluate(
                         "[window.__cmSteps, (document.querySelector('[data-testid=stApp]')"
                         " || {getAttribute: () => null}).getAttribute("
-                        "'data-test-connection-state')]")
+                        "'data-test-connection-state')]"
+                    )
                     if step != last_step:
                         last_step, last_change = step, time.monotonic()
                     elif time.monotonic() - last_change > 60 or connection in LOST:
@@ -211,18 +231,22 @@ async def run(args) -> int:
                         if await dialog.count():
                             failure = " ".join((await dialog.first.inner_text()).split())
                             log(f"dialog on the page: {failure}")
-                        log(f"playback stopped after step {step} (label "
+                        log(
+                            f"playback stopped after step {step} (label "
                             f"{await page.evaluate('window.__cmLabel')!r}, script state "
                             f"{state}, screenshot {shot}); server log:\n"
-                            + (base / "server.log").read_text(errors="replace")[-3000:])
+                            + (base / "server.log").read_text(errors="replace")[-3000:]
+                        )
                         break
                     if step >= next_at:
                         samples.append(await sample(step, time.monotonic() - began))
                         s = samples[-1]
-                        log(f"step {step}: {step / s.seconds:.1f} steps/s, heap "
+                        log(
+                            f"step {step}: {step / s.seconds:.1f} steps/s, heap "
                             f"{s.heap_mb:.1f} MB, nodes {s.nodes}, layers {s.layers}, "
                             f"feature groups {s.feature_groups}, browser {s.browser_mb:.0f} MB, "
-                            f"server {s.server_mb:.0f} MB, load {s.load}")
+                            f"server {s.server_mb:.0f} MB, load {s.load}"
+                        )
                         next_at = (step // args.every + 1) * args.every
                 elapsed = time.monotonic() - began
                 max_gap = await page.evaluate("window.__cmMaxGap") / 1000
@@ -231,33 +255,53 @@ async def run(args) -> int:
                 await browser.close()
 
     say()
-    columns = ["step", "s", "JS heap MB", "DOM nodes", "JS listeners", "Leaflet layers",
-               "clustered markers", "feature_group list", "map frame elements",
-               "browser PSS MB", "server RSS MB", "load average"]
+    columns = [
+        "step",
+        "s",
+        "JS heap MB",
+        "DOM nodes",
+        "JS listeners",
+        "Leaflet layers",
+        "clustered markers",
+        "feature_group list",
+        "map frame elements",
+        "browser PSS MB",
+        "server RSS MB",
+        "load average",
+    ]
     say("| " + " | ".join(columns) + " |")
     say("|" + "---|" * len(columns))
     for s in samples:
-        say(f"| {s.step} | {s.seconds:.0f} | {s.heap_mb:.2f} | {s.nodes} | {s.listeners} | "
+        say(
+            f"| {s.step} | {s.seconds:.0f} | {s.heap_mb:.2f} | {s.nodes} | {s.listeners} | "
             f"{s.layers} | {s.clustered} | {s.feature_groups} | {s.frame_elements} | "
-            f"{s.browser_mb:.0f} | {s.server_mb:.1f} | {s.load} |")
+            f"{s.browser_mb:.0f} | {s.server_mb:.1f} | {s.load} |"
+        )
     steps = samples[-1].step
     say()
-    say(f"steps drawn: {steps} in {elapsed:.0f} s ({steps / elapsed:.1f} steps/s; asked for "
+    say(
+        f"steps drawn: {steps} in {elapsed:.0f} s ({steps / elapsed:.1f} steps/s; asked for "
         f"{1 / args.speed:.0f}/s): {steps / 3600:.2f} h at the normal pace of 1 s per step, "
         f"{steps / loop:.1f} loops through the campaign; longest wait between two steps "
-        f"{max_gap:.1f} s")
+        f"{max_gap:.1f} s"
+    )
     if args.json:
         Path(args.json).write_text(json.dumps([asdict(s) for s in samples], indent=1))
 
     judged = [s for s in samples if s.step >= args.warmup]
-    say(f"verdict over the {len(judged)} samples after the {args.warmup}-step warm-up: mean of "
-        "the last quarter against the first quarter")
+    say(
+        f"verdict over the {len(judged)} samples after the {args.warmup}-step warm-up: mean of "
+        "the last quarter against the first quarter"
+    )
     ok = not stalled and steps >= args.steps and len(judged) >= 4
-    checks = [("JS heap", "heap_mb", args.max_growth), ("DOM nodes", "nodes", args.max_growth),
-              ("Leaflet layers", "layers", args.max_growth),
-              ("server RSS", "server_mb", args.max_server_growth),
-              ("browser PSS (not judged: shared pages move)", "browser_mb", None),
-              ("streamlit-folium feature_group list (not judged)", "feature_groups", None)]
+    checks = [
+        ("JS heap", "heap_mb", args.max_growth),
+        ("DOM nodes", "nodes", args.max_growth),
+        ("Leaflet layers", "layers", args.max_growth),
+        ("server RSS", "server_mb", args.max_server_growth),
+        ("browser PSS (not judged: shared pages move)", "browser_mb", None),
+        ("streamlit-folium feature_group list (not judged)", "feature_groups", None),
+    ]
     for label, name, limit in checks:
         if len(judged) < 4:
             break
@@ -265,36 +309,58 @@ async def run(args) -> int:
         growth = (last - first) / first * 100 if first else 0.0
         within = limit is None or growth < limit
         ok &= within
-        say(f"  {label}: {first:.1f} -> {last:.1f} ({growth:+.1f} %)"
-            + ("" if limit is None else f"; limit +{limit:.0f} %: "
-               + ("flat" if within else "GROWS")))
-    say(f"remote requests: {len(remote)}; page errors: {len(errors)}"
-        + (f" (first: {errors[0][:200]})" if errors else ""))
+        say(
+            f"  {label}: {first:.1f} -> {last:.1f} ({growth:+.1f} %)"
+            + (
+                ""
+                if limit is None
+                else f"; limit +{limit:.0f} %: " + ("flat" if within else "GROWS")
+            )
+        )
+    say(
+        f"remote requests: {len(remote)}; page errors: {len(errors)}"
+        + (f" (first: {errors[0][:200]})" if errors else "")
+    )
     if stalled or steps < args.steps:
-        say(f"stopped early: {steps} of {args.steps} steps "
-            + (f"(playback stopped{': ' + failure if failure else ''})" if stalled
-               else f"(time cap {args.max_minutes} min)"))
+        say(
+            f"stopped early: {steps} of {args.steps} steps "
+            + (
+                f"(playback stopped{': ' + failure if failure else ''})"
+                if stalled
+                else f"(time cap {args.max_minutes} min)"
+            )
+        )
     ok &= not remote
-    say(f"soak verdict: {'memory flat' if ok else 'NOT flat or incomplete'}; load average "
+    say(
+        f"soak verdict: {'memory flat' if ok else 'NOT flat or incomplete'}; load average "
         f"after: {load_average()}; took {time.monotonic() - STARTED:.0f} s; "
-        f"{datetime.datetime.now():%Y-%m-%d %H:%M}")
+        f"{datetime.datetime.now():%Y-%m-%d %H:%M}"
+    )
     return 0 if ok else 1
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=3600)
-    parser.add_argument("--speed", type=float, default=0.1,
-                        help="seconds per step asked for in the URL (the app accepts >= 0.05)")
+    parser.add_argument(
+        "--speed",
+        type=float,
+        default=0.1,
+        help="seconds per step asked for in the URL (the app accepts >= 0.05)",
+    )
     parser.add_argument("--every", type=int, default=100, help="steps between samples")
     parser.add_argument("--warmup", type=int, default=200, help="steps left out of the verdict")
     parser.add_argument("--max-minutes", type=float, default=25.0)
     parser.add_argument("--max-growth", type=float, default=10.0, help="percent")
     parser.add_argument("--max-server-growth", type=float, default=5.0, help="percent")
     parser.add_argument("--json", help="write the samples here")
-    parser.add_argument("--streamlit", action="append", default=[], metavar="OPTION=VALUE",
-                        help="a Streamlit option for the server, e.g. "
-                             "global.minCachedMessageSize=1e12")
+    parser.add_argument(
+        "--streamlit",
+        action="append",
+        default=[],
+        metavar="OPTION=VALUE",
+        help="a Streamlit option for the server, e.g. global.minCachedMessageSize=1e12",
+    )
     args = parser.parse_args()
     require_chromium()
     return asyncio.run(run(args))

@@ -37,8 +37,10 @@ def corpus(n: int) -> list[tuple[str, str]]:
 
 def startup_seconds(ner: bool) -> float:
     """Wall time of a fresh process that loads everything and geoparses one sentence."""
-    code = ("from geo.pipeline.geoparse import Geoparser; "
-            "Geoparser().parse('x', 'Troops entered Mosul.')")
+    code = (
+        "from geo.pipeline.geoparse import Geoparser; "
+        "Geoparser().parse('x', 'Troops entered Mosul.')"
+    )
     env = {**os.environ, "CAMPAIGN_MAP_NER": "on" if ner else "off"}
     started = time.perf_counter()
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT)

@@ -39,12 +39,15 @@ def synthesize(n_events: int, out: Path, seed: int = 3) -> Path:
         props["date_end"] = (day + datetime.timedelta(days=length)).isoformat()
         props["id"] = f"{props['article_id']}:{i}"
         lon, lat = feature["geometry"]["coordinates"]
-        feature["geometry"]["coordinates"] = [round(lon + rng.uniform(-0.6, 0.6), 5),
-                                              round(lat + rng.uniform(-0.6, 0.6), 5)]
+        feature["geometry"]["coordinates"] = [
+            round(lon + rng.uniform(-0.6, 0.6), 5),
+            round(lat + rng.uniform(-0.6, 0.6), 5),
+        ]
         features.append(feature)
     out.mkdir(parents=True, exist_ok=True)
     (out / "events.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
+        json.dumps({"type": "FeatureCollection", "features": features}), "utf-8"
+    )
     (out / "articles.json").write_text(json.dumps(articles), "utf-8")
     shutil.rmtree(out / "cache", ignore_errors=True)
     return out

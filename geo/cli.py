@@ -108,9 +108,14 @@ def _read_jsonl(lines: IO[str]) -> Iterator[_Input]:
             continue
         try:
             published = _published(item.get("published"), number)
-            article = article_from_text(doc_id, text, published=published,
-                                        title=item.get("title"), source=item.get("source"),
-                                        url=item.get("url"))
+            article = article_from_text(
+                doc_id,
+                text,
+                published=published,
+                title=item.get("title"),
+                source=item.get("source"),
+                url=item.get("url"),
+            )
         except (ValueError, ArticleError) as exc:
             yield _Input(doc_id, error=str(exc))
             continue
@@ -144,11 +149,18 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
     good = [(item.id, item.article.raw) for item in items if item.article is not None]
     parser = Geoparser() if good else None
     # In input order, not by id: two documents may share an id.
-    results = iter(list(
-        tqdm(parser.parse_many(good, processes=args.processes) if parser else [],
-             total=len(good), desc="geoparse", unit="doc",
-             disable=args.quiet or len(good) < 20, file=sys.stderr)
-    ))
+    results = iter(
+        list(
+            tqdm(
+                parser.parse_many(good, processes=args.processes) if parser else [],
+                total=len(good),
+                desc="geoparse",
+                unit="doc",
+                disable=args.quiet or len(good) < 20,
+                file=sys.stderr,
+            )
+        )
+    )
     failures = 0
     with _open(args.output, "w") as out:
         for item in items:
@@ -156,8 +168,13 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
             if item.article is None:
                 failures += 1
                 print(f"campaign-map geoparse: {item.id}: {item.error}", file=sys.stderr)
-                record = {"id": item.id, "toponyms": [], "unresolved": [], "events": [],
-                          "error": item.error}
+                record = {
+                    "id": item.id,
+                    "toponyms": [],
+                    "unresolved": [],
+                    "events": [],
+                    "error": item.error,
+                }
             else:
                 result = next(results)
                 record = result.to_json()
@@ -167,8 +184,9 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
                     record["events"] = []
                 else:
                     _, events = article_events(item.article, result)
-                    record["events"] = [event_properties(e) | {"lat": e.lat, "lon": e.lon}
-                                        for e in events]
+                    record["events"] = [
+                        event_properties(e) | {"lat": e.lat, "lon": e.lon} for e in events
+                    ]
             out.write(_json_line(record))
     return 1 if failures and failures == len(items) else 0
 
@@ -188,10 +206,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         started = time.perf_counter()
         predictions = {
             r.id: r.to_json()
-            for r in tqdm(parser.parse_many([(d.id, d.text) for d in docs],
-                                            processes=args.processes),
-                          total=len(docs), desc=corpus, unit="doc", file=sys.stderr,
-                          disable=args.quiet)
+            for r in tqdm(
+                parser.parse_many([(d.id, d.text) for d in docs], processes=args.processes),
+                total=len(docs),
+                desc=corpus,
+                unit="doc",
+                file=sys.stderr,
+                disable=args.quiet,
+            )
         }
         seconds = time.perf_counter() - started
         if args.predictions:
@@ -199,11 +221,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
                 for doc in docs:
                     fh.write(json.dumps(predictions[doc.id], ensure_ascii=False) + "\n")
         rows.append((f"{corpus} E2E", evaluate.score_e2e(corpus, docs, predictions)))
-        rows.append((f"{corpus} E2E, no adjectives",
-                     evaluate.score_e2e(corpus, docs, predictions, include_adjectival=False)))
+        rows.append(
+            (
+                f"{corpus} E2E, no adjectives",
+                evaluate.score_e2e(corpus, docs, predictions, include_adjectival=False),
+            )
+        )
         rows.append((f"{corpus} own variant", evaluate.score_own(corpus, docs, predictions)))
-        print(f"{corpus}: {len(docs)} documents in {seconds:.1f} s "
-              f"({len(docs) / seconds:.1f} docs/s)", file=sys.stderr)
+        print(
+            f"{corpus}: {len(docs)} documents in {seconds:.1f} s "
+            f"({len(docs) / seconds:.1f} docs/s)",
+            file=sys.stderr,
+        )
     if rows:
         print(evaluate.format_table(rows))
     return 0
@@ -217,29 +246,38 @@ def _evaluate_events(gold_path: str, args: argparse.Namespace) -> None:
 
     docs = evaluate_events.load_events_gold(gold_path, limit=args.limit)
     parser = Geoparser()
-    articles = {d.id: article_from_text(d.id, d.text, d.published, d.title or None)
-                for d in docs}
+    articles = {d.id: article_from_text(d.id, d.text, d.published, d.title or None) for d in docs}
     started = time.perf_counter()
     predictions: dict[str, dict[str, object]] = {}
-    results = parser.parse_many([(d.id, articles[d.id].clean) for d in docs],
-                                processes=args.processes)
-    for result in tqdm(results, total=len(docs), desc="events", unit="doc", file=sys.stderr,
-                       disable=args.quiet):
+    results = parser.parse_many(
+        [(d.id, articles[d.id].clean) for d in docs], processes=args.processes
+    )
+    for result in tqdm(
+        results, total=len(docs), desc="events", unit="doc", file=sys.stderr, disable=args.quiet
+    ):
         _, events = article_events(articles[result.id], result)
         predictions[result.id] = result.to_json() | {
-            "events": [event_properties(e) | {"lat": e.lat, "lon": e.lon} for e in events]}
+            "events": [event_properties(e) | {"lat": e.lat, "lon": e.lon} for e in events]
+        }
     seconds = time.perf_counter() - started
 
     def country_of(gold: dict[str, object]) -> str | None:
         name = str(gold.get("place") or gold.get("name") or "")
-        return next((c.place.country for c in parser.gazetteer.candidates(name)
-                     if c.place.level == "country"), None)
+        return next(
+            (
+                c.place.country
+                for c in parser.gazetteer.candidates(name)
+                if c.place.level == "country"
+            ),
+            None,
+        )
 
     judged = evaluate_events.load_judged(args.judged, country_of) if args.judged else None
     scores = evaluate_events.score_events(docs, predictions, country_of, judged)
     if args.predictions:
-        with open(Path(args.predictions) / f"{Path(gold_path).stem}.jsonl", "w",
-                  encoding="utf-8") as fh:
+        with open(
+            Path(args.predictions) / f"{Path(gold_path).stem}.jsonl", "w", encoding="utf-8"
+        ) as fh:
             for doc in docs:
                 fh.write(json.dumps(predictions[doc.id], ensure_ascii=False) + "\n")
     if args.show_misses:
@@ -249,8 +287,11 @@ def _evaluate_events(gold_path: str, args: argparse.Namespace) -> None:
             print(f"unmatched: {line}", file=sys.stderr)
         for line in scores.wrong_type:
             print(f"type: {line}", file=sys.stderr)
-    print(f"{Path(gold_path).name}: {len(docs)} documents in {seconds:.1f} s "
-          f"({len(docs) / seconds:.1f} docs/s)", file=sys.stderr)
+    print(
+        f"{Path(gold_path).name}: {len(docs)} documents in {seconds:.1f} s "
+        f"({len(docs) / seconds:.1f} docs/s)",
+        file=sys.stderr,
+    )
     print(evaluate_events.format_event_scores(Path(gold_path).name, scores))
 
 
@@ -259,8 +300,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     try:
-        summary = build(Path(args.corpus), Path(args.out), processes=args.processes,
-                        progress=not args.quiet)
+        summary = build(
+            Path(args.corpus), Path(args.out), processes=args.processes, progress=not args.quiet
+        )
     except ArticleError as exc:
         print(f"campaign-map build: {exc}", file=sys.stderr)
         return 2
@@ -281,8 +323,10 @@ def _ensure_basemap(out: Path) -> int:
         print(f"campaign-map build: {exc}", file=sys.stderr)
         return 2
     if built and path is not None:
-        print(f"basemap for the events: {path} ({path.stat().st_size / 1e6:.1f} MB, "
-              f"{time.perf_counter() - started:.1f} s)")
+        print(
+            f"basemap for the events: {path} ({path.stat().st_size / 1e6:.1f} MB, "
+            f"{time.perf_counter() - started:.1f} s)"
+        )
     return 0
 
 
@@ -295,19 +339,29 @@ def cmd_export(args: argparse.Namespace) -> int:
     data = Path(args.data)
     features = load_events(data / "events.geojson")
     if not features:
-        print(f"campaign-map export: no events in {data}/events.geojson; run "
-              "`campaign-map build` first", file=sys.stderr)
+        print(
+            f"campaign-map export: no events in {data}/events.geojson; run "
+            "`campaign-map build` first",
+            file=sys.stderr,
+        )
         return 2
     flt = EventFilter(
         start=datetime.date.fromisoformat(args.start) if args.start else None,
         end=datetime.date.fromisoformat(args.end) if args.end else None,
-        types=frozenset(args.types or ()), actors=frozenset(args.actors or ()),
-        sources=frozenset(args.sources or ()), articles=frozenset(args.articles or ()),
+        types=frozenset(args.types or ()),
+        actors=frozenset(args.actors or ()),
+        sources=frozenset(args.sources or ()),
+        articles=frozenset(args.articles or ()),
         place_query=args.place or "",
     )
     chosen = filter_events(features, flt)
-    m = export_map(chosen, load_articles(data / "articles.json"), title=args.title,
-                   briefing=args.briefing, basemap=basemap_for(data, event_bounds(features)))
+    m = export_map(
+        chosen,
+        load_articles(data / "articles.json"),
+        title=args.title,
+        briefing=args.briefing,
+        basemap=basemap_for(data, event_bounds(features)),
+    )
     size = write_export(m, Path(args.out))
     print(f"wrote {args.out}: {len(chosen)} events, {size / 1e6:.2f} MB")
     return 0
@@ -362,9 +416,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("geoparse", help="find and resolve the places of documents")
-    p.add_argument("--input", required=True,
-                   help="JSON Lines file ({id, text, published}), '-' for stdin, "
-                        "or a .txt/.md/.html file or a folder of them")
+    p.add_argument(
+        "--input",
+        required=True,
+        help="JSON Lines file ({id, text, published}), '-' for stdin, "
+        "or a .txt/.md/.html file or a folder of them",
+    )
     p.add_argument("--output", default="-", help="JSON Lines output file, '-' for stdout")
     p.add_argument("--processes", type=int, default=None, help="worker processes")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -375,10 +432,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=None, help="first N documents only")
     p.add_argument("--processes", type=int, default=None)
     p.add_argument("--predictions", help="folder to write the predictions to")
-    p.add_argument("--judged", help="events gold: a second list of events judged correct "
-                                    "(JSON Lines: article, place, lat, lon, level, dates)")
-    p.add_argument("--show-misses", action="store_true",
-                   help="events gold: list missed gold events and unmatched system events")
+    p.add_argument(
+        "--judged",
+        help="events gold: a second list of events judged correct "
+        "(JSON Lines: article, place, lat, lon, level, dates)",
+    )
+    p.add_argument(
+        "--show-misses",
+        action="store_true",
+        help="events gold: list missed gold events and unmatched system events",
+    )
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 

@@ -10,8 +10,7 @@ _TEXT_URI = re.compile(r"data:text/(?:javascript|css)(?:;charset=[\w-]+)?;base64
 
 def inlined_files(html: str) -> str:
     """The text of every script and style sheet the page inlines as a data: URI."""
-    return "\n".join(base64.b64decode(m.group(1)).decode("utf-8")
-                     for m in _TEXT_URI.finditer(html))
+    return "\n".join(base64.b64decode(m.group(1)).decode("utf-8") for m in _TEXT_URI.finditer(html))
 
 
 def page_code(html: str) -> str:

@@ -61,8 +61,9 @@ def span(features: Features) -> tuple[datetime.date, datetime.date]:
     return span
 
 
-def make_app(monkeypatch: pytest.MonkeyPatch, corpus: Path, data: Path,
-             view: str | None = None) -> AppTest:
+def make_app(
+    monkeypatch: pytest.MonkeyPatch, corpus: Path, data: Path, view: str | None = None
+) -> AppTest:
     """The app over `corpus` and `data` (read by app.py on every run), not yet run."""
     monkeypatch.setenv("CAMPAIGN_MAP_CORPUS", str(corpus))
     monkeypatch.setenv("CAMPAIGN_MAP_DATA", str(data))
@@ -92,8 +93,7 @@ def app(monkeypatch: pytest.MonkeyPatch, seeds_data: tuple[Path, Path]) -> AppTe
 
 def events_count(at: AppTest) -> int:
     """N of the "Events (N)" subheader above the table."""
-    counts = [m.group(1) for s in at.subheader if (m := re.fullmatch(r"Events \((\d+)\)",
-                                                                      s.value))]
+    counts = [m.group(1) for s in at.subheader if (m := re.fullmatch(r"Events \((\d+)\)", s.value))]
     assert len(counts) == 1, [s.value for s in at.subheader]
     return int(counts[0])
 
@@ -106,8 +106,10 @@ def period(at: AppTest) -> str:
 
 
 def period_of(start: datetime.date, end: datetime.date, count: int) -> str:
-    return (f'<div class="cm-period">{playback.period_label(start, end)}<span class="cm-count">'
-            f' · {count} event{"s" * (count != 1)}</span></div>')
+    return (
+        f'<div class="cm-period">{playback.period_label(start, end)}<span class="cm-count">'
+        f" · {count} event{'s' * (count != 1)}</span></div>"
+    )
 
 
 def table_ids(at: AppTest) -> list[str]:
@@ -129,16 +131,19 @@ def ids(features: Features) -> list[str]:
     return [f["properties"]["id"] for f in features]
 
 
-def expected(features: Features, window: tuple[datetime.date, datetime.date],
-             **chosen: Any) -> Features:
+def expected(
+    features: Features, window: tuple[datetime.date, datetime.date], **chosen: Any
+) -> Features:
     """What the page should show: the filters, then the date window (as the app does)."""
-    flt = filters.EventFilter(**{k: frozenset(v) if isinstance(v, set | list) else v
-                                 for k, v in chosen.items()})
+    flt = filters.EventFilter(
+        **{k: frozenset(v) if isinstance(v, set | list) else v for k, v in chosen.items()}
+    )
     return filters.in_window(filters.filter_events(features, flt), *window)
 
 
-def assert_shows(at: AppTest, events: Features,
-                 window: tuple[datetime.date, datetime.date]) -> None:
+def assert_shows(
+    at: AppTest, events: Features, window: tuple[datetime.date, datetime.date]
+) -> None:
     """The table, its count and the period label all show `events`, in the file's order."""
     assert events_count(at) == len(events)
     assert table_ids(at) == ids(events)
@@ -153,14 +158,16 @@ def assert_shows(at: AppTest, events: Features,
 # -- empty states ----------------------------------------------------------------------
 
 
-def test_empty_corpus_shows_the_no_events_message(monkeypatch: pytest.MonkeyPatch,
-                                                  tmp_path: Path) -> None:
+def test_empty_corpus_shows_the_no_events_message(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     corpus, data = tmp_path / "corpus", tmp_path / "mapdata"
     corpus.mkdir()
     at = run(make_app(monkeypatch, corpus, data))
     assert [i.value for i in at.info] == [
         f"No events yet. Put news articles (.txt, .md, .html) into `{corpus}/` or add one "
-        "with “Add an article” in the sidebar; each is geoparsed and mapped."]
+        "with “Add an article” in the sidebar; each is geoparsed and mapped."
+    ]
     assert not at.warning  # nothing was skipped
     # The message alone: no map, chart or table sections with nothing in them.
     assert not [s.value for s in at.subheader]
@@ -179,8 +186,9 @@ def test_empty_corpus_shows_the_no_events_message(monkeypatch: pytest.MonkeyPatc
     assert (data / "events.geojson").stat().st_mtime == stamp
 
 
-def test_corpus_of_unreadable_files_warns_by_name(monkeypatch: pytest.MonkeyPatch,
-                                                  tmp_path: Path) -> None:
+def test_corpus_of_unreadable_files_warns_by_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     corpus, data = tmp_path / "corpus", tmp_path / "mapdata"
     corpus.mkdir()
     for name, content in BAD_FILES.items():
@@ -200,14 +208,18 @@ def undated_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     base = tmp_path_factory.mktemp("app_logic_undated")
     corpus, data = base / "corpus", base / "mapdata"
     corpus.mkdir()
-    (corpus / "undated.txt").write_text("Iraqi forces attacked Mosul. Fighting continued in "
-                                        "Tikrit as militias advanced on the city.\n", "utf-8")
+    (corpus / "undated.txt").write_text(
+        "Iraqi forces attacked Mosul. Fighting continued in "
+        "Tikrit as militias advanced on the city.\n",
+        "utf-8",
+    )
     build(corpus, data, processes=1, progress=False)
     return corpus, data
 
 
-def test_undated_events_only(monkeypatch: pytest.MonkeyPatch,
-                             undated_data: tuple[Path, Path]) -> None:
+def test_undated_events_only(
+    monkeypatch: pytest.MonkeyPatch, undated_data: tuple[Path, Path]
+) -> None:
     features = filters.load_events(undated_data[1] / "events.geojson")
     assert features and not filters.date_range(features), "the article should be undated"
     at = run(make_app(monkeypatch, *undated_data))
@@ -221,9 +233,9 @@ def test_undated_events_only(monkeypatch: pytest.MonkeyPatch,
 
 
 @pytest.mark.parametrize("corpus", ["empty", "undated"])
-def test_no_period_label_without_dated_events(corpus: str, monkeypatch: pytest.MonkeyPatch,
-                                              tmp_path: Path,
-                                              undated_data: tuple[Path, Path]) -> None:
+def test_no_period_label_without_dated_events(
+    corpus: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, undated_data: tuple[Path, Path]
+) -> None:
     if corpus == "empty":
         (tmp_path / "corpus").mkdir()
         at = run(make_app(monkeypatch, tmp_path / "corpus", tmp_path / "mapdata"))
@@ -236,8 +248,9 @@ def test_no_period_label_without_dated_events(corpus: str, monkeypatch: pytest.M
 # -- the date window -------------------------------------------------------------------
 
 
-def test_default_window_is_the_corpus_span(app: AppTest, features: Features,
-                                           span: tuple[datetime.date, datetime.date]) -> None:
+def test_default_window_is_the_corpus_span(
+    app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
+) -> None:
     slider = app.slider(key="date_range")
     assert slider.value == span
     assert app.session_state[playback.WINDOW_KEY] == span
@@ -248,8 +261,9 @@ def test_default_window_is_the_corpus_span(app: AppTest, features: Features,
     assert len(app.download_button) == 3
 
 
-def test_slider_narrows_the_events(app: AppTest, features: Features,
-                                   span: tuple[datetime.date, datetime.date]) -> None:
+def test_slider_narrows_the_events(
+    app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
+) -> None:
     lo, hi = span
     window = (lo, lo + (hi - lo) / 2)
     shown = expected(features, window)
@@ -259,8 +273,9 @@ def test_slider_narrows_the_events(app: AppTest, features: Features,
     assert app.slider(key="date_range").value == window
     assert_shows(app, shown, window)
     # One day: the label is that day, events overlapping it are counted.
-    day = datetime.date.fromisoformat(max(f["properties"]["date_start"] for f in features
-                                          if f["properties"]["date_start"]))
+    day = datetime.date.fromisoformat(
+        max(f["properties"]["date_start"] for f in features if f["properties"]["date_start"])
+    )
     run(app.slider(key="date_range").set_value((day, day)))
     shown = expected(features, (day, day))
     assert shown and playback.period_label(day, day) in period(app)
@@ -270,11 +285,15 @@ def test_slider_narrows_the_events(app: AppTest, features: Features,
     assert_shows(app, expected(features, span), span)
 
 
-def test_window_without_events_says_so(app: AppTest, features: Features,
-                                       span: tuple[datetime.date, datetime.date]) -> None:
+def test_window_without_events_says_so(
+    app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
+) -> None:
     lo, hi = span
-    empty_days = [d for d in (lo + datetime.timedelta(days=n) for n in range((hi - lo).days))
-                  if not expected(features, (d, d))]
+    empty_days = [
+        d
+        for d in (lo + datetime.timedelta(days=n) for n in range((hi - lo).days))
+        if not expected(features, (d, d))
+    ]
     assert empty_days, "the seeds should have a day without events"
     window = (empty_days[0], empty_days[0])
     run(app.slider(key="date_range").set_value(window))
@@ -282,11 +301,15 @@ def test_window_without_events_says_so(app: AppTest, features: Features,
     assert "0 events" in period(app)
 
 
-def test_period_label_follows_the_window(app: AppTest, features: Features,
-                                         span: tuple[datetime.date, datetime.date]) -> None:
+def test_period_label_follows_the_window(
+    app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
+) -> None:
     lo, _ = span
-    for window in [(lo, lo + datetime.timedelta(days=9)),  # same month or not: both shapes
-                   (lo, lo + datetime.timedelta(days=45)), span]:
+    for window in [
+        (lo, lo + datetime.timedelta(days=9)),  # same month or not: both shapes
+        (lo, lo + datetime.timedelta(days=45)),
+        span,
+    ]:
         run(app.slider(key="date_range").set_value(window))
         label = playback.period_label(*window)
         assert f'<div class="cm-period">{label}<span' in period(app)
@@ -296,8 +319,9 @@ def test_period_label_follows_the_window(app: AppTest, features: Features,
 # -- filters ---------------------------------------------------------------------------
 
 
-def test_event_type_filter(app: AppTest, features: Features,
-                           span: tuple[datetime.date, datetime.date]) -> None:
+def test_event_type_filter(
+    app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
+) -> None:
     types = sorted({f["properties"]["event_type"] for f in features})
     assert app.multiselect(key="types").value == []
     for picked in ([types[0]], types[:2]):
@@ -313,15 +337,14 @@ def test_event_type_filter(app: AppTest, features: Features,
     assert_shows(app, expected(features, span), span)
 
 
-def test_actor_filter(app: AppTest, features: Features,
-                      span: tuple[datetime.date, datetime.date]) -> None:
-    actors = sorted({a for f in features for a in f["properties"]["actors"]
-                     if a})
+def test_actor_filter(
+    app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
+) -> None:
+    actors = sorted({a for f in features for a in f["properties"]["actors"] if a})
     assert app.multiselect(key="actors").options == actors
     rarest = min(actors, key=lambda a: len(expected(features, span, actors={a})))
     shown = expected(features, span, actors={rarest})
-    assert shown == [f for f in features
-                     if rarest in f["properties"]["actors"]]
+    assert shown == [f for f in features if rarest in f["properties"]["actors"]]
     run(app.multiselect(key="actors").set_value([rarest]))
     assert_shows(app, shown, span)
     # Two actors: events with either.
@@ -331,8 +354,9 @@ def test_actor_filter(app: AppTest, features: Features,
     assert events_count(app) >= len(shown)
 
 
-def test_source_filter_including_unknown(app: AppTest, features: Features,
-                                         span: tuple[datetime.date, datetime.date]) -> None:
+def test_source_filter_including_unknown(
+    app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
+) -> None:
     sources = {f["properties"].get("article_source") or "" for f in features}
     named = sorted(s for s in sources if s)
     assert "" in sources and named, "the seeds should have articles with and without a source"
@@ -350,8 +374,12 @@ def test_source_filter_including_unknown(app: AppTest, features: Features,
     assert_shows(app, expected(features, span, sources={"", named[0]}), span)
 
 
-def test_article_filter(app: AppTest, features: Features, seeds_data: tuple[Path, Path],
-                        span: tuple[datetime.date, datetime.date]) -> None:
+def test_article_filter(
+    app: AppTest,
+    features: Features,
+    seeds_data: tuple[Path, Path],
+    span: tuple[datetime.date, datetime.date],
+) -> None:
     articles = json.loads((seeds_data[1] / "articles.json").read_text("utf-8"))["articles"]
     widget = app.multiselect(key="articles")
     assert widget.options == [a["title"][:80] for a in articles]
@@ -362,23 +390,29 @@ def test_article_filter(app: AppTest, features: Features, seeds_data: tuple[Path
         assert_shows(app, shown, span)
 
 
-def test_place_search(app: AppTest, features: Features,
-                      span: tuple[datetime.date, datetime.date]) -> None:
-    place = max({f["properties"]["place"] for f in features},
-                key=lambda p: sum(f["properties"]["place"] == p for f in features))
+def test_place_search(
+    app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
+) -> None:
+    place = max(
+        {f["properties"]["place"] for f in features},
+        key=lambda p: sum(f["properties"]["place"] == p for f in features),
+    )
     for query in [place, place.upper()[:4], f"  {place.lower()} "]:
         run(app.text_input(key="place_query").input(query))
         shown = expected(features, span, place_query=query)
-        assert shown and all(query.strip().lower() in " ".join(
-            [f["properties"]["place"], *f["properties"]["other_places"]]).lower()
-            for f in shown)
+        assert shown and all(
+            query.strip().lower()
+            in " ".join([f["properties"]["place"], *f["properties"]["other_places"]]).lower()
+            for f in shown
+        )
         assert_shows(app, shown, span)
     run(app.text_input(key="place_query").input("no such place anywhere"))
     assert_shows(app, [], span)
 
 
-def test_filters_and_window_combine(app: AppTest, features: Features,
-                                    span: tuple[datetime.date, datetime.date]) -> None:
+def test_filters_and_window_combine(
+    app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
+) -> None:
     lo, hi = span
     window = (lo + (hi - lo) / 3, hi)
     in_it = expected(features, window)
@@ -400,9 +434,11 @@ def test_filters_and_window_combine(app: AppTest, features: Features,
 # -- details of a clicked point --------------------------------------------------------
 
 
-def test_clicked_point_shows_its_events(app: AppTest, features: Features,
-                                        span: tuple[datetime.date, datetime.date]) -> None:
+def test_clicked_point_shows_its_events(
+    app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
+) -> None:
     """The map reports a click as a point; the details panel shows the events drawn there."""
+
     def at_point(f: dict[str, Any]) -> list[dict[str, Any]]:
         return [g for g in features if g["geometry"] == f["geometry"]]
 
@@ -450,9 +486,13 @@ def test_expander_lists_skipped_files(app: AppTest, seeds_data: tuple[Path, Path
 
 
 @pytest.mark.parametrize("how", ["env", "query"])
-def test_briefing_view(how: str, monkeypatch: pytest.MonkeyPatch,
-                       seeds_data: tuple[Path, Path], features: Features,
-                       span: tuple[datetime.date, datetime.date]) -> None:
+def test_briefing_view(
+    how: str,
+    monkeypatch: pytest.MonkeyPatch,
+    seeds_data: tuple[Path, Path],
+    features: Features,
+    span: tuple[datetime.date, datetime.date],
+) -> None:
     at = make_app(monkeypatch, *seeds_data, view="briefing" if how == "env" else None)
     if how == "query":
         at.query_params["view"] = "briefing"
@@ -472,19 +512,24 @@ def test_briefing_view(how: str, monkeypatch: pytest.MonkeyPatch,
     assert (start, end) == playback.default_window(span, briefing=True)
     run(at)
     assert at.session_state[playback.WINDOW_KEY] == (start, end)
-    shown = filters.in_window(filters.filter_events(features, filters.EventFilter()),
-                              start, end)
+    shown = filters.in_window(filters.filter_events(features, filters.EventFilter()), start, end)
     assert period(at) == period_of(start, end, len(shown))
     captions_html = [m.value for m in at.markdown if 'class="cm-caption"' in m.value]
     assert len(captions_html) == min(3, len(shown))
 
 
-@pytest.mark.parametrize(("speed", "step", "seconds"),
-                         [("2", "month", 2.0), ("0.25", "day", 0.25), ("fast", "fortnight", 1.0)])
-def test_briefing_pace_from_the_url(speed: str, step: str, seconds: float,
-                                    monkeypatch: pytest.MonkeyPatch,
-                                    seeds_data: tuple[Path, Path],
-                                    span: tuple[datetime.date, datetime.date]) -> None:
+@pytest.mark.parametrize(
+    ("speed", "step", "seconds"),
+    [("2", "month", 2.0), ("0.25", "day", 0.25), ("fast", "fortnight", 1.0)],
+)
+def test_briefing_pace_from_the_url(
+    speed: str,
+    step: str,
+    seconds: float,
+    monkeypatch: pytest.MonkeyPatch,
+    seeds_data: tuple[Path, Path],
+    span: tuple[datetime.date, datetime.date],
+) -> None:
     at = make_app(monkeypatch, *seeds_data)
     at.query_params.update(view="briefing", speed=speed, step=step)
     run(at)
@@ -503,16 +548,17 @@ def test_briefing_pace_from_the_url(speed: str, step: str, seconds: float,
     assert at.session_state[playback.WINDOW_KEY] == (stepped.start, stepped.end)
 
 
-def test_tiles_from_the_url(monkeypatch: pytest.MonkeyPatch,
-                            seeds_data: tuple[Path, Path]) -> None:
+def test_tiles_from_the_url(monkeypatch: pytest.MonkeyPatch, seeds_data: tuple[Path, Path]) -> None:
     at = make_app(monkeypatch, *seeds_data)
     at.query_params["tiles"] = "no-such-tiles"
     run(at)
     [warning] = at.warning
     assert warning.value.startswith("Unknown tiles 'no-such-tiles'")
     assert at.selectbox(key="tiles").value == tiles.OFFLINE
-    assert at.selectbox(key="tiles").options == ["None (offline)",
-                                                 *(t.label for t in tiles.PRESETS.values())]
+    assert at.selectbox(key="tiles").options == [
+        "None (offline)",
+        *(t.label for t in tiles.PRESETS.values()),
+    ]
     at = make_app(monkeypatch, *seeds_data)
     at.query_params["tiles"] = "osm"
     run(at)

@@ -155,9 +155,11 @@ def test_html_title_kept_and_charset(tmp_path: Path) -> None:
 
 
 def test_html_page_saved_as_text_is_read_as_html(tmp_path: Path) -> None:
-    page = ("\n<!-- saved from url=(0042)https://example.com/ -->\n<!DOCTYPE html><html><head>"
-            "<title>Ramadi retaken</title></head><body><script>x()</script>"
-            "<p>Iraqi forces retook Ramadi.</p></body></html>")
+    page = (
+        "\n<!-- saved from url=(0042)https://example.com/ -->\n<!DOCTYPE html><html><head>"
+        "<title>Ramadi retaken</title></head><body><script>x()</script>"
+        "<p>Iraqi forces retook Ramadi.</p></body></html>"
+    )
     (tmp_path / "saved.txt").write_text(page, encoding="utf-8")
     art = load_article(tmp_path / "saved.txt")
     assert art.raw == "Ramadi retaken\n\nIraqi forces retook Ramadi."

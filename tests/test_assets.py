@@ -29,17 +29,31 @@ def offline_map(popup: bool = False) -> folium.Map:
     cluster = MarkerCluster(name="events").add_to(m)
     for i, (lat, lon) in enumerate(POINTS):
         folium.CircleMarker(
-            [lat, lon], radius=8, fill=True, class_name=f"event event-{i}",
+            [lat, lon],
+            radius=8,
+            fill=True,
+            class_name=f"event event-{i}",
             popup=folium.Popup(f"event {i}") if popup and i == 1 else None,
         ).add_to(cluster)
     folium.GeoJson(
-        {"type": "FeatureCollection", "features": [
-            {"type": "Feature", "properties": {"name": "area"},
-             "geometry": {"type": "Polygon",
-                          "coordinates": [[[41, 32], [43, 32], [43, 33], [41, 32]]]}},
-            {"type": "Feature", "properties": {"name": "pin"},
-             "geometry": {"type": "Point", "coordinates": [46.0, 30.5]}},
-        ]},
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"name": "area"},
+                    "geometry": {
+                        "type": "Polygon",
+                        "coordinates": [[[41, 32], [43, 32], [43, 33], [41, 32]]],
+                    },
+                },
+                {
+                    "type": "Feature",
+                    "properties": {"name": "pin"},
+                    "geometry": {"type": "Point", "coordinates": [46.0, 30.5]},
+                },
+            ],
+        },
         name="shapes",
     ).add_to(m)
     return make_offline(m)
@@ -73,8 +87,11 @@ def test_links_only_for_what_the_map_uses(html: str) -> None:
     # no folium.Icon: no Bootstrap, Font Awesome, awesome markers; no Popup: no jQuery
     scripts, styles = _linked(html)
     assert scripts == {leaflet_js(), assets._local_uri("markerclusterjs")}
-    assert styles == {leaflet_css(), assets._local_uri("markerclustercss"),
-                      assets._local_uri("markerclusterdefaultcss")}
+    assert styles == {
+        leaflet_css(),
+        assets._local_uri("markerclustercss"),
+        assets._local_uri("markerclusterdefaultcss"),
+    }
 
 
 def test_popup_keeps_jquery_local() -> None:
@@ -92,8 +109,10 @@ def test_folium_classes_are_not_mutated() -> None:
     assert (MarkerCluster.default_js, MarkerCluster.default_css) == before_cluster
     plain = folium.Map(tiles=None)
     assert plain.default_js == before_map[0]
-    assert plain.default_js[0] == ("leaflet",
-                                   "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js")
+    assert plain.default_js[0] == (
+        "leaflet",
+        "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js",
+    )
     assert remote_urls(plain.get_root().render())
 
 
@@ -111,7 +130,7 @@ def test_assert_no_remote_urls_catches_each_way_of_loading() -> None:
     planted = [
         '<script src="https://cdn.example.org/lib.js"></script>',
         "<link rel='stylesheet' href='//cdn.example.org/x.css'/>",
-        '<img src=http://example.org/a.png>',
+        "<img src=http://example.org/a.png>",
         "<style>.a { background: url('https://example.org/bg.png') }</style>",
         '<style>@import "https://example.org/more.css";</style>',
         'L.tileLayer("https://{s}.tile.example.org/{z}/{x}/{y}.png").addTo(m);',
@@ -123,12 +142,13 @@ def test_assert_no_remote_urls_catches_each_way_of_loading() -> None:
         with pytest.raises(AssertionError, match=r"example\.org"):
             assert_no_remote_urls(f"<html><head>{snippet}</head><body></body></html>")
     # a link to follow is not a load; data: and relative URLs are local
-    assert_no_remote_urls('<a href="https://example.org">source</a><img src="data:image/png;'
-                          'base64,AAAA"><script src="local.js"></script>')
+    assert_no_remote_urls(
+        '<a href="https://example.org">source</a><img src="data:image/png;'
+        'base64,AAAA"><script src="local.js"></script>'
+    )
 
 
-def test_missing_assets_say_how_to_install(monkeypatch: pytest.MonkeyPatch,
-                                           tmp_path: Path) -> None:
+def test_missing_assets_say_how_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setattr(assets, "ASSETS", tmp_path / "node_modules")
     with pytest.raises(AssetsMissing, match=r"make setup.*npm ci"):
         make_offline(folium.Map(tiles=None))
@@ -158,8 +178,12 @@ def test_divicon_and_circle_markers_need_nothing_more() -> None:
 def test_links_streamlit_folium_collects_are_all_local() -> None:
     # st_folium gathers default_js/default_css of every element under the map
     m = offline_map(popup=True)
-    links = [url for element in assets._walk(m) for attribute in ("default_js", "default_css")
-             for _, url in getattr(element, attribute, [])]
+    links = [
+        url
+        for element in assets._walk(m)
+        for attribute in ("default_js", "default_css")
+        for _, url in getattr(element, attribute, [])
+    ]
     assert links and all(url.startswith("data:") for url in links)
 
 

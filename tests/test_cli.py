@@ -11,23 +11,23 @@ import pytest
 
 from geo.cli import main
 
-CONTRACT_KEYS = {"start", "end", "text", "name", "lat", "lon", "level", "geonameid",
-                 "confidence"}
+CONTRACT_KEYS = {"start", "end", "text", "name", "lat", "lon", "level", "geonameid", "confidence"}
 
 
 def _run(tmp_path: Path, lines: list[str], capsys: pytest.CaptureFixture[str]) -> list[dict]:
     source = tmp_path / "in.jsonl"
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
-    main(["geoparse", "--input", str(source), "--output", str(out), "--processes", "1",
-          "--quiet"])
+    main(["geoparse", "--input", str(source), "--output", str(out), "--processes", "1", "--quiet"])
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
 
 
 def test_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = "Iraqi troops advanced on Mosul from Qayyarah, officials in Baghdad said."
-    docs = [json.dumps({"id": "a", "text": text, "published": "2016-10-17"}),
-            json.dumps({"id": "b", "text": "Nothing here.", "published": None})]
+    docs = [
+        json.dumps({"id": "a", "text": text, "published": "2016-10-17"}),
+        json.dumps({"id": "b", "text": "Nothing here.", "published": None}),
+    ]
     records = _run(tmp_path, docs, capsys)
     assert [r["id"] for r in records] == ["a", "b"]
     first = records[0]
@@ -35,7 +35,7 @@ def test_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     names = set()
     for top in first["toponyms"]:
         assert set(top) >= CONTRACT_KEYS
-        assert text[top["start"]:top["end"]] == top["text"]
+        assert text[top["start"] : top["end"]] == top["text"]
         assert -90 <= top["lat"] <= 90 and -180 <= top["lon"] <= 180
         assert 0 <= top["confidence"] <= 1
         names.add(top["text"])
@@ -47,8 +47,12 @@ def test_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_lines_get_error_records_and_the_rest_go_on(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    docs = ["{not json", json.dumps({"id": "x", "text": 42}), json.dumps([1, 2]),
-            json.dumps({"id": "ok", "text": "Fighting in Tikrit."})]
+    docs = [
+        "{not json",
+        json.dumps({"id": "x", "text": 42}),
+        json.dumps([1, 2]),
+        json.dumps({"id": "ok", "text": "Fighting in Tikrit."}),
+    ]
     records = _run(tmp_path, docs, capsys)
     assert len(records) == 4
     assert "not valid JSON" in records[0]["error"] and records[0]["id"] == "line-1"
@@ -62,8 +66,11 @@ def test_bad_lines_get_error_records_and_the_rest_go_on(
 def test_stdin_stdout_and_text_files(tmp_path: Path) -> None:
     line = json.dumps({"id": "s", "text": "Clashes near Kirkuk."}) + "\n"
     proc = subprocess.run(
-        [sys.executable, "-m", "geo.cli", "geoparse", "--input", "-", "--output", "-",
-         "--quiet"], input=line, capture_output=True, text=True, check=True,
+        [sys.executable, "-m", "geo.cli", "geoparse", "--input", "-", "--output", "-", "--quiet"],
+        input=line,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     record = json.loads(proc.stdout)
     assert record["id"] == "s" and record["toponyms"][0]["text"] == "Kirkuk"
@@ -108,13 +115,20 @@ def test_serve_starts_the_app_with_its_modules_imported(tmp_path: Path) -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     (tmp_path / "corpus").mkdir()
-    env = {**os.environ, "CAMPAIGN_MAP_CORPUS": str(tmp_path / "corpus"),
-           "CAMPAIGN_MAP_DATA": str(tmp_path / "mapdata")}
+    env = {
+        **os.environ,
+        "CAMPAIGN_MAP_CORPUS": str(tmp_path / "corpus"),
+        "CAMPAIGN_MAP_DATA": str(tmp_path / "mapdata"),
+    }
     log = tmp_path / "serve.log"
     with log.open("wb") as out:
-        server = subprocess.Popen([sys.executable, "-m", "geo.cli", "serve", "--headless",
-                                   "--port", str(port)], env=env, stdout=out,
-                                  stderr=subprocess.STDOUT, start_new_session=True)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "geo.cli", "serve", "--headless", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -137,9 +151,10 @@ def test_serve_starts_the_app_with_its_modules_imported(tmp_path: Path) -> None:
 def test_the_server_preloads_nothing_that_imports_streamlit() -> None:
     """Streamlit would read its configuration before the command line's options (such as
     --server.enableStaticServing, which the map needs) and ignore them."""
-    code = ("import importlib, sys; from geo.app.server import PRELOAD; "
-            "[importlib.import_module(m) for m in PRELOAD]; "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          check=True)
+    code = (
+        "import importlib, sys; from geo.app.server import PRELOAD; "
+        "[importlib.import_module(m) for m in PRELOAD]; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'streamlit'))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout

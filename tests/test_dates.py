@@ -35,9 +35,10 @@ def _seed(prefix: str) -> Article:
 
 def _seed_expressions(prefix: str) -> tuple[str, list[TimeExpression]]:
     article = _seed(prefix)
-    published = SEED_METADATA.get(prefix) or publication_date(
-        article.published, article.clean.datelines(), article.clean.text
-    ).date
+    published = (
+        SEED_METADATA.get(prefix)
+        or publication_date(article.published, article.clean.datelines(), article.clean.text).date
+    )
     text = article.clean.text
     return text, find_time_expressions(text, published)
 
@@ -89,11 +90,17 @@ def test_seed_001_dateline_and_relative_months() -> None:
     assert (pub.date, pub.basis, pub.evidence) == (D(2015, 1, 12), "text", "12 January, 2015")
     text, found = _seed_expressions("001")
     (june,) = _covering(text, found, "last June")
-    assert (june.date_start, june.date_end, june.basis) == (D(2014, 6, 1), D(2014, 6, 30),
-                                                            "relative")
+    assert (june.date_start, june.date_end, june.basis) == (
+        D(2014, 6, 1),
+        D(2014, 6, 30),
+        "relative",
+    )
     for week in _covering(text, found, "last week"):
         assert (week.date_start, week.date_end, week.granularity) == (
-            D(2015, 1, 5), D(2015, 1, 11), "week")
+            D(2015, 1, 5),
+            D(2015, 1, 11),
+            "week",
+        )
     (february,) = _covering(text, found, "early February")
     assert (february.date_start, february.date_end) == (D(2015, 2, 1), D(2015, 2, 10))
     assert february.planned
@@ -103,8 +110,10 @@ def test_seed_001_dateline_and_relative_months() -> None:
     (collapse,) = _covering(text, found, "in June of")
     assert (collapse.date_start, collapse.date_end) == (D(2014, 6, 1), D(2014, 6, 30))
     (coming,) = _covering(text, found, "in the coming weeks")
-    assert coming.planned and (coming.date_start, coming.date_end) == (D(2015, 1, 12),
-                                                                       D(2015, 2, 2))
+    assert coming.planned and (coming.date_start, coming.date_end) == (
+        D(2015, 1, 12),
+        D(2015, 2, 2),
+    )
     (restored,) = _covering(text, found, "in 2004")
     assert (restored.date_start, restored.granularity) == (D(2004, 1, 1), "year")
 
@@ -125,8 +134,7 @@ def test_seed_002_monday_sunday_and_later_this_spring() -> None:
     (weekend,) = _covering(text, found, "since the weekend")
     assert (weekend.date_start, weekend.date_end) == (D(2015, 2, 28), D(2015, 3, 1))
     (hours,) = _covering(text, found, "over the past 24 hours")
-    assert hours.duration and (hours.date_start, hours.date_end) == (D(2015, 3, 1),
-                                                                     D(2015, 3, 2))
+    assert hours.duration and (hours.date_start, hours.date_end) == (D(2015, 3, 1), D(2015, 3, 2))
     # The briefing's date is unknown, so "two weeks after a ... briefing" stays unresolved.
     start = text.index("two weeks after")
     assert not [e for e in found if e.start <= start < e.end]
@@ -138,8 +146,11 @@ def test_seed_003_weekday_fixes_year_and_dates_never_after_publication() -> None
     assert (pub.date, pub.basis) == (D(2016, 12, 6), "text")
     text, found = _seed_expressions("003")
     (sunday,) = _covering(text, found, "Sunday, Dec. 4")
-    assert (sunday.text, sunday.date_start, sunday.date_end) == ("Sunday, Dec. 4",
-                                                                 D(2016, 12, 4), D(2016, 12, 4))
+    assert (sunday.text, sunday.date_start, sunday.date_end) == (
+        "Sunday, Dec. 4",
+        D(2016, 12, 4),
+        D(2016, 12, 4),
+    )
     assert (sunday.granularity, sunday.basis) == ("day", "explicit")
     (video,) = _covering(text, found, "Dec. 27")
     assert video.date_start == video.date_end == D(2015, 12, 27)
@@ -150,8 +161,10 @@ def test_seed_003_weekday_fixes_year_and_dates_never_after_publication() -> None
     (deadline,) = _covering(text, found, "the end of December")
     assert deadline.planned and deadline.date_start.year == 2016
     (january,) = _covering(text, found, "next month")
-    assert january.planned and (january.date_start, january.date_end) == (D(2017, 1, 1),
-                                                                          D(2017, 1, 31))
+    assert january.planned and (january.date_start, january.date_end) == (
+        D(2017, 1, 1),
+        D(2017, 1, 31),
+    )
 
 
 def test_seed_004_inferred_publication_from_caption() -> None:
@@ -162,8 +175,11 @@ def test_seed_004_inferred_publication_from_caption() -> None:
     assert "April 9, 2016" in pub.evidence
     text, found = _seed_expressions("004")
     (caption,) = _covering(text, found, "April 9, 2016")
-    assert (caption.date_start, caption.granularity, caption.basis) == (D(2016, 4, 9), "day",
-                                                                        "explicit")
+    assert (caption.date_start, caption.granularity, caption.basis) == (
+        D(2016, 4, 9),
+        "day",
+        "explicit",
+    )
     (march,) = _covering(text, found, "March 24")
     assert march.date_start == march.date_end == D(2016, 3, 24)
     (thursday,) = _covering(text, found, "on Thursday")
@@ -250,18 +266,27 @@ TUESDAY = D(2016, 12, 6)
         ("earlier this year", TUESDAY, D(2016, 1, 1), TUESDAY, "year", "relative"),
         ("this year", TUESDAY, D(2016, 1, 1), TUESDAY, "year", "relative"),
         ("two days ago", TUESDAY, D(2016, 12, 4), D(2016, 12, 4), "day", "relative"),
-        ("a couple of weeks ago", TUESDAY, D(2016, 11, 19), D(2016, 11, 25), "week",
-         "relative"),
+        ("a couple of weeks ago", TUESDAY, D(2016, 11, 19), D(2016, 11, 25), "week", "relative"),
         ("last winter", TUESDAY, D(2015, 12, 1), D(2016, 2, 29), "season", "relative"),
         ("in the spring", D(2016, 9, 15), D(2016, 3, 1), D(2016, 5, 31), "season", "relative"),
     ],
 )
-def test_resolves(phrase: str, published: dt.date | None, start: dt.date, end: dt.date,
-                  granularity: str, basis: str) -> None:
+def test_resolves(
+    phrase: str,
+    published: dt.date | None,
+    start: dt.date,
+    end: dt.date,
+    granularity: str,
+    basis: str,
+) -> None:
     expr = _one(f"Officials said {phrase} that the city fell.", published)
     assert expr.text == phrase
     assert (expr.date_start, expr.date_end, expr.granularity, expr.basis) == (
-        start, end, granularity, basis)
+        start,
+        end,
+        granularity,
+        basis,
+    )
     assert not expr.planned and not expr.duration
 
 
@@ -334,8 +359,10 @@ def test_anchored_offsets() -> None:
     text = "It came two weeks after Dec. 4 and three days before the fall of Mosul."
     anchor = AnchorEvent(text.index("the fall"), text.index("Mosul") + 5, D(2014, 6, 10))
     found = find_time_expressions(text, D(2016, 12, 30), [anchor])
-    assert [e.text for e in found] == ["two weeks after Dec. 4",
-                                       "three days before the fall of Mosul"]
+    assert [e.text for e in found] == [
+        "two weeks after Dec. 4",
+        "three days before the fall of Mosul",
+    ]
     assert found[0].date_start <= D(2016, 12, 18) <= found[0].date_end
     assert found[1].date_start == found[1].date_end == D(2014, 6, 7)
 
@@ -386,8 +413,14 @@ def _span(expr: TimeExpression) -> tuple[dt.date, dt.date, str, str]:
 
 @pytest.mark.parametrize(
     "phrase",
-    ["The next day", "The following day", "the next morning", "The following night",
-     "The day after", "The day after that"],
+    [
+        "The next day",
+        "The following day",
+        "the next morning",
+        "The following night",
+        "The day after",
+        "The day after that",
+    ],
 )
 def test_chain_next_day(phrase: str) -> None:
     (expr,) = _chained(f"{phrase}, the harbour master reopened the quay.")
@@ -410,8 +443,7 @@ def test_chain_next_day(phrase: str) -> None:
         ("A month later", D(2015, 5, 19), D(2015, 6, 18), "month"),  # June 3 +- 15
     ],
 )
-def test_chain_counted_offsets(phrase: str, start: dt.date, end: dt.date,
-                               granularity: str) -> None:
+def test_chain_counted_offsets(phrase: str, start: dt.date, end: dt.date, granularity: str) -> None:
     (expr,) = _chained(f"{phrase} the pumps at Essenby failed.")
     assert expr.text == phrase.rstrip(",")
     assert _span(expr) == (start, end, granularity, "relative")
@@ -419,8 +451,14 @@ def test_chain_counted_offsets(phrase: str, start: dt.date, end: dt.date,
 
 @pytest.mark.parametrize(
     "phrase",
-    ["That night", "That evening", "That same day", "The same day", "Later that day",
-     "Earlier that morning"],
+    [
+        "That night",
+        "That evening",
+        "That same day",
+        "The same day",
+        "Later that day",
+        "Earlier that morning",
+    ],
 )
 def test_chain_same_day_is_the_anchor(phrase: str) -> None:
     (expr,) = _chained(f"{phrase} a storm flooded the Miren road.")
@@ -440,7 +478,9 @@ def test_chain_following_week_month_year_are_calendar_periods() -> None:
     # 3 May 2015 is a Sunday: the following week is Monday 4 to Sunday 10 May.
     week, month, year = _chained(
         "The following week the mill closed. The following month it reopened. "
-        "The following year it burned.", published=D(2017, 1, 1))
+        "The following year it burned.",
+        published=D(2017, 1, 1),
+    )
     assert _span(week) == (D(2015, 5, 4), D(2015, 5, 10), "week", "relative")
     # Each chains from the one before it: the month after that week, the year after June.
     assert _span(month) == (D(2015, 6, 1), D(2015, 6, 30), "month", "relative")
@@ -448,8 +488,10 @@ def test_chain_following_week_month_year_are_calendar_periods() -> None:
 
 
 def test_chain_of_three() -> None:
-    text = ("Crews reached Oltrava on May 3. The next day they cleared the pass. "
-            "Two days later the convoy crossed it. That night the snow returned.")
+    text = (
+        "Crews reached Oltrava on May 3. The next day they cleared the pass. "
+        "Two days later the convoy crossed it. That night the snow returned."
+    )
     found = find_time_expressions(text, LATE_JUNE)
     assert [(e.text, e.date_start, e.date_end) for e in found] == [
         ("on May 3", MAY_3, MAY_3),
@@ -460,8 +502,10 @@ def test_chain_of_three() -> None:
 
 
 def test_chain_from_a_month_keeps_the_month_granularity() -> None:
-    text = ("In June 2014 the Brennick dam cracked. A month later the valley flooded. "
-            "The next day the levee held. The following week the water fell.")
+    text = (
+        "In June 2014 the Brennick dam cracked. A month later the valley flooded. "
+        "The next day the levee held. The following week the water fell."
+    )
     found = find_time_expressions(text, D(2016, 1, 1))
     assert [_span(e) for e in found] == [
         (D(2014, 6, 1), D(2014, 6, 30), "month", "explicit"),
@@ -486,8 +530,12 @@ def test_chain_without_an_anchor() -> None:
     (previous,) = find_time_expressions("The previous day the Varrow line held.", TUESDAY)
     assert _span(previous) == (D(2016, 12, 5), D(2016, 12, 5), "day", "relative")
     assert not previous.duration
-    for text in ("That night the Varrow line held.", "Two days later the line broke.",
-                 "The following week the line broke.", "The same day, it rained."):
+    for text in (
+        "That night the Varrow line held.",
+        "Two days later the line broke.",
+        "The following week the line broke.",
+        "The same day, it rained.",
+    ):
         assert find_time_expressions(text, TUESDAY) == [], text
 
 
@@ -513,31 +561,41 @@ def test_chain_phrases_that_are_not_chains(sentence: str) -> None:
 
 
 def test_next_week_and_next_month_stay_relative_to_publication() -> None:
-    week, month = _chained("The next week talks open. The next month polls close.",
-                           published=TUESDAY)
-    assert (week.text, week.date_start, week.date_end) == ("next week", D(2016, 12, 12),
-                                                           D(2016, 12, 18))
+    week, month = _chained(
+        "The next week talks open. The next month polls close.", published=TUESDAY
+    )
+    assert (week.text, week.date_start, week.date_end) == (
+        "next week",
+        D(2016, 12, 12),
+        D(2016, 12, 18),
+    )
     assert (month.text, month.date_start) == ("next month", D(2017, 1, 1))
     assert week.planned and month.planned
 
 
 def test_chain_past_publication_is_planned_and_still_chains() -> None:
     later, after_that = _chained(
-        "Two days later the barge sails. Three days after that, it docks.",
-        published=D(2015, 5, 4))
+        "Two days later the barge sails. Three days after that, it docks.", published=D(2015, 5, 4)
+    )
     assert later.planned and later.date_start == D(2015, 5, 5)
     # A chain that ran past P goes on from its last step, not back to May 3.
     assert after_that.planned and after_that.date_start == D(2015, 5, 8)
-    straddling, = _chained("A week later the barge sails.", published=D(2015, 5, 9))
+    (straddling,) = _chained("A week later the barge sails.", published=D(2015, 5, 9))
     assert not straddling.planned and straddling.date_end == D(2015, 5, 9)  # cut at P
 
 
 def test_chain_skips_planned_and_duration_anchors() -> None:
-    text = ("Fighting reached Sandmere on 2 May 2015. Talks are set for next month. "
-            "After seven months of siege, aid arrived. The next day the guns fell silent.")
+    text = (
+        "Fighting reached Sandmere on 2 May 2015. Talks are set for next month. "
+        "After seven months of siege, aid arrived. The next day the guns fell silent."
+    )
     found = find_time_expressions(text, LATE_JUNE)
-    assert [e.text for e in found] == ["on 2 May 2015", "next month", "seven months",
-                                       "The next day"]
+    assert [e.text for e in found] == [
+        "on 2 May 2015",
+        "next month",
+        "seven months",
+        "The next day",
+    ]
     assert found[-1].date_start == found[-1].date_end == MAY_3
 
 
@@ -553,8 +611,10 @@ def test_sentence_interval_prefers_narrowest_past_expression() -> None:
     month = _expr(D(2016, 10, 1), D(2016, 10, 31), offset=0)
     friday = _expr(D(2016, 12, 2), D(2016, 12, 2), offset=5)
     planned = _expr(D(2016, 12, 7), D(2016, 12, 7), offset=9, planned=True)
-    assert sentence_interval([month, planned, friday], TUESDAY)[:2] == (D(2016, 12, 2),
-                                                                        D(2016, 12, 2))
+    assert sentence_interval([month, planned, friday], TUESDAY)[:2] == (
+        D(2016, 12, 2),
+        D(2016, 12, 2),
+    )
 
 
 def test_sentence_interval_duration_then_publication() -> None:
@@ -571,8 +631,12 @@ def test_sentence_interval_on_a_seed_sentence() -> None:
     start = text.index("On Friday, U. S. defense officials")
     end = text.index(".", text.index("indefinitely postponed"))
     in_sentence = [e for e in found if start <= e.start < end]
-    assert sentence_interval(in_sentence, D(2015, 3, 2)) == (D(2015, 2, 27), D(2015, 2, 27),
-                                                            "day", "relative")
+    assert sentence_interval(in_sentence, D(2015, 3, 2)) == (
+        D(2015, 2, 27),
+        D(2015, 2, 27),
+        "day",
+        "relative",
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -615,8 +679,12 @@ def test_weekday_lands_on_that_day_within_a_week(published, phrase_and_day) -> N
 
 
 @settings(max_examples=150, deadline=None)
-@given(published=publication_dates, month=st.integers(1, 12), day=st.integers(1, 28),
-       weeks=st.integers(1, 60))
+@given(
+    published=publication_dates,
+    month=st.integers(1, 12),
+    day=st.integers(1, 28),
+    weeks=st.integers(1, 60),
+)
 def test_month_phrases(published, month, day, weeks) -> None:
     name = MONTH_NAMES[month - 1]
 
@@ -653,17 +721,27 @@ def test_weekend_and_last_week(published) -> None:
 
 
 # A chained phrase and its step in days from a day anchor.
-CHAIN_STEPS = {"The next day": 1, "Two days later": 2, "The day before,": -1, "That night": 0,
-               "Three days after that,": 3, "The previous day": -1}
+CHAIN_STEPS = {
+    "The next day": 1,
+    "Two days later": 2,
+    "The day before,": -1,
+    "That night": 0,
+    "Three days after that,": 3,
+    "The previous day": -1,
+}
 
 
 @settings(max_examples=150, deadline=None)
-@given(published=publication_dates, back=st.integers(0, 4000),
-       phrases=st.lists(st.sampled_from(sorted(CHAIN_STEPS)), min_size=1, max_size=4))
+@given(
+    published=publication_dates,
+    back=st.integers(0, 4000),
+    phrases=st.lists(st.sampled_from(sorted(CHAIN_STEPS)), min_size=1, max_size=4),
+)
 def test_chained_steps_add_up_from_the_anchor(published, back, phrases) -> None:
     anchor = published - dt.timedelta(days=back)
     text = f"On {anchor.day} {anchor:%B} {anchor.year} the Aldmoor bridge closed. " + " ".join(
-        f"{phrase} it was inspected." for phrase in phrases)
+        f"{phrase} it was inspected." for phrase in phrases
+    )
     first, *chained = find_time_expressions(text, published)
     assert first.date_start == first.date_end == anchor
     assert [e.text for e in chained] == [p.rstrip(",") for p in phrases]
@@ -678,18 +756,44 @@ def test_chained_steps_add_up_from_the_anchor(published, back, phrases) -> None:
 
 
 _PHRASES = [
-    "over the weekend", "last week", "on Friday", "Sunday, Dec. 4", "in October", "mid-2015",
-    "three weeks ago", "later this spring", "in the coming weeks", "seven months of",
-    "the end of December", "We", "may be", "6 min read", "2,000", "March 24", "last June",
-    "The next day,", "two days later", "that night", "the day before,", "a month later",
-    "the following week", "Dec. 4, 2016",
+    "over the weekend",
+    "last week",
+    "on Friday",
+    "Sunday, Dec. 4",
+    "in October",
+    "mid-2015",
+    "three weeks ago",
+    "later this spring",
+    "in the coming weeks",
+    "seven months of",
+    "the end of December",
+    "We",
+    "may be",
+    "6 min read",
+    "2,000",
+    "March 24",
+    "last June",
+    "The next day,",
+    "two days later",
+    "that night",
+    "the day before,",
+    "a month later",
+    "the following week",
+    "Dec. 4, 2016",
 ]
 
 
 @settings(max_examples=150, deadline=None)
-@given(published=st.one_of(st.none(), publication_dates), narrative=st.booleans(),
-       words=st.lists(st.sampled_from([*_PHRASES, "troops", "the", ",", ".", "On 9 May 2015",
-                                       "On the 9th,", "by the 2nd,"]), max_size=25))
+@given(
+    published=st.one_of(st.none(), publication_dates),
+    narrative=st.booleans(),
+    words=st.lists(
+        st.sampled_from(
+            [*_PHRASES, "troops", "the", ",", ".", "On 9 May 2015", "On the 9th,", "by the 2nd,"]
+        ),
+        max_size=25,
+    ),
+)
 def test_expressions_never_overlap_and_match_the_text(published, narrative, words) -> None:
     text = " ".join(words)
     found = find_time_expressions(text, published, narrative=narrative)
@@ -707,8 +811,10 @@ _DATE_ALPHABET = "0123456789 ,.-–/'’ACDFJMNOSTWadeghiklmnorstuwyk\n"
 
 
 @settings(max_examples=200, deadline=None)
-@given(published=st.one_of(st.none(), publication_dates),
-       text=st.one_of(st.text(max_size=80), st.text(alphabet=_DATE_ALPHABET, max_size=80)))
+@given(
+    published=st.one_of(st.none(), publication_dates),
+    text=st.one_of(st.text(max_size=80), st.text(alphabet=_DATE_ALPHABET, max_size=80)),
+)
 def test_any_text_is_safe(published, text) -> None:
     for expr in find_time_expressions(text, published):
         assert text[expr.start : expr.end] == expr.text
@@ -716,10 +822,12 @@ def test_any_text_is_safe(published, text) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(metadata=st.one_of(st.none(), publication_dates),
-       dateline=st.one_of(st.none(), publication_dates),
-       in_text=st.one_of(st.none(), publication_dates),
-       today=st.dates(D(2000, 1, 1), D(2030, 12, 31)))
+@given(
+    metadata=st.one_of(st.none(), publication_dates),
+    dateline=st.one_of(st.none(), publication_dates),
+    in_text=st.one_of(st.none(), publication_dates),
+    today=st.dates(D(2000, 1, 1), D(2030, 12, 31)),
+)
 def test_publication_date_is_never_after_today(metadata, dateline, in_text, today) -> None:
     datelines = [f"{dateline:%B} {dateline.day}, {dateline.year}"] if dateline else []
     body = f"Troops arrived on {in_text:%B} {in_text.day}, {in_text.year}." if in_text else "."
@@ -752,12 +860,17 @@ def test_a_bare_year_is_no_anchor_for_a_narrative() -> None:
 
 
 def test_on_the_nth_is_a_day_of_the_anchors_month() -> None:
-    text = ("On 7 May 2020 the siege of Brantwick began. On the 9th, the garrison surrendered. "
-            "The 11th Army Corps withdrew. On 30 May the road opened; by the 2nd, trucks ran.")
+    text = (
+        "On 7 May 2020 the siege of Brantwick began. On the 9th, the garrison surrendered. "
+        "The 11th Army Corps withdrew. On 30 May the road opened; by the 2nd, trucks ran."
+    )
     found = find_time_expressions(text, D(2020, 7, 1))
     assert [(e.text, e.date_start) for e in found] == [
-        ("On 7 May 2020", D(2020, 5, 7)), ("On the 9th", D(2020, 5, 9)),
-        ("On 30 May", D(2020, 5, 30)), ("by the 2nd", D(2020, 6, 2))]
+        ("On 7 May 2020", D(2020, 5, 7)),
+        ("On the 9th", D(2020, 5, 9)),
+        ("On 30 May", D(2020, 5, 30)),
+        ("by the 2nd", D(2020, 6, 2)),
+    ]
 
 
 def test_a_wire_dateline_a_day_before_the_page_dates_the_story() -> None:

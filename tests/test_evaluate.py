@@ -75,17 +75,13 @@ def doc_preds(doc_id: str, toponyms: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_match_is_case_insensitive() -> None:
-    pairs, fp, fn = match_document(
-        [gold("Paris", 0)], [pred("PARIS", 0)], require_coords=True
-    )
+    pairs, fp, fn = match_document([gold("Paris", 0)], [pred("PARIS", 0)], require_coords=True)
     assert len(pairs) == 1
     assert (fp, fn) == (0, 0)
 
 
 def test_different_string_does_not_match() -> None:
-    pairs, fp, fn = match_document(
-        [gold("Paris", 0)], [pred("Pariss", 0)], require_coords=True
-    )
+    pairs, fp, fn = match_document([gold("Paris", 0)], [pred("Pariss", 0)], require_coords=True)
     assert (len(pairs), fp, fn) == (0, 1, 1)
 
 
@@ -111,9 +107,7 @@ def test_prediction_used_once_and_first_in_output_order() -> None:
     # g1 comes first in document order and takes the first prediction in output order.
     assert [(g["start"], p["lat"]) for g, p in pairs] == [(0, 1.0), (5, 2.0)]
     assert (fp, fn) == (0, 0)
-    pairs, fp, fn = match_document(
-        [g1], [p_early, pred("York", 0)], require_coords=True
-    )
+    pairs, fp, fn = match_document([g1], [p_early, pred("York", 0)], require_coords=True)
     assert (len(pairs), fp, fn) == (1, 1, 0)
 
 
@@ -176,9 +170,7 @@ def test_auc_by_hand() -> None:
     # (0 + 0 + 1 - (0 + 1)/2) / 2 = 0.25 (unsorted [0, 1, 0] would give 0.5).
     assert resolution_metrics([0.0, 20038.0, 0.0])["auc"] == pytest.approx(0.25)
     # l = [0, 1, 1, 1]: (3 - 0.5) / 3
-    assert resolution_metrics([20038.0, 0.0, 20038.0, 20038.0])["auc"] == pytest.approx(
-        2.5 / 3
-    )
+    assert resolution_metrics([20038.0, 0.0, 20038.0, 20038.0])["auc"] == pytest.approx(2.5 / 3)
     # n == 1 is defined as l1; e = sqrt(20039) - 1 gives l = 0.5.
     assert resolution_metrics([math.sqrt(20039.0) - 1])["auc"] == pytest.approx(0.5)
 
@@ -230,9 +222,7 @@ def test_e2e_vs_own_for_predictions_without_coords() -> None:
 
 def test_scores_counts_and_resolution() -> None:
     docs = [
-        GoldDocument(
-            "lgl-1", "x", [gold("Paris", 0, 48.8566, 2.3522), gold("Rome", 30)]
-        ),
+        GoldDocument("lgl-1", "x", [gold("Paris", 0, 48.8566, 2.3522), gold("Rome", 30)]),
         # No predictions for lgl-2: its gold all counts as FN.
         GoldDocument("lgl-2", "x", [gold("Oslo", 0)]),
     ]
@@ -317,10 +307,7 @@ def test_format_table() -> None:
     )
     lines = format_table([("LGL E2E", s), ("LGL own", empty)]).splitlines()
     assert lines[0].startswith("| corpus / protocol | P | R | F1 | Acc@161 |")
-    assert (
-        lines[2]
-        == "| LGL E2E | 0.500 | 0.333 | 0.400 | 0.000 | 344 | 344 | 0.590 | 1 | 1 |"
-    )
+    assert lines[2] == "| LGL E2E | 0.500 | 0.333 | 0.400 | 0.000 | 344 | 344 | 0.590 | 1 | 1 |"
     assert lines[3].count("n/a") == 4
 
 
@@ -373,12 +360,44 @@ def test_smoke_shifted_predictions_on_trnews() -> None:
 
 
 def test_same_entry_far_counts_point_convention_errors() -> None:
-    gold = [GoldDocument("d", "Canada", [{"start": 0, "end": 6, "name": "Canada",
-                                          "lat": 60.0, "lon": -113.6, "geonameid": "6251999"}])]
-    far_same = {"d": {"id": "d", "toponyms": [{"start": 0, "end": 6, "text": "Canada",
-                                               "lat": 60.0, "lon": -95.0,
-                                               "geonameid": 6251999}]}}
-    far_other = {"d": {"id": "d", "toponyms": [{"start": 0, "end": 6, "text": "Canada",
-                                                "lat": 60.0, "lon": -95.0, "geonameid": 1}]}}
+    gold = [
+        GoldDocument(
+            "d",
+            "Canada",
+            [
+                {
+                    "start": 0,
+                    "end": 6,
+                    "name": "Canada",
+                    "lat": 60.0,
+                    "lon": -113.6,
+                    "geonameid": "6251999",
+                }
+            ],
+        )
+    ]
+    far_same = {
+        "d": {
+            "id": "d",
+            "toponyms": [
+                {
+                    "start": 0,
+                    "end": 6,
+                    "text": "Canada",
+                    "lat": 60.0,
+                    "lon": -95.0,
+                    "geonameid": 6251999,
+                }
+            ],
+        }
+    }
+    far_other = {
+        "d": {
+            "id": "d",
+            "toponyms": [
+                {"start": 0, "end": 6, "text": "Canada", "lat": 60.0, "lon": -95.0, "geonameid": 1}
+            ],
+        }
+    }
     assert score_e2e("lgl", gold, far_same).same_entry_far == 1
     assert score_e2e("lgl", gold, far_other).same_entry_far == 0

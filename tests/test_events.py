@@ -42,8 +42,9 @@ def test_main_events_land_on_place_and_interval(seed_events, gold) -> None:
 
 
 def test_origin_is_not_the_place(seed_events) -> None:
-    delegation = next(e for e in seed_events["003_a4a40e82292800eb"]
-                      if "delegation of ISIS chiefs" in e.snippet)
+    delegation = next(
+        e for e in seed_events["003_a4a40e82292800eb"] if "delegation of ISIS chiefs" in e.snippet
+    )
     assert delegation.place == "Mosul"
     assert "Ar Raqqah" in delegation.other_places
 
@@ -82,16 +83,39 @@ def test_event_types() -> None:
 
 
 def test_figures_and_actors() -> None:
-    sentence = ("Altogether 54,000 Iraqi troops and 5,000 US servicemen were invested; "
-                "an initial assault force of 9,000 and 2 million people.")
-    assert find_figures(sentence) == ("54,000 Iraqi troops", "5,000 US servicemen",
-                                      "force of 9,000", "2 million people")
+    sentence = (
+        "Altogether 54,000 Iraqi troops and 5,000 US servicemen were invested; "
+        "an initial assault force of 9,000 and 2 million people."
+    )
+    assert find_figures(sentence) == (
+        "54,000 Iraqi troops",
+        "5,000 US servicemen",
+        "force of 9,000",
+        "2 million people",
+    )
     actors = load_actors()
     found = extract_events(
         ArticleRef("a", "t", None, None, datetime.date(2016, 1, 1), "metadata"),
         "Peshmerga and ISIS fighters clashed in Sinjar. It is what it is.",
-        [PlaceMention(41, 47, "Sinjar", "Sinjar", 36.3, 41.8, "city", 1, 0.9, "IQ", "place",
-                      False, 0, 48, False)],
+        [
+            PlaceMention(
+                41,
+                47,
+                "Sinjar",
+                "Sinjar",
+                36.3,
+                41.8,
+                "city",
+                1,
+                0.9,
+                "IQ",
+                "place",
+                False,
+                0,
+                48,
+                False,
+            )
+        ],
         [],
         actors,
     )
@@ -101,8 +125,11 @@ def test_figures_and_actors() -> None:
 
 def test_user_extends_the_actor_lexicon(tmp_path: Path) -> None:
     lexicon = tmp_path / "actors.toml"
-    lexicon.write_text('[[actor]]\nname = "Golden Division"\nside = "Iraq"\n'
-                       'patterns = ["Golden Division", "CTS"]\n', encoding="utf-8")
+    lexicon.write_text(
+        '[[actor]]\nname = "Golden Division"\nside = "Iraq"\n'
+        'patterns = ["Golden Division", "CTS"]\n',
+        encoding="utf-8",
+    )
     actors = load_actors(lexicon)
     assert actors[0].pattern.search("the CTS entered") and not actors[0].pattern.search("cts")
 
@@ -129,13 +156,17 @@ def test_a_dateline_is_never_the_place_of_another_places_event(geoparser) -> Non
 def test_two_places_with_two_dates_make_two_events(geoparser) -> None:
     text = "The army captured Gulu on 3 May while the push into Kisangani started on 9 June."
     assert [(e.place, e.date_start.isoformat()) for e in events_of(geoparser, text)] == [
-        ("Gulu", "2019-05-03"), ("Kisangani", "2019-06-09")]
+        ("Gulu", "2019-05-03"),
+        ("Kisangani", "2019-06-09"),
+    ]
 
 
 def test_coordinated_places_share_the_action_and_its_date(geoparser) -> None:
     found = events_of(geoparser, "Government forces retook Kindu and Kalemie on Friday.")
     assert [(e.place, e.date_start.isoformat(), e.event_type) for e in found] == [
-        ("Kindu", "2019-06-14", "capture"), ("Kalemie", "2019-06-14", "capture")]
+        ("Kindu", "2019-06-14", "capture"),
+        ("Kalemie", "2019-06-14", "capture"),
+    ]
 
 
 def test_a_place_left_is_the_place_of_a_withdrawal(geoparser) -> None:
@@ -149,21 +180,27 @@ def test_from_is_still_an_origin_for_movement_toward_another_place(geoparser) ->
 
 
 def test_the_main_action_wins_over_an_opening_subordinate_clause(geoparser) -> None:
-    undated = events_of(geoparser, "After securing Bunia, forces launched an operation to "
-                                   "retake Kisangani.")
+    undated = events_of(
+        geoparser, "After securing Bunia, forces launched an operation to retake Kisangani."
+    )
     assert [e.place for e in undated] == ["Kisangani"]
 
 
 def test_a_dated_subordinate_clause_gets_its_own_event(geoparser) -> None:
-    text = ("After securing Bunia on 3 May, forces launched an operation to retake "
-            "Kisangani on 9 May.")
+    text = (
+        "After securing Bunia on 3 May, forces launched an operation to retake Kisangani on 9 May."
+    )
     assert [(e.place, e.date_start.isoformat()) for e in events_of(geoparser, text)] == [
-        ("Bunia", "2019-05-03"), ("Kisangani", "2019-05-09")]
+        ("Bunia", "2019-05-03"),
+        ("Kisangani", "2019-05-09"),
+    ]
 
 
 def test_relative_anchors_chain_to_the_previous_dated_event(geoparser) -> None:
-    text = ("Rebels attacked Goma on 3 May 2013.\n\n"
-            "The next day, troops entered Bunia. Two days later, they reached Kisangani.")
+    text = (
+        "Rebels attacked Goma on 3 May 2013.\n\n"
+        "The next day, troops entered Bunia. Two days later, they reached Kisangani."
+    )
     found = {e.place: e.date_start.isoformat() for e in events_of(geoparser, text)}
     assert found == {"Goma": "2013-05-03", "Bunia": "2013-05-04", "Kisangani": "2013-05-06"}
 
@@ -171,8 +208,10 @@ def test_relative_anchors_chain_to_the_previous_dated_event(geoparser) -> None:
 def test_an_old_event_reported_later_keeps_its_own_date(geoparser) -> None:
     text = "Militants captured Kindu in June 2012, a report said on Monday."
     (event,) = events_of(geoparser, text, datetime.date(2017, 3, 1))
-    assert (event.date_start, event.date_end) == (datetime.date(2012, 6, 1),
-                                                  datetime.date(2012, 6, 30))
+    assert (event.date_start, event.date_end) == (
+        datetime.date(2012, 6, 1),
+        datetime.date(2012, 6, 30),
+    )
 
 
 def test_old_background_without_an_action_stays_out(geoparser) -> None:
@@ -180,8 +219,9 @@ def test_old_background_without_an_action_stays_out(geoparser) -> None:
 
 
 def test_the_main_action_decides_the_type_not_the_report(geoparser) -> None:
-    (event,) = events_of(geoparser, "30,000 troops stormed Kisangani on Friday, officials "
-                                    "reported.")
+    (event,) = events_of(
+        geoparser, "30,000 troops stormed Kisangani on Friday, officials reported."
+    )
     assert event.event_type == "offensive"
 
 
@@ -192,15 +232,17 @@ def test_a_country_around_a_town_is_context(geoparser) -> None:
 
 def test_a_village_near_a_town_does_not_swallow_the_towns_event(geoparser) -> None:
     # The origin is a village near the town: the town still has its event.
-    found = events_of(geoparser, "Troops advanced on Kisangani from Yangambi, officials in "
-                                 "Kinshasa said.")
+    found = events_of(
+        geoparser, "Troops advanced on Kisangani from Yangambi, officials in Kinshasa said."
+    )
     assert found and found[0].place == "Kisangani"
 
 
 def test_a_continent_is_never_inherited_by_the_next_sentence(geoparser) -> None:
     text = "The war shook Europe.\nTroops were seizing the bridge on Thursday."
     assert events_of(geoparser, text) == [] or all(
-        e.place != "Europe" or "Europe" in e.snippet for e in events_of(geoparser, text))
+        e.place != "Europe" or "Europe" in e.snippet for e in events_of(geoparser, text)
+    )
 
 
 def test_a_country_is_an_event_place_only_where_something_happens_in_it(geoparser) -> None:
@@ -232,8 +274,10 @@ def test_a_dateline_alone_gives_no_event(geoparser) -> None:
 def test_event_triggers_are_data_and_match_every_form_and_occurrence(tmp_path: Path) -> None:
     from geo.pipeline.actions import load_event_types
 
-    assert event_type("Ukrainian troops pushed east, seizing the town on Thursday.", near=45) \
-        == "capture"  # "seizing", the trigger nearest the time, not the earlier "pushed"
+    assert (
+        event_type("Ukrainian troops pushed east, seizing the town on Thursday.", near=45)
+        == "capture"
+    )  # "seizing", the trigger nearest the time, not the earlier "pushed"
     assert event_type("The center stayed calm.") == "other"  # "enter" is no word start here
     custom = tmp_path / "types.toml"
     custom.write_text('[[type]]\nname = "civilian_harm"\ntriggers = ["march", "rall"]\n')

@@ -56,19 +56,92 @@ ROLES = {"place", "adjectival", "in_name"}
 # Hostile text
 
 PLACES = [
-    "Fallujah", "Baghdad", "Hawija", "Aleppo", "Ramadi", "Kirkuk", "Damascus", "Syria", "Iraq",
-    "Iraqi", "Anbar province", "the town of Bashiqa", "Deir ez-Zor", "Baghdad’s", "BAGHDAD",
+    "Fallujah",
+    "Baghdad",
+    "Hawija",
+    "Aleppo",
+    "Ramadi",
+    "Kirkuk",
+    "Damascus",
+    "Syria",
+    "Iraq",
+    "Iraqi",
+    "Anbar province",
+    "the town of Bashiqa",
+    "Deir ez-Zor",
+    "Baghdad’s",
+    "BAGHDAD",
     "Fallujah University",
 ]
 JUNK = [
-    "\u200f", "\u200e", "\u200d", "\u200b", "\u2060", "\ufeff", "\u202e", "\u2066", "\u0301",
-    "\u0308\u0301", "\u064b", "\u0651", "😀", "🇮🇶", "👩\u200d👩\u200d👧", "👍🏽", "\r\n", "\r",
-    "\n", "\n\n", "\t", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\u2028", "\u2029", "\u00a0",
-    "<script>alert('x')</script>", "</script>", "<p>", "<b>", "&amp;", "&#x202e;", "<!--",
-    "بغداد", "حلب", "قوات الأمن في", "١٢", "Recommended:", "Read more", "Share this\n",
-    "5 Comments\n", "Related\n", "Photo: ", "(AFP)", "June 1, 2015", "last Friday",
-    " 12 km north of ", " between ", " and ", "...", "…", "'s", "’s", "-", "al-", " ", ". ",
-    "\"", "“", "”", "İ", "ß", "ﬁ", "Å", "\ufffd",
+    "\u200f",
+    "\u200e",
+    "\u200d",
+    "\u200b",
+    "\u2060",
+    "\ufeff",
+    "\u202e",
+    "\u2066",
+    "\u0301",
+    "\u0308\u0301",
+    "\u064b",
+    "\u0651",
+    "😀",
+    "🇮🇶",
+    "👩\u200d👩\u200d👧",
+    "👍🏽",
+    "\r\n",
+    "\r",
+    "\n",
+    "\n\n",
+    "\t",
+    "\x0b",
+    "\x0c",
+    "\x1b",
+    "\x7f",
+    "\x85",
+    "\u2028",
+    "\u2029",
+    "\u00a0",
+    "<script>alert('x')</script>",
+    "</script>",
+    "<p>",
+    "<b>",
+    "&amp;",
+    "&#x202e;",
+    "<!--",
+    "بغداد",
+    "حلب",
+    "قوات الأمن في",
+    "١٢",
+    "Recommended:",
+    "Read more",
+    "Share this\n",
+    "5 Comments\n",
+    "Related\n",
+    "Photo: ",
+    "(AFP)",
+    "June 1, 2015",
+    "last Friday",
+    " 12 km north of ",
+    " between ",
+    " and ",
+    "...",
+    "…",
+    "'s",
+    "’s",
+    "-",
+    "al-",
+    " ",
+    ". ",
+    '"',
+    "“",
+    "”",
+    "İ",
+    "ß",
+    "ﬁ",
+    "Å",
+    "\ufffd",
 ]
 TEMPLATES = [
     "Troops advanced on {a} from {b} on Friday.",
@@ -87,33 +160,59 @@ non_nul_text = st.text(
     max_size=20,
 )
 place_with_junk = st.builds(
-    lambda place, junk, at: place[: at % (len(place) + 1)] + junk + place[at % (len(place) + 1):],
-    st.sampled_from(PLACES), st.sampled_from(JUNK), st.integers(0, 30),
+    lambda place, junk, at: place[: at % (len(place) + 1)] + junk + place[at % (len(place) + 1) :],
+    st.sampled_from(PLACES),
+    st.sampled_from(JUNK),
+    st.integers(0, 30),
 )
 sentences = st.builds(
     lambda template, a, b, j: template.format(a=a, b=b, j=j),
-    st.sampled_from(TEMPLATES), st.sampled_from(PLACES), st.sampled_from(PLACES),
+    st.sampled_from(TEMPLATES),
+    st.sampled_from(PLACES),
+    st.sampled_from(PLACES),
     st.sampled_from(JUNK),
 )
 # Page debris the cleaner removes: a mention next to it must still map back.
 BOILERPLATE_LINES = [
-    "Share this", "Recommended: Fighting resumes", "5 Comments", "Related", "More In World",
-    "Leave a Reply", "6 min read", "Twitter: @someone", "December 6, 2016 | 5 Comments »",
-    "Photo: Smoke rises (AFP)", "AFP/Getty Images", "Source: Reuters", "– John Smith",
-    "Read more »", "Advertisement", "1. Jane Doe said:",
+    "Share this",
+    "Recommended: Fighting resumes",
+    "5 Comments",
+    "Related",
+    "More In World",
+    "Leave a Reply",
+    "6 min read",
+    "Twitter: @someone",
+    "December 6, 2016 | 5 Comments »",
+    "Photo: Smoke rises (AFP)",
+    "AFP/Getty Images",
+    "Source: Reuters",
+    "– John Smith",
+    "Read more »",
+    "Advertisement",
+    "1. Jane Doe said:",
 ]
 runs = st.lists(
-    st.one_of(non_nul_text, st.sampled_from(JUNK), st.sampled_from(PLACES), place_with_junk,
-              sentences),
+    st.one_of(
+        non_nul_text, st.sampled_from(JUNK), st.sampled_from(PLACES), place_with_junk, sentences
+    ),
     max_size=24,
 ).map("".join)
 pages = st.builds(
     lambda lines, newline: newline.join(lines),
-    st.lists(st.one_of(sentences, runs, st.sampled_from(BOILERPLATE_LINES),
-                       st.builds(lambda a, b, c: a + b + c, sentences,
-                                 st.sampled_from(["Recommended:", " Read more", "Related:"]),
-                                 sentences)),
-             max_size=12),
+    st.lists(
+        st.one_of(
+            sentences,
+            runs,
+            st.sampled_from(BOILERPLATE_LINES),
+            st.builds(
+                lambda a, b, c: a + b + c,
+                sentences,
+                st.sampled_from(["Recommended:", " Read more", "Related:"]),
+                sentences,
+            ),
+        ),
+        max_size=12,
+    ),
     st.sampled_from(["\n", "\r\n", "\n\n", "\r\n\r\n"]),
 )
 documents = st.one_of(runs, pages)
@@ -121,7 +220,8 @@ documents = st.one_of(runs, pages)
 # CAMPAIGN_MAP_FUZZ_EXAMPLES scales every property up for a longer hunt (default: CI-sized).
 EXAMPLES = int(os.environ.get("CAMPAIGN_MAP_FUZZ_EXAMPLES", "120"))
 FUZZ_SETTINGS = settings(
-    max_examples=EXAMPLES, deadline=None,
+    max_examples=EXAMPLES,
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -173,11 +273,16 @@ def test_toponym_offsets_map_back_to_the_original(geoparser, text: str) -> None:
 def test_entity_edges_without_letters_are_trimmed(geoparser) -> None:
     """Found by the CLI fuzz: the model ran "Ramadi" on over control characters, combining
     marks and an emoji, and the mention's text carried them along."""
-    text = ("Ramadi \x05\x16\x05\x15\t\r\x04\x05 \u033a\u0324\u0331\u0348\u031e\u034e\u036e"
-            "\u0368\u0305\u0357\u031a\u035e \U0001f633\U0001f39b Deir ez-Zor \u064c\u0652\u06db"
-            "\u0605\u0615\u0608\u06e2\u0637 Syria")
+    text = (
+        "Ramadi \x05\x16\x05\x15\t\r\x04\x05 \u033a\u0324\u0331\u0348\u031e\u034e\u036e"
+        "\u0368\u0305\u0357\u031a\u035e \U0001f633\U0001f39b Deir ez-Zor \u064c\u0652\u06db"
+        "\u0605\u0615\u0608\u06e2\u0637 Syria"
+    )
     assert [t.text for t in geoparser.parse("fuzz", text).toponyms] == [
-        "Ramadi", "Deir ez-Zor", "Syria"]
+        "Ramadi",
+        "Deir ez-Zor",
+        "Syria",
+    ]
 
 
 @FUZZ_SETTINGS
@@ -224,16 +329,22 @@ def _removed_offsets(cleaned: CleanText) -> set[int]:
 
 
 @FUZZ_SETTINGS
-@given(text=documents, published=st.one_of(st.none(), st.dates(dt.date(1900, 1, 1),
-                                                                 dt.date.today())))
-@example(text="Troops entered Fallujah on Friday. On Sunday, Dec. 4 they left.",
-         published=dt.date(2016, 12, 6))
+@given(
+    text=documents, published=st.one_of(st.none(), st.dates(dt.date(1900, 1, 1), dt.date.today()))
+)
+@example(
+    text="Troops entered Fallujah on Friday. On Sunday, Dec. 4 they left.",
+    published=dt.date(2016, 12, 6),
+)
 # Found by the CLI fuzz: a time expression running past its sentence ("on Friday. June 1")
 # gave a mark that ended outside the snippet.
 @example(text="Troops entered Ramadi on Friday. June 1 was quiet.", published=dt.date(2016, 6, 5))
 # Found by this property: "on Friday. <teaser> June 1" was read as one date across the teaser.
-@example(text="Troops advanced on Fallujah on Friday.Recommended:Fallujah fellJune 1, 2015The "
-              "army entered Fallujah.", published=dt.date(2000, 1, 1))
+@example(
+    text="Troops advanced on Fallujah on Friday.Recommended:Fallujah fellJune 1, 2015The "
+    "army entered Fallujah.",
+    published=dt.date(2000, 1, 1),
+)
 def test_event_snippets_and_marks_are_slices_of_the_text(geoparser, text, published) -> None:
     try:
         article = article_from_text("fuzz", text, published=published)
@@ -260,8 +371,9 @@ def test_event_snippets_and_marks_are_slices_of_the_text(geoparser, text, publis
         for mark in event.marks:
             assert 0 <= mark.start < mark.end <= len(event.snippet), (mark, event.snippet)
             if mark.kind == "place":
-                assert places[(start + mark.start, start + mark.end)] == (
-                    event.snippet[mark.start : mark.end]
+                assert (
+                    places[(start + mark.start, start + mark.end)]
+                    == (event.snippet[mark.start : mark.end])
                 )
         if event.date_start is not None:
             assert event.date_start <= event.date_end
@@ -274,39 +386,111 @@ def test_event_snippets_and_marks_are_slices_of_the_text(geoparser, text, publis
 # Dates
 
 DATE_PHRASES = [
-    "on Friday", "last Sunday", "next Monday", "over the weekend", "last weekend", "yesterday",
-    "last night", "tomorrow", "later today", "last week", "this month", "next year",
-    "earlier this year", "later this year", "the end of the year", "early next year",
-    "late last month", "in October", "early February", "the end of December", "last June",
-    "next June", "this June", "Dec. 4", "Sunday, Dec. 4", "Sunday, Dec. 31", "Feb. 29",
-    "February 29", "29 February 2100", "February 29, 2000", "31 April 2015", "June 1, 2015",
-    "Friday. June 1", "2016-04-09", "2099-12-31", "1900-01-01", "June 2014",
-    "the end of June 2099", "mid-2015", "late 2099", "early 1900", "2014-2017", "2098–99",
-    "from 1999 to 2001", "between 2099 and 2000", "in 2015", "since 1900", "over the past year",
-    "the past 999 days", "the last 999 hours", "seven months of airstrikes",
-    "999 years of war", "for 999 years", "for nearly three weeks", "999 years ago",
-    "three weeks ago", "0 days ago", "in the coming weeks", "over the next 999 years",
-    "the next day", "spring", "this spring", "later this spring", "earlier this winter",
-    "last winter", "next fall", "the fall of Fallujah", "the summer of 2099", "winter 2099",
-    "two weeks after June 1, 2015", "999 years before Jan. 1, 1900", "a few days later than",
-    "in ١٩٩٩", "١٢ days ago", "March ٢٤", "May be", "We", "6 min read", "2,000 troops",
+    "on Friday",
+    "last Sunday",
+    "next Monday",
+    "over the weekend",
+    "last weekend",
+    "yesterday",
+    "last night",
+    "tomorrow",
+    "later today",
+    "last week",
+    "this month",
+    "next year",
+    "earlier this year",
+    "later this year",
+    "the end of the year",
+    "early next year",
+    "late last month",
+    "in October",
+    "early February",
+    "the end of December",
+    "last June",
+    "next June",
+    "this June",
+    "Dec. 4",
+    "Sunday, Dec. 4",
+    "Sunday, Dec. 31",
+    "Feb. 29",
+    "February 29",
+    "29 February 2100",
+    "February 29, 2000",
+    "31 April 2015",
+    "June 1, 2015",
+    "Friday. June 1",
+    "2016-04-09",
+    "2099-12-31",
+    "1900-01-01",
+    "June 2014",
+    "the end of June 2099",
+    "mid-2015",
+    "late 2099",
+    "early 1900",
+    "2014-2017",
+    "2098–99",
+    "from 1999 to 2001",
+    "between 2099 and 2000",
+    "in 2015",
+    "since 1900",
+    "over the past year",
+    "the past 999 days",
+    "the last 999 hours",
+    "seven months of airstrikes",
+    "999 years of war",
+    "for 999 years",
+    "for nearly three weeks",
+    "999 years ago",
+    "three weeks ago",
+    "0 days ago",
+    "in the coming weeks",
+    "over the next 999 years",
+    "the next day",
+    "spring",
+    "this spring",
+    "later this spring",
+    "earlier this winter",
+    "last winter",
+    "next fall",
+    "the fall of Fallujah",
+    "the summer of 2099",
+    "winter 2099",
+    "two weeks after June 1, 2015",
+    "999 years before Jan. 1, 1900",
+    "a few days later than",
+    "in ١٩٩٩",
+    "١٢ days ago",
+    "March ٢٤",
+    "May be",
+    "We",
+    "6 min read",
+    "2,000 troops",
     "in 2015 percent",
 ]
 date_texts = st.lists(
-    st.one_of(st.sampled_from(DATE_PHRASES), st.sampled_from(JUNK), non_nul_text,
-              st.sampled_from([" ", ", ", ". ", "\n", " the ", " after ", " before "])),
+    st.one_of(
+        st.sampled_from(DATE_PHRASES),
+        st.sampled_from(JUNK),
+        non_nul_text,
+        st.sampled_from([" ", ", ", ". ", "\n", " the ", " after ", " before "]),
+    ),
     max_size=20,
 ).map("".join)
 # The resolver's whole range of publication dates, and the far ends of it.
-any_publication = st.one_of(st.none(), st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
-                            st.sampled_from([dt.date(1900, 1, 1), dt.date(2100, 12, 31)]))
+any_publication = st.one_of(
+    st.none(),
+    st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+    st.sampled_from([dt.date(1900, 1, 1), dt.date(2100, 12, 31)]),
+)
 
 
 @FUZZ_SETTINGS
-@given(text=st.one_of(date_texts, st.text(max_size=120)), published=any_publication,
-       data=st.data())
-@example(text="Sunday, Dec. 31 and two weeks after June 1, 2015", published=dt.date(1900, 1, 1),
-         data=None)
+@given(text=st.one_of(date_texts, st.text(max_size=120)), published=any_publication, data=st.data())
+@example(
+    text="Sunday, Dec. 31 and two weeks after June 1, 2015",
+    published=dt.date(1900, 1, 1),
+    data=None,
+)
 def test_date_resolver_never_raises_and_gives_well_formed_intervals(text, published, data):
     anchors = []
     if data is not None and text:
@@ -339,9 +523,12 @@ def test_date_resolver_never_raises_and_gives_well_formed_intervals(text, publis
 
 
 @settings(max_examples=max(20, EXAMPLES // 3), deadline=None)
-@given(body=st.one_of(date_texts, st.text(max_size=80)), metadata=any_publication,
-       datelines=st.lists(st.one_of(st.sampled_from(DATE_PHRASES), non_nul_text), max_size=2),
-       today=st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)))
+@given(
+    body=st.one_of(date_texts, st.text(max_size=80)),
+    metadata=any_publication,
+    datelines=st.lists(st.one_of(st.sampled_from(DATE_PHRASES), non_nul_text), max_size=2),
+    today=st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31)),
+)
 def test_publication_date_never_raises(body, metadata, datelines, today) -> None:
     pub = publication_date(metadata, datelines, body, today=today)
     assert pub.basis in {"metadata", "text", "inferred", "unknown"}
@@ -356,15 +543,38 @@ def test_publication_date_never_raises(body, metadata, datelines, today) -> None
 # GeoJSON writers
 
 HOSTILE = [
-    '"', "\\", '\\"', "</script>", "<script>alert(1)</script>", "<!--", "]]>", "\u2028",
-    "\u2029", "\x00", "\x1f", "\x7f", "\ufeff", "\ud800", "\udfff", "\ud83d", "\ude00",
-    "\ud83d\ude00", "😀", "NaN", "Infinity", '{"type": "Feature"}', "\r\n", "بغداد\u200f",
+    '"',
+    "\\",
+    '\\"',
+    "</script>",
+    "<script>alert(1)</script>",
+    "<!--",
+    "]]>",
+    "\u2028",
+    "\u2029",
+    "\x00",
+    "\x1f",
+    "\x7f",
+    "\ufeff",
+    "\ud800",
+    "\udfff",
+    "\ud83d",
+    "\ude00",
+    "\ud83d\ude00",
+    "😀",
+    "NaN",
+    "Infinity",
+    '{"type": "Feature"}',
+    "\r\n",
+    "بغداد\u200f",
 ]
 # Lone surrogates included: JSON input (or a UTF-7 page) can carry them, UTF-8 cannot.
 hostile_text = st.one_of(
     st.sampled_from(HOSTILE),
-    st.lists(st.one_of(st.sampled_from(HOSTILE), st.characters(),
-                       st.characters(categories=["Cs"])), max_size=12).map("".join),
+    st.lists(
+        st.one_of(st.sampled_from(HOSTILE), st.characters(), st.characters(categories=["Cs"])),
+        max_size=12,
+    ).map("".join),
 )
 any_float = st.floats(allow_nan=True, allow_infinity=True)
 dates = st.dates(dt.date(1900, 1, 1), dt.date(2100, 12, 31))
@@ -372,18 +582,38 @@ string_tuples = st.lists(hostile_text, max_size=3).map(tuple)
 events = st.builds(
     Event,
     id=hostile_text,
-    article=st.builds(ArticleRef, id=hostile_text, title=hostile_text,
-                      source=st.none() | hostile_text, url=st.none() | hostile_text,
-                      published=st.none() | dates, published_basis=hostile_text),
-    place=hostile_text, lat=st.floats(-90, 90), lon=st.floats(-180, 180), level=hostile_text,
-    geonameid=st.none() | st.integers(-(2**53), 2**53), country=hostile_text,
-    place_confidence=any_float, uncertainty_km=st.none() | any_float,
-    date_start=st.none() | dates, date_end=st.none() | dates, granularity=hostile_text,
-    time_basis=hostile_text, planned=st.booleans(), event_type=hostile_text,
-    actors=string_tuples, figures=string_tuples, snippet=hostile_text,
-    marks=st.lists(st.builds(Mark, st.integers(), st.integers(), hostile_text),
-                   max_size=3).map(tuple),
-    caption=st.booleans(), confidence=any_float, other_places=string_tuples,
+    article=st.builds(
+        ArticleRef,
+        id=hostile_text,
+        title=hostile_text,
+        source=st.none() | hostile_text,
+        url=st.none() | hostile_text,
+        published=st.none() | dates,
+        published_basis=hostile_text,
+    ),
+    place=hostile_text,
+    lat=st.floats(-90, 90),
+    lon=st.floats(-180, 180),
+    level=hostile_text,
+    geonameid=st.none() | st.integers(-(2**53), 2**53),
+    country=hostile_text,
+    place_confidence=any_float,
+    uncertainty_km=st.none() | any_float,
+    date_start=st.none() | dates,
+    date_end=st.none() | dates,
+    granularity=hostile_text,
+    time_basis=hostile_text,
+    planned=st.booleans(),
+    event_type=hostile_text,
+    actors=string_tuples,
+    figures=string_tuples,
+    snippet=hostile_text,
+    marks=st.lists(st.builds(Mark, st.integers(), st.integers(), hostile_text), max_size=3).map(
+        tuple
+    ),
+    caption=st.booleans(),
+    confidence=any_float,
+    other_places=string_tuples,
 )
 property_values = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(-(2**53), 2**53), any_float, hostile_text),
@@ -391,10 +621,14 @@ property_values = st.recursive(
     max_leaves=8,
 )
 features = st.builds(
-    lambda props, lon, lat: {"type": "Feature", "properties": props,
-                             "geometry": {"type": "Point", "coordinates": [lon, lat]}},
+    lambda props, lon, lat: {
+        "type": "Feature",
+        "properties": props,
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+    },
     st.dictionaries(hostile_text, property_values, max_size=6),
-    st.floats(-180, 180) | st.integers(-180, 180), st.floats(-90, 90) | st.integers(-90, 90),
+    st.floats(-180, 180) | st.integers(-180, 180),
+    st.floats(-90, 90) | st.integers(-90, 90),
 )
 
 
@@ -459,10 +693,14 @@ def test_table_geojson_download_is_strict_rfc7946(features) -> None:
 bad_coordinates = st.tuples(
     st.one_of(st.floats(allow_nan=True), st.none(), st.just("44.4")),
     st.one_of(st.floats(allow_nan=True), st.none(), st.just("33.3")),
-).filter(lambda c: not all(
-    isinstance(v, float) and math.isfinite(v) and abs(v) <= limit
-    for v, limit in zip(c, (180, 90), strict=True)
-))
+).filter(
+    lambda c: (
+        not all(
+            isinstance(v, float) and math.isfinite(v) and abs(v) <= limit
+            for v, limit in zip(c, (180, 90), strict=True)
+        )
+    )
+)
 
 
 @FUZZ_SETTINGS
@@ -471,8 +709,11 @@ bad_coordinates = st.tuples(
 @example(event=None, coordinates=(44.4, 90.0000001))
 def test_writers_refuse_a_point_that_is_not_wgs84(event, coordinates) -> None:
     lon, lat = coordinates
-    feature = {"type": "Feature", "properties": {},
-               "geometry": {"type": "Point", "coordinates": [lon, lat]}}
+    feature = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+    }
     with pytest.raises(ValueError, match="coordinates"):
         to_geojson([feature])
     if event is not None and all(isinstance(c, float) for c in coordinates):
@@ -522,18 +763,23 @@ BAD_LINES: list[tuple[bytes, str | None, str]] = [
     (b'{"id": "no-text"}', "no-text", "'text' must be a string"),
     (b'{"id": "number", "text": 42}', "number", "'text' must be a string"),
     (b'{"id": "blank", "text": " \\n\\t "}', "blank", "empty"),
-    (b'{"id": "bad-date", "text": "Baghdad", "published": "2016-13-45"}', "bad-date",
-     "published"),
+    (b'{"id": "bad-date", "text": "Baghdad", "published": "2016-13-45"}', "bad-date", "published"),
     (b'{"id": "latin-1", "text": "caf\xe9 in Baghdad"}', None, "not valid UTF-8"),
     (b'{"id": "bytes", "text": "\xff\xfe\x00Aleppo"}', None, "not valid UTF-8"),
     (b'\xef\xbb\xbf{"id": "bom"', None, "not valid JSON"),
 ]
 # Valid JSON that is not valid Unicode: lone surrogates are read as U+FFFD, offsets intact.
 SURROGATE_LINES = [
-    (b'{"id": "lone-\\ud800", "text": "Troops entered Baghdad \\ud83d on Friday."}',
-     "lone-\ufffd", "Troops entered Baghdad \ufffd on Friday."),
-    (b'{"id": "cut-emoji", "text": "\\udfffFighting near Kirkuk", "title": "\\ud83d"}',
-     "cut-emoji", "\ufffdFighting near Kirkuk"),
+    (
+        b'{"id": "lone-\\ud800", "text": "Troops entered Baghdad \\ud83d on Friday."}',
+        "lone-\ufffd",
+        "Troops entered Baghdad \ufffd on Friday.",
+    ),
+    (
+        b'{"id": "cut-emoji", "text": "\\udfffFighting near Kirkuk", "title": "\\ud83d"}',
+        "cut-emoji",
+        "\ufffdFighting near Kirkuk",
+    ),
 ]
 
 
@@ -549,8 +795,9 @@ def _fuzz_batch(seed: int, documents: int, bad: int) -> tuple[bytes, list[dict]]
         if rng.random() < 0.5:
             item["published"] = rng.choice([None, "", "2016-10-17", "1900-01-01", "2099-12-31"])
         lines.append(json.dumps(item, ensure_ascii=rng.random() < 0.5).encode("utf-8"))
-        expected.append({"id": doc_id, "text": text} if text.strip() else
-                        {"id": doc_id, "error": "empty"})
+        expected.append(
+            {"id": doc_id, "text": text} if text.strip() else {"id": doc_id, "error": "empty"}
+        )
     for raw, doc_id, text in SURROGATE_LINES:
         lines.append(raw)
         expected.append({"id": doc_id, "text": text})
@@ -579,9 +826,23 @@ def _run_geoparse(tmp_path: Path, data: bytes, ner: str) -> tuple[int, list[dict
     env = dict(os.environ, CAMPAIGN_MAP_NER=ner)
     env.pop(ONLINE_ENV, None)  # offline, whatever the developer's shell says
     proc = subprocess.run(
-        [sys.executable, "-m", "geo.cli", "geoparse", "--input", str(source), "--output",
-         str(out), "--quiet", "--processes", "2"],
-        capture_output=True, env=env, timeout=300, cwd=Path(__file__).resolve().parent.parent,
+        [
+            sys.executable,
+            "-m",
+            "geo.cli",
+            "geoparse",
+            "--input",
+            str(source),
+            "--output",
+            str(out),
+            "--quiet",
+            "--processes",
+            "2",
+        ],
+        capture_output=True,
+        env=env,
+        timeout=300,
+        cwd=Path(__file__).resolve().parent.parent,
     )
     stderr = proc.stderr.decode("utf-8", "replace")
     assert "Traceback" not in stderr, stderr
@@ -634,6 +895,8 @@ def test_geoparse_cli_exit_code_when_every_line_fails(tmp_path: Path) -> None:
     data = b"".join(raw + b"\n" for raw, _, _ in BAD_LINES)
     code, records, stderr = _run_geoparse(tmp_path, data, ner="off")
     assert code == 1
-    expected = [{"id": doc_id or f"line-{n}", "error": error}
-                for n, (_, doc_id, error) in enumerate(BAD_LINES, start=1)]
+    expected = [
+        {"id": doc_id or f"line-{n}", "error": error}
+        for n, (_, doc_id, error) in enumerate(BAD_LINES, start=1)
+    ]
     _check_records(records, expected, stderr)

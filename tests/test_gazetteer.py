@@ -123,12 +123,14 @@ def test_distance() -> None:
     assert distance_km(a, b) == pytest.approx(343.5, abs=1)
 
 
-def test_geoparser_asks_the_online_geocoder_only_for_misses(gazetteer: Gazetteer,
-                                                            tmp_path: Path) -> None:
+def test_geoparser_asks_the_online_geocoder_only_for_misses(
+    gazetteer: Gazetteer, tmp_path: Path
+) -> None:
     from geo.pipeline.geoparse import Geoparser
 
-    online = FallbackGeocoder(GazetteerGeocoder(gazetteer), _FakeOnline(), tmp_path / "o.json",
-                              0, 0)
+    online = FallbackGeocoder(
+        GazetteerGeocoder(gazetteer), _FakeOnline(), tmp_path / "o.json", 0, 0
+    )
     parser = Geoparser(gazetteer=gazetteer, online=online)
     before = _FakeOnline.calls
     result = parser.parse("t", "Fighting spread from Mosul to the town of Qwxzyabad.")

@@ -80,15 +80,26 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.release.wait(120)
             mode = "ok"
         if mode == "ok":
-            found = [
-                {"lat": str(KNOWN[query][0]), "lon": str(KNOWN[query][1]),
-                 "display_name": f"{query}, Testland", "addresstype": "town", "type": "town",
-                 "class": "place", "importance": 0.5}
-            ] if query in KNOWN else []
+            found = (
+                [
+                    {
+                        "lat": str(KNOWN[query][0]),
+                        "lon": str(KNOWN[query][1]),
+                        "display_name": f"{query}, Testland",
+                        "addresstype": "town",
+                        "type": "town",
+                        "class": "place",
+                        "importance": 0.5,
+                    }
+                ]
+                if query in KNOWN
+                else []
+            )
             self._send(200, json.dumps(found).encode(), "application/json")
         elif mode == "429":
-            self._send(429, b"Too Many Requests", "text/plain",
-                       {"Retry-After": self.server.retry_after})
+            self._send(
+                429, b"Too Many Requests", "text/plain", {"Retry-After": self.server.retry_after}
+            )
         elif mode == "500":
             self._send(500, b"Internal Server Error", "text/plain")
         elif mode == "malformed":
@@ -98,8 +109,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             raise AssertionError(mode)
 
-    def _send(self, status: int, body: bytes, kind: str,
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self, status: int, body: bytes, kind: str, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
@@ -125,8 +137,9 @@ def local_network_only(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture()
 def server() -> Iterator[FakeNominatim]:
     fake = FakeNominatim()
-    thread = threading.Thread(target=fake.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=fake.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield fake
     fake.release.set()
@@ -142,8 +155,15 @@ def dead_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def make(gazetteer: Gazetteer, url: str, cache: Path, *, timeout: float = 2.0,
-         waits: list[float] | None = None, **options: Any) -> FallbackGeocoder:
+def make(
+    gazetteer: Gazetteer,
+    url: str,
+    cache: Path,
+    *,
+    timeout: float = 2.0,
+    waits: list[float] | None = None,
+    **options: Any,
+) -> FallbackGeocoder:
     """A run's geocoder against `url`; backoff waits are recorded in `waits`, not slept."""
     settings: dict[str, Any] = {"max_retries": 2, "max_wait_seconds": 0.05, "failure_limit": 3}
     settings.update(options)
@@ -163,12 +183,16 @@ def settled(fake: FakeNominatim, expected: int) -> list[str]:
 
 
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records
-            if r.name == "geo.pipeline.places.geocoder" and r.levelno >= logging.WARNING]
+    return [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "geo.pipeline.places.geocoder" and r.levelno >= logging.WARNING
+    ]
 
 
-def test_answers_and_no_results_are_cached(gazetteer: Gazetteer, server: FakeNominatim,
-                                          tmp_path: Path) -> None:
+def test_answers_and_no_results_are_cached(
+    gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path
+) -> None:
     cache = tmp_path / "online.json"
     first = make(gazetteer, server.url, cache)
     alpha = first.geocode("Alphaville")
@@ -184,14 +208,21 @@ def test_answers_and_no_results_are_cached(gazetteer: Gazetteer, server: FakeNom
     again = make(gazetteer, server.url, cache)  # the next run: all from the cache
     cached = again.geocode("Alphaville")
     assert (cached.latitude, cached.longitude, cached.address, cached.raw) == (
-        alpha.latitude, alpha.longitude, alpha.address, alpha.raw)
+        alpha.latitude,
+        alpha.longitude,
+        alpha.address,
+        alpha.raw,
+    )
     assert again.geocode("Qwxzyville") is None
     assert server.queries == ["Alphaville", "Qwxzyville"]
 
 
 @pytest.mark.parametrize("mode", ["timeout", "refused", "429", "500", "malformed", "no-point"])
 def test_a_failing_service_never_breaks_the_run(
-    mode: str, gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path,
+    mode: str,
+    gazetteer: Gazetteer,
+    server: FakeNominatim,
+    tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     cache = tmp_path / "online.json"
@@ -200,8 +231,9 @@ def test_a_failing_service_never_breaks_the_run(
     server.script = ["ok"]  # this run's first answer still comes through
     url = dead_url() if mode == "refused" else server.url
     waits: list[float] = []
-    run = make(gazetteer, url, cache, waits=waits,
-               timeout=CLIENT_TIMEOUT if mode == "timeout" else 2.0)
+    run = make(
+        gazetteer, url, cache, waits=waits, timeout=CLIENT_TIMEOUT if mode == "timeout" else 2.0
+    )
     if mode == "refused":  # nothing there to answer Betaville: seed it via the live server
         make(gazetteer, server.url, cache).geocode("Betaville")
         run = make(gazetteer, url, cache, waits=waits)
@@ -228,8 +260,10 @@ def test_a_failing_service_never_breaks_the_run(
 
     messages = warnings_of(caplog)
     assert len(messages) == 2, messages
-    assert "Nominatim at http://127.0.0.1:" in messages[0] and "failed for 'Qwxzyville'" in (
-        messages[0])
+    assert (
+        "Nominatim at http://127.0.0.1:" in messages[0]
+        and "failed for 'Qwxzyville'" in (messages[0])
+    )
     assert "3 names in a row failed; not asking it again in this run" in messages[1]
     saved = json.loads(cache.read_text("utf-8"))
     assert set(saved) == {"Alphaville", "Betaville"}  # the failures are not cached
@@ -241,8 +275,9 @@ def test_a_failing_service_never_breaks_the_run(
     assert json.loads(cache.read_text("utf-8"))["Qwxzyville"] is None
 
 
-def test_retries_back_off_then_succeed(gazetteer: Gazetteer, server: FakeNominatim,
-                                       tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_retries_back_off_then_succeed(
+    gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     server.script = ["500", "malformed"]
     waits: list[float] = []
     run = make(gazetteer, server.url, tmp_path / "online.json", waits=waits)
@@ -255,7 +290,9 @@ def test_retries_back_off_then_succeed(gazetteer: Gazetteer, server: FakeNominat
 
 
 def test_rate_limit_honours_retry_after_within_a_cap(
-    gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path,
+    gazetteer: Gazetteer,
+    server: FakeNominatim,
+    tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     server.mode, server.retry_after = "429", "1"
@@ -276,8 +313,9 @@ def test_rate_limit_honours_retry_after_within_a_cap(
     assert len(messages) == 2 and "Retry-After" in messages[1]
 
 
-def test_only_failures_in_a_row_stop_the_service(gazetteer: Gazetteer, server: FakeNominatim,
-                                                 tmp_path: Path) -> None:
+def test_only_failures_in_a_row_stop_the_service(
+    gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path
+) -> None:
     server.script = ["500", "500", "ok", "500", "500", "ok"]
     run = make(gazetteer, server.url, tmp_path / "online.json", max_retries=0)
     for name in ["Qwxzyville", "Zyxwabad", "Alphaville", "Blorpton", "Krumdorf"]:
@@ -286,31 +324,40 @@ def test_only_failures_in_a_row_stop_the_service(gazetteer: Gazetteer, server: F
     assert server.queries[-1] == "Betaville"
 
 
-def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, server: FakeNominatim,
-                                       tmp_path: Path, caplog: pytest.LogCaptureFixture,
-                                       gazetteer: Gazetteer) -> None:
+def test_settings_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+    server: FakeNominatim,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    gazetteer: Gazetteer,
+) -> None:
     monkeypatch.setenv("CAMPAIGN_MAP_ONLINE_GEOCODER", "nominatim")
     monkeypatch.setenv("CAMPAIGN_MAP_ONLINE_GEOCODER_URL", server.url + "/")
     monkeypatch.setenv("CAMPAIGN_MAP_ONLINE_GEOCODER_TIMEOUT", "2.5")
     run = FallbackGeocoder.from_environment(
-        offline=GazetteerGeocoder(gazetteer), cache_path=tmp_path / "online.json",
-        min_delay_seconds=0)
-    assert (run.online.scheme, run.online.domain) == ("http", server.url[len("http://"):])
+        offline=GazetteerGeocoder(gazetteer),
+        cache_path=tmp_path / "online.json",
+        min_delay_seconds=0,
+    )
+    assert (run.online.scheme, run.online.domain) == ("http", server.url[len("http://") :])
     assert run.online.timeout == 2.5
     assert run.geocode("Alphaville").latitude == 12.5 and server.queries == ["Alphaville"]
 
-    bad = [("CAMPAIGN_MAP_ONLINE_GEOCODER_URL", "127.0.0.1:8080"),  # no scheme
-           ("CAMPAIGN_MAP_ONLINE_GEOCODER_URL", "ftp://127.0.0.1"),
-           ("CAMPAIGN_MAP_ONLINE_GEOCODER_TIMEOUT", "soon"),
-           ("CAMPAIGN_MAP_ONLINE_GEOCODER_TIMEOUT", "0"),
-           ("CAMPAIGN_MAP_ONLINE_GEOCODER", "no-such-service")]
+    bad = [
+        ("CAMPAIGN_MAP_ONLINE_GEOCODER_URL", "127.0.0.1:8080"),  # no scheme
+        ("CAMPAIGN_MAP_ONLINE_GEOCODER_URL", "ftp://127.0.0.1"),
+        ("CAMPAIGN_MAP_ONLINE_GEOCODER_TIMEOUT", "soon"),
+        ("CAMPAIGN_MAP_ONLINE_GEOCODER_TIMEOUT", "0"),
+        ("CAMPAIGN_MAP_ONLINE_GEOCODER", "no-such-service"),
+    ]
     for name, value in bad:
         with monkeypatch.context() as env:
             env.setenv(name, value)
             caplog.clear()
             with caplog.at_level(logging.WARNING, logger="geo.pipeline.places.geocoder"):
-                offline = FallbackGeocoder.from_environment(offline=GazetteerGeocoder(gazetteer),
-                                                            cache_path=tmp_path / "x.json")
+                offline = FallbackGeocoder.from_environment(
+                    offline=GazetteerGeocoder(gazetteer), cache_path=tmp_path / "x.json"
+                )
             assert offline.online is None, value
             assert len(warnings_of(caplog)) == 1 and "stays offline" in caplog.text
             assert offline.geocode("Mosul") is not None and offline.geocode("Alphaville") is None
@@ -326,7 +373,9 @@ Fighting spread from Mosul to the town of {name} on Thursday, officials said.
 
 
 def test_a_build_completes_offline_when_the_service_fails(
-    monkeypatch: pytest.MonkeyPatch, server: FakeNominatim, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    server: FakeNominatim,
+    tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     from geo.corpus.build import build
@@ -360,18 +409,32 @@ def test_a_build_completes_offline_when_the_service_fails(
 
 
 def test_forked_workers_share_one_circuit_breaker(
-    monkeypatch: pytest.MonkeyPatch, server: FakeNominatim, tmp_path: Path,
-    gazetteer: Gazetteer, geoparser: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    server: FakeNominatim,
+    tmp_path: Path,
+    gazetteer: Gazetteer,
+    geoparser: Any,
 ) -> None:
     from geo.pipeline.geoparse import Geoparser
 
     server.mode = "500"
     run = make(gazetteer, server.url, tmp_path / "online.json")
     parser = Geoparser(gazetteer=gazetteer, nlp=geoparser.nlp, online=run)
-    names = ["Qwxzyabad", "Zyxwabad", "Blorpton", "Plonkabad", "Zzyzxabad", "Krumdorf",
-             "Frizzabad", "Qwxzyabad", "Zyxwabad", "Blorpton"]
-    docs = [(str(i), f"Fighting spread from Mosul to the town of {n}.") for i, n in
-            enumerate(names)]
+    names = [
+        "Qwxzyabad",
+        "Zyxwabad",
+        "Blorpton",
+        "Plonkabad",
+        "Zzyzxabad",
+        "Krumdorf",
+        "Frizzabad",
+        "Qwxzyabad",
+        "Zyxwabad",
+        "Blorpton",
+    ]
+    docs = [
+        (str(i), f"Fighting spread from Mosul to the town of {n}.") for i, n in enumerate(names)
+    ]
     results = list(parser.parse_many(docs, processes=2))
     assert [r.error for r in results] == [None] * len(docs)
     assert all(any(t.text == "Mosul" for t in r.places) for r in results)

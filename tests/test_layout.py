@@ -32,13 +32,14 @@ def layer_of(module: str) -> str | None:
 
 @pytest.mark.parametrize("layer", LAYERS)
 def test_imports_run_one_way(layer: str) -> None:
-    allowed = set(LAYERS[LAYERS.index(layer):])
+    allowed = set(LAYERS[LAYERS.index(layer) :])
     for path in sorted((GEO / layer).rglob("*.py")):
         for module in geo_imports(path) - SHARED:
             target = layer_of(module)
             assert target is None or target in allowed, f"{path.relative_to(GEO)} imports {module}"
             assert not module.startswith(("geo.evaluation", "geo.cli")), (
-                f"{path.relative_to(GEO)} imports {module}")
+                f"{path.relative_to(GEO)} imports {module}"
+            )
 
 
 def test_evaluation_reads_only_the_pipeline() -> None:

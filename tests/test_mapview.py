@@ -23,18 +23,35 @@ HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(1)> `${alert(1)}` \
 
 def feature(i: int = 0, **props) -> dict:
     base = {
-        "id": f"a:{i}", "place": "Townville", "level": "city", "event_type": "offensive",
-        "date_start": "2016-03-24", "date_end": "2016-03-24", "time_basis": "explicit",
-        "snippet": "Troops entered Townville on March 24.", "actors": ["Rebels", "Army"],
-        "figures": [], "marks": [{"start": 15, "end": 24, "kind": "place"},
-                                 {"start": 25, "end": 36, "kind": "time"}],
-        "article_id": "a", "article_title": "Title", "article_source": "Source",
-        "article_url": "https://example.org/a", "published": "2016-03-25", "confidence": 0.9,
-        "other_places": [], "uncertainty_km": None,
+        "id": f"a:{i}",
+        "place": "Townville",
+        "level": "city",
+        "event_type": "offensive",
+        "date_start": "2016-03-24",
+        "date_end": "2016-03-24",
+        "time_basis": "explicit",
+        "snippet": "Troops entered Townville on March 24.",
+        "actors": ["Rebels", "Army"],
+        "figures": [],
+        "marks": [
+            {"start": 15, "end": 24, "kind": "place"},
+            {"start": 25, "end": 36, "kind": "time"},
+        ],
+        "article_id": "a",
+        "article_title": "Title",
+        "article_source": "Source",
+        "article_url": "https://example.org/a",
+        "published": "2016-03-25",
+        "confidence": 0.9,
+        "other_places": [],
+        "uncertainty_km": None,
     }
     base.update(props)
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [43.1, 36.3]},
-            "properties": base}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [43.1, 36.3]},
+        "properties": base,
+    }
 
 
 def test_escape_defuses_html_and_template_syntax() -> None:
@@ -48,17 +65,33 @@ def test_popup_marks_place_and_time_and_escapes_everything() -> None:
     assert '<mark class="cm-place">Townville</mark>' in html
     assert '<mark class="cm-time">on March 24</mark>' in html
     assert 'href="https://example.org/a"' in html
-    hostile = popup.event_popup(feature(snippet=HOSTILE, article_title=HOSTILE, place=HOSTILE,
-                                        actors=[HOSTILE], article_url="javascript:alert(1)",
-                                        marks=[])["properties"])
+    hostile = popup.event_popup(
+        feature(
+            snippet=HOSTILE,
+            article_title=HOSTILE,
+            place=HOSTILE,
+            actors=[HOSTILE],
+            article_url="javascript:alert(1)",
+            marks=[],
+        )["properties"]
+    )
     assert "<script" not in hostile and "<img" not in hostile and "javascript:" not in hostile
     assert "`" not in hostile and "${" not in hostile
 
 
 def test_filters_overlap_type_actor_place() -> None:
-    events = [feature(0), feature(1, date_start="2015-01-01", date_end="2015-01-31",
-                                  event_type="airstrike", actors=["Militia"], place="Otherton"),
-              feature(2, date_start=None, date_end=None)]
+    events = [
+        feature(0),
+        feature(
+            1,
+            date_start="2015-01-01",
+            date_end="2015-01-31",
+            event_type="airstrike",
+            actors=["Militia"],
+            place="Otherton",
+        ),
+        feature(2, date_start=None, date_end=None),
+    ]
     flt = filters.EventFilter(start=datetime.date(2015, 1, 20), end=datetime.date(2015, 2, 1))
     assert [f["properties"]["id"] for f in filters.filter_events(events, flt)] == ["a:1"]
     assert len(filters.filter_events(events, filters.EventFilter())) == 2
@@ -74,10 +107,13 @@ def test_filters_overlap_type_actor_place() -> None:
 
 def test_layers_render_data_escaped_inside_the_script() -> None:
     m = folium.Map(tiles=None)
-    events = [feature(0, snippet=HOSTILE, marks=[]), feature(1, level="province",
-                                                               place="Province A")]
-    shapes = {"province a": {"type": "Polygon",
-                             "coordinates": [[[40, 30], [41, 30], [41, 31], [40, 30]]]}}
+    events = [
+        feature(0, snippet=HOSTILE, marks=[]),
+        feature(1, level="province", place="Province A"),
+    ]
+    shapes = {
+        "province a": {"type": "Polygon", "coordinates": [[[40, 30], [41, 30], [41, 31], [40, 30]]]}
+    }
     region = layers.event_layers(m, events, shapes)
     layers.Legend().add_to(m)
     page = m.get_root().render()
@@ -96,16 +132,31 @@ def test_layers_render_data_escaped_inside_the_script() -> None:
 
 # -- the page's own scripts: files, each loaded once ------------------------------------
 
-SHARED = ("cmEsc", "cmPopup", "cmTooltip", "cmApply", "cmShowOnly", "cmEventLayer",
-          "cmRegionLayer", "cmControl", "cmBasemap", "cmTimeSlider")
+SHARED = (
+    "cmEsc",
+    "cmPopup",
+    "cmTooltip",
+    "cmApply",
+    "cmShowOnly",
+    "cmEventLayer",
+    "cmRegionLayer",
+    "cmControl",
+    "cmBasemap",
+    "cmTimeSlider",
+)
 
 
 def test_export_defines_each_shared_function_once() -> None:
     from geo.map.export import export_html
 
-    page = export_html([feature(0), feature(1, place="Otherton"),
-                        feature(2, level="province", place="Province A")],
-                       [{"id": "a", "title": "Title"}]).decode("utf-8")
+    page = export_html(
+        [
+            feature(0),
+            feature(1, place="Otherton"),
+            feature(2, level="province", place="Province A"),
+        ],
+        [{"id": "a", "title": "Title"}],
+    ).decode("utf-8")
     code = page_code(page)  # the page and the files it inlines
     for name in SHARED:
         assert code.count(f"window.{name} = function") == 1, name
@@ -121,7 +172,8 @@ def test_the_slider_update_carries_data_only() -> None:
     layers.event_layers(m, [feature(i) for i in range(40)], {})
     view.finish(m)
     payload = _get_feature_group_string(
-        layers.visible_group([{"n": n} for n in range(0, 40, 3)]), m)
+        layers.visible_group([{"n": n} for n in range(0, 40, 3)]), m
+    )
     assert "function" not in payload and "=>" not in payload
     assert payload.count("window.cm") == 1 and 'window.cmShowOnly("SZIkSZI=")' in payload
     assert len(payload.encode()) < 500
@@ -137,10 +189,17 @@ def test_the_app_map_links_each_file_once_and_defines_nothing_inline() -> None:
         return f"/app/static/cm/{name}"
 
     m = view.base_map(publish=lambda name, data: f"/app/static/cm/{name}.json")
-    layers.event_layers(m, [feature(0), feature(1, level="province", place="Province A")],
-                         {"province a": {"type": "Polygon", "coordinates": [
-                             [[40, 30], [41, 30], [41, 31], [40, 30]]]}},
-                         publish=lambda name, data: f"/app/static/cm/{name}.json")
+    layers.event_layers(
+        m,
+        [feature(0), feature(1, level="province", place="Province A")],
+        {
+            "province a": {
+                "type": "Polygon",
+                "coordinates": [[[40, 30], [41, 30], [41, 31], [40, 30]]],
+            }
+        },
+        publish=lambda name, data: f"/app/static/cm/{name}.json",
+    )
     layers.Legend().add_to(m)
     page = view.finish(m, publish_asset=publish_asset).get_root().render()
     for name in ("escape.js", "popup.js", "filter.js", "layers.js", "basemap.js", "map.css"):
@@ -175,7 +234,7 @@ def test_region_without_outline_is_reported() -> None:
 
 
 def test_csv_and_geojson_downloads() -> None:
-    events = [feature(0, snippet="=HYPERLINK(\"http://x\")", place="+Place")]
+    events = [feature(0, snippet='=HYPERLINK("http://x")', place="+Place")]
     text = tables.to_csv(events).decode("utf-8")
     assert "'=HYPERLINK" in text and "'+Place" in text
     assert json.loads(tables.to_geojson(events))["features"][0]["properties"]["id"] == "a:0"
@@ -184,15 +243,18 @@ def test_csv_and_geojson_downloads() -> None:
 def test_playback_steps_and_loops() -> None:
     span = (datetime.date(2015, 1, 1), datetime.date(2015, 3, 1))
     state = playback.PlaybackState.from_session(
-        {"window": (datetime.date(2015, 1, 1), datetime.date(2015, 1, 31)), "step": "week"},
-        span)
+        {"window": (datetime.date(2015, 1, 1), datetime.date(2015, 1, 31)), "step": "week"}, span
+    )
     nxt = state.advanced()
     assert (nxt.start, nxt.end) == (datetime.date(2015, 1, 8), datetime.date(2015, 2, 7))
-    at_end = playback.PlaybackState(datetime.date(2015, 2, 1), datetime.date(2015, 3, 1),
-                                    *span).advanced()
+    at_end = playback.PlaybackState(
+        datetime.date(2015, 2, 1), datetime.date(2015, 3, 1), *span
+    ).advanced()
     assert at_end.start == span[0]
-    assert playback.period_label(datetime.date(2015, 3, 2), datetime.date(2015, 3, 2)) == \
-        "2 March 2015"
+    assert (
+        playback.period_label(datetime.date(2015, 3, 2), datetime.date(2015, 3, 2))
+        == "2 March 2015"
+    )
 
 
 def test_add_article_checks_and_writes(tmp_path) -> None:
@@ -200,8 +262,13 @@ def test_add_article_checks_and_writes(tmp_path) -> None:
 
     from geo.corpus.articles import ArticleError
 
-    path = add_article(tmp_path, b"Troops entered Ramadi.", "My Story.txt",
-                       published=datetime.date(2016, 1, 4), source='The "Source"')
+    path = add_article(
+        tmp_path,
+        b"Troops entered Ramadi.",
+        "My Story.txt",
+        published=datetime.date(2016, 1, 4),
+        source='The "Source"',
+    )
     assert path.name == "my-story.txt"
     assert 'source = "The \\"Source\\""' in path.with_suffix(".toml").read_text("utf-8")
     assert add_article(tmp_path, b"Again.", "My Story.txt").name == "my-story-2.txt"
@@ -212,16 +279,20 @@ def test_add_article_checks_and_writes(tmp_path) -> None:
     with pytest.raises(ArticleError, match="empty"):
         add_article(tmp_path, b"   ", "blank.txt")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "my-story-2.txt", "my-story.toml", "my-story.txt"]
+        "my-story-2.txt",
+        "my-story.toml",
+        "my-story.txt",
+    ]
 
 
 def test_app_download_exports_the_current_view() -> None:
     from geo.map.assets import remote_urls
     from geo.map.export import export_html
 
-    page = export_html([feature(0), feature(1, place="Otherton")],
-                       [{"id": "a", "title": "Title", "source": "Source",
-                         "published": "2016-03-25"}]).decode("utf-8")
+    page = export_html(
+        [feature(0), feature(1, place="Otherton")],
+        [{"id": "a", "title": "Title", "source": "Source", "published": "2016-03-25"}],
+    ).decode("utf-8")
     assert page.lstrip().lower().startswith("<!doctype html>")
     assert remote_urls(page) == []
     assert "Otherton" in page and "cm-slider" in page_code(page)
@@ -241,6 +312,7 @@ def test_the_default_window_is_the_busy_period_not_an_old_mention() -> None:
     assert playback.default_window(span, True, busy)[0] == busy[0]
     # A corpus without such outliers opens on its whole span.
     even = features[:-1]
-    assert playback.default_window(filters.date_range(even), False,
-                                   filters.busy_range(even)) == filters.date_range(even)
+    assert playback.default_window(
+        filters.date_range(even), False, filters.busy_range(even)
+    ) == filters.date_range(even)
     assert filters.busy_range(features[:5]) is None  # too few to tell

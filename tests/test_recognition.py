@@ -20,9 +20,11 @@ def mentions(result: GeoparseResult, text: str) -> list:
 
 
 def test_a_place_once_is_a_place_at_every_mention(parse) -> None:
-    text = ("Rebels shelled the outskirts of Kalemie on Monday.\n\n"
-            "Kalemie had been cut off for weeks, aid workers said. Kalemie, the main port "
-            "on the lake, is short of food.")
+    text = (
+        "Rebels shelled the outskirts of Kalemie on Monday.\n\n"
+        "Kalemie had been cut off for weeks, aid workers said. Kalemie, the main port "
+        "on the lake, is short of food."
+    )
     found = mentions(parse(text), "Kalemie")
     assert len(found) == 3
     assert {t.role for t in found} == {"place"}
@@ -36,12 +38,15 @@ def test_one_sense_leaves_longer_names_alone(parse) -> None:
     assert "place" not in roles[1:]
 
 
-@pytest.mark.parametrize("text, name", [
-    ("Rwanda-backed rebels advanced on Goma overnight.", "Rwanda"),
-    ("The Kenya-led force patrolled the port of Kismayo.", "Kenya"),
-    ("US officials said the embassy in Nairobi would close.", "US"),
-    ("UK intelligence expects more fighting around Bunia.", "UK"),
-])
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Rwanda-backed rebels advanced on Goma overnight.", "Rwanda"),
+        ("The Kenya-led force patrolled the port of Kismayo.", "Kenya"),
+        ("US officials said the embassy in Nairobi would close.", "US"),
+        ("UK intelligence expects more fighting around Bunia.", "UK"),
+    ],
+)
 def test_adjectival_uses_of_a_country_are_not_places(parse, text, name) -> None:
     found = mentions(parse(text), name)
     assert found and all(t.role == "adjectival" for t in found), found
@@ -81,8 +86,10 @@ def test_a_named_place_that_no_gazetteer_knows_is_listed_as_unresolved(parse) ->
 def test_a_small_place_abroad_needs_more_than_the_texts_word(parse) -> None:
     # "the town of Baga" names a place; the gazetteer's Bagas are villages in Spain and
     # India, not in the country this article is about.
-    text = ("Nigerian troops fought their way back into the town of Baga in Nigeria on "
-            "Sunday, officials in Abuja said.")
+    text = (
+        "Nigerian troops fought their way back into the town of Baga in Nigeria on "
+        "Sunday, officials in Abuja said."
+    )
     result = parse(text)
     assert not [t for t in result.toponyms if t.text == "Baga"]
     assert "Baga" in [u.text for u in result.unresolved]
@@ -104,13 +111,20 @@ def test_a_connector_does_not_end_a_named_place(parse) -> None:
     assert [u.text for u in parse(text).unresolved] == ["Velmarsk"]
 
 
-@pytest.mark.parametrize("text, name, country", [
-    ("Ukrainian forces shelled Mariupil on Monday, and Russian officials denied it.",
-     "Mariupol", "UA"),
-    ("Afghan police fled from Tirin Kot as the Taliban advanced.", "Tarinkot", "AF"),
-])
+@pytest.mark.parametrize(
+    "text, name, country",
+    [
+        (
+            "Ukrainian forces shelled Mariupil on Monday, and Russian officials denied it.",
+            "Mariupol",
+            "UA",
+        ),
+        ("Afghan police fled from Tirin Kot as the Taliban advanced.", "Tarinkot", "AF"),
+    ],
+)
 def test_another_romanisation_finds_the_place_in_the_articles_countries(
-        parse, text, name, country) -> None:
+    parse, text, name, country
+) -> None:
     written = text.split()[3] if "Mariupil" in text else "Tirin Kot"
     (found,) = mentions(parse(text), written)
     assert (found.name, found.country) == (name, country)

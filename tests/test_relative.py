@@ -36,7 +36,8 @@ def test_distance_and_direction(sentence: str, km: float, bearing_lat_sign: int)
 
 def test_between_two_places_is_the_midpoint() -> None:
     point = _derive(
-        "the village of Xville, between Alpha and Beta", "Xville",
+        "the village of Xville, between Alpha and Beta",
+        "Xville",
         [("Alpha", 34.0, 43.0), ("Beta", 36.0, 45.0)],
     )
     assert point is not None

@@ -27,7 +27,7 @@ def test_place_found_within_25_km(parsed, seed_texts, entry) -> None:
     assert mentions, f"{entry['mention']} not found; unresolved: {result.unresolved}"
     truth = Place(0, "truth", entry["lat"], entry["lon"], "", "", 0, "city", None)
     for mention in mentions:
-        assert text[mention.start:mention.end] == mention.text
+        assert text[mention.start : mention.end] == mention.text
         here = Place(0, mention.name, mention.lat, mention.lon, "", "", 0, mention.level, None)
         assert distance_km(here, truth) < 25, (mention.name, mention.lat, mention.lon)
 
@@ -53,16 +53,16 @@ def test_adjectives_and_organisations_are_not_places(parsed) -> None:
             if mention.text in {"Iraqi", "Iranian", "Kurdish", "American", "Syrian"}:
                 assert mention.adjectival and mention.role == "adjectival"
     mosul_university = [
-        t for t in parsed["004_5a53932adf590de1"].toponyms
-        if t.text == "Mosul" and "University" in
-        parsed_text_after(t, "004_5a53932adf590de1")
+        t
+        for t in parsed["004_5a53932adf590de1"].toponyms
+        if t.text == "Mosul" and "University" in parsed_text_after(t, "004_5a53932adf590de1")
     ]
     assert all(t.role == "in_name" for t in mosul_university)
 
 
 def parsed_text_after(mention, stem: str) -> str:
     text = (Path(__file__).parents[1] / "seeds" / f"{stem}.txt").read_text("utf-8")
-    return text[mention.end:mention.end + 12]
+    return text[mention.end : mention.end + 12]
 
 
 def test_boilerplate_places_never_reach_the_map(parsed) -> None:

@@ -38,11 +38,14 @@ def test_local_tile_server_from_the_environment() -> None:
     assert local_source(env).attribution == "Base map: our GIS team"
 
 
-@pytest.mark.parametrize("url, problem", [
-    ("tiles.example.org/{z}/{x}/{y}.png", "not an http(s) URL"),
-    ("file:///srv/tiles/{z}/{x}/{y}.png", "not an http(s) URL"),
-    ("http://10.0.0.5/tiles/{z}/{x}.png", "needs {y}"),
-])
+@pytest.mark.parametrize(
+    "url, problem",
+    [
+        ("tiles.example.org/{z}/{x}/{y}.png", "not an http(s) URL"),
+        ("file:///srv/tiles/{z}/{x}/{y}.png", "not an http(s) URL"),
+        ("http://10.0.0.5/tiles/{z}/{x}.png", "needs {y}"),
+    ],
+)
 def test_unusable_tile_urls_are_refused_with_the_reason(url: str, problem: str) -> None:
     with pytest.raises(TileConfigError, match="CAMPAIGN_MAP_TILE_URL") as error:
         local_source({"CAMPAIGN_MAP_TILE_URL": url})
@@ -67,8 +70,11 @@ def test_in_window_keeps_overlapping_dated_events() -> None:
     def event(start: str | None, end: str | None) -> dict:
         return {"properties": {"date_start": start, "date_end": end}}
 
-    events = [event("2015-01-01", "2015-01-31"), event("2015-03-01", "2015-03-01"),
-              event(None, None)]
+    events = [
+        event("2015-01-01", "2015-01-31"),
+        event("2015-03-01", "2015-03-01"),
+        event(None, None),
+    ]
     day = datetime.date.fromisoformat
     assert filters.in_window(events, day("2015-01-31"), day("2015-02-28")) == events[:1]
     assert filters.in_window(events, day("2015-02-01"), day("2015-02-28")) == []
@@ -87,11 +93,13 @@ def dated_events(draw: st.DrawFn) -> dict:
 
 
 @given(st.lists(dated_events(), max_size=30), st.none() | DAYS, st.none() | DAYS)
-def test_in_window_is_overlaps_for_every_event(events: list[dict], start: datetime.date | None,
-                                               end: datetime.date | None) -> None:
+def test_in_window_is_overlaps_for_every_event(
+    events: list[dict], start: datetime.date | None, end: datetime.date | None
+) -> None:
     """The slider's fast path keeps exactly the events `overlaps` keeps, in their order."""
     assert filters.in_window(events, start, end) == [
-        e for e in events if filters.overlaps(e["properties"], start, end)]
+        e for e in events if filters.overlaps(e["properties"], start, end)
+    ]
 
 
 def test_playback_steps_on_its_timer_only() -> None:

@@ -39,13 +39,21 @@ class PlaybackState:
     seconds: float = 1.0
 
     @classmethod
-    def from_session(cls, session: Session,
-                     span: tuple[datetime.date, datetime.date] | None) -> PlaybackState:
+    def from_session(
+        cls, session: Session, span: tuple[datetime.date, datetime.date] | None
+    ) -> PlaybackState:
         lo, hi = span or (datetime.date.today(), datetime.date.today())
         start, end = session.get(WINDOW_KEY, (lo, hi))
         start, end = max(lo, min(start, hi)), max(lo, min(end, hi))
-        return cls(start, max(start, end), lo, hi, bool(session.get("playing", False)),
-                   STEPS.get(session.get("step", "week"), 7), float(session.get("speed", 1.0)))
+        return cls(
+            start,
+            max(start, end),
+            lo,
+            hi,
+            bool(session.get("playing", False)),
+            STEPS.get(session.get("step", "week"), 7),
+            float(session.get("speed", 1.0)),
+        )
 
     def advanced(self) -> PlaybackState:
         """One step later; past the end it starts again (the briefing screen loops)."""
@@ -60,8 +68,7 @@ class PlaybackState:
         session[WINDOW_KEY] = (self.start, self.end)
 
 
-def step_due(session: Session, seconds: float,
-             now: float | None = None) -> bool:
+def step_due(session: Session, seconds: float, now: float | None = None) -> bool:
     """Whether playback should move on now: once per `seconds`, not on every rerun (a
     filter change while playing must not jump a step), and not on the first run, so the
     screen starts on the first window."""
@@ -98,7 +105,8 @@ def speed_choices(current: float) -> list[float]:
 
 
 def default_window(
-    span: tuple[datetime.date, datetime.date], briefing: bool,
+    span: tuple[datetime.date, datetime.date],
+    briefing: bool,
     busy: tuple[datetime.date, datetime.date] | None = None,
 ) -> tuple[datetime.date, datetime.date]:
     """Desk: the whole campaign, or from the start of its busy period
@@ -135,11 +143,16 @@ def folder_signature(folder: Path) -> tuple[tuple[str, float, int], ...]:
 
 def caption_panel(st: Any, visible: list[EventFeature], limit: int = 3) -> None:
     """The briefing screen's captions: the latest events of the window, in big type."""
-    latest = sorted(visible, key=lambda f: (f["properties"]["date_end"] or "",
-                                            f["properties"]["id"]), reverse=True)[:limit]
+    latest = sorted(
+        visible,
+        key=lambda f: (f["properties"]["date_end"] or "", f["properties"]["id"]),
+        reverse=True,
+    )[:limit]
     for feature in latest:
         p = feature["properties"]
         snippet = p["snippet"] if len(p["snippet"]) < 240 else p["snippet"][:237] + "…"
-        st.markdown(f'<div class="cm-caption"><b>{escape_text(p["date_start"])} · '
-                    f'{escape_text(p["place"])}</b> — {escape_text(snippet)}</div>',
-                    unsafe_allow_html=True)
+        st.markdown(
+            f'<div class="cm-caption"><b>{escape_text(p["date_start"])} · '
+            f"{escape_text(p['place'])}</b> — {escape_text(snippet)}</div>",
+            unsafe_allow_html=True,
+        )

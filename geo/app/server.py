@@ -26,20 +26,39 @@ from pathlib import Path
 
 # Nothing that imports Streamlit (streamlit-folium does): Streamlit reads its configuration
 # when first imported, before the command line's options, which it would then ignore.
-PRELOAD = ("pandas", "altair", "folium", "geo.map.view", "geo.map.basemap_build",
-           "geo.app.playback", "geo.corpus.tables", "geo.map.tiles", "geo.corpus.build",
-           "geo.corpus.ingest", "geo.map.export")
+PRELOAD = (
+    "pandas",
+    "altair",
+    "folium",
+    "geo.map.view",
+    "geo.map.basemap_build",
+    "geo.app.playback",
+    "geo.corpus.tables",
+    "geo.map.tiles",
+    "geo.corpus.build",
+    "geo.corpus.ingest",
+    "geo.map.export",
+)
 
 
 # Headless always: otherwise Streamlit's first run asks for an e-mail address on the terminal,
 # which blocks an unattended start. No file watcher (the app is not edited while it runs); static
 # serving for the map's local files.
-OPTIONS = ("--server.headless", "true", "--browser.gatherUsageStats", "false",
-           "--server.fileWatcherType", "none", "--server.enableStaticServing", "true")
+OPTIONS = (
+    "--server.headless",
+    "true",
+    "--browser.gatherUsageStats",
+    "false",
+    "--server.fileWatcherType",
+    "none",
+    "--server.enableStaticServing",
+    "true",
+)
 
 
-def command(app: Path | str, port: int, *, address: str | None = None,
-            options: Sequence[str] = ()) -> list[str]:
+def command(
+    app: Path | str, port: int, *, address: str | None = None, options: Sequence[str] = ()
+) -> list[str]:
     """The command line that serves `app` (a Streamlit script) on `port`, through this module;
     `address` limits it to one interface (the tests use 127.0.0.1); `options` are more
     Streamlit options, after ours (the later one wins)."""
@@ -49,8 +68,7 @@ def command(app: Path | str, port: int, *, address: str | None = None,
     return [*line, *OPTIONS, *options]
 
 
-def wait_until_up(url: str, server: subprocess.Popen | None = None,
-                  timeout: float = 60.0) -> bool:
+def wait_until_up(url: str, server: subprocess.Popen | None = None, timeout: float = 60.0) -> bool:
     """Poll `url`'s health endpoint until it answers 200 (True), `server` exits or `timeout`
     seconds pass (False)."""
     import urllib.request
@@ -81,9 +99,15 @@ class Running:
 
 
 @contextlib.contextmanager
-def running(app: Path | str, *, env: Mapping[str, str] | None = None, cwd: Path | str | None = None,
-            log: Path | None = None, options: Sequence[str] = (),
-            timeout: float = 60.0) -> Iterator[Running]:
+def running(
+    app: Path | str,
+    *,
+    env: Mapping[str, str] | None = None,
+    cwd: Path | str | None = None,
+    log: Path | None = None,
+    options: Sequence[str] = (),
+    timeout: float = 60.0,
+) -> Iterator[Running]:
     """`app` served on a free loopback port (environment `env` added to this process's), once
     it answers; stopped on exit. Its output goes to `log` (or nowhere); if it exits or does not
     answer within `timeout` seconds, RuntimeError with the log's end."""
@@ -91,15 +115,21 @@ def running(app: Path | str, *, env: Mapping[str, str] | None = None, cwd: Path 
     url = f"http://127.0.0.1:{port}"
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(log.open("wb")) if log else subprocess.DEVNULL
-        proc = subprocess.Popen(command(app, port, address="127.0.0.1", options=options),
-                                cwd=cwd or Path(app).resolve().parent,
-                                env={**os.environ, **(env or {})},
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            command(app, port, address="127.0.0.1", options=options),
+            cwd=cwd or Path(app).resolve().parent,
+            env={**os.environ, **(env or {})},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
         try:
             if not wait_until_up(url, proc, timeout):
                 said = log.read_text(errors="replace")[-2000:] if log else ""
-                state = f"exited with {proc.returncode}" if proc.poll() is not None else (
-                    f"did not answer in {timeout:.0f} s")
+                state = (
+                    f"exited with {proc.returncode}"
+                    if proc.poll() is not None
+                    else (f"did not answer in {timeout:.0f} s")
+                )
                 raise RuntimeError(f"the app {app} on {url} {state}: {said}")
             yield Running(url, proc)
         finally:
@@ -115,8 +145,11 @@ def main() -> None:
     started = time.perf_counter()
     for name in PRELOAD:
         importlib.import_module(name)
-    print(f"Campaign Map: app modules imported in {time.perf_counter() - started:.1f} s",
-          file=sys.stderr, flush=True)
+    print(
+        f"Campaign Map: app modules imported in {time.perf_counter() - started:.1f} s",
+        file=sys.stderr,
+        flush=True,
+    )
     from streamlit.web.cli import main as streamlit_main
 
     streamlit_main(prog_name="streamlit")  # what `python -m streamlit` runs

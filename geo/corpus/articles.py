@@ -237,8 +237,10 @@ def corpus_files(folder: Path) -> list[Path]:
     except OSError as exc:
         raise ArticleError(folder, f"cannot read folder {folder}: {exc.strerror or exc}") from None
     return [
-        path for path in entries
-        if not path.name.startswith(".") and path.suffix.lower() in ARTICLE_SUFFIXES
+        path
+        for path in entries
+        if not path.name.startswith(".")
+        and path.suffix.lower() in ARTICLE_SUFFIXES
         and not path.is_dir()
     ]
 

@@ -76,8 +76,11 @@ def pipeline_version() -> str:
     """
     digest = hashlib.sha256(f"gazetteer-{index_digest()}".encode())
     # Switching the online geocoder on, off or elsewhere changes what a place resolves to.
-    digest.update("online={}|{}".format(*(os.environ.get(name, "").strip()
-                                          for name in (ONLINE_ENV, URL_ENV))).encode())
+    digest.update(
+        "online={}|{}".format(
+            *(os.environ.get(name, "").strip() for name in (ONLINE_ENV, URL_ENV))
+        ).encode()
+    )
     for path in _cache_inputs():
         digest.update(str(path.relative_to(GEO.parent)).encode())
         digest.update(_file_text(path).encode("utf-8"))
@@ -131,8 +134,9 @@ def file_key(path: Path, article_id: str) -> tuple[str, str] | None:
     except OSError:
         return None
     content = hashlib.sha256(data).hexdigest()
-    key = hashlib.sha256(b"\0".join([pipeline_version().encode(), article_id.encode(),
-                                      content.encode(), extra])).hexdigest()
+    key = hashlib.sha256(
+        b"\0".join([pipeline_version().encode(), article_id.encode(), content.encode(), extra])
+    ).hexdigest()
     return key, content
 
 
@@ -149,21 +153,21 @@ def times_in_article(article: Article, published: PublicationDate) -> list[TimeE
     """
     narrative = published.basis in ("inferred", "unknown")
     found = []
-    for expr in find_time_expressions(article.clean.text_broken_at_gaps(), published.date,
-                                      narrative=narrative):
+    for expr in find_time_expressions(
+        article.clean.text_broken_at_gaps(), published.date, narrative=narrative
+    ):
         start, end = article.clean.span_to_original(expr.start, expr.end)
-        found.append(dataclasses.replace(expr, start=start, end=end,
-                                         text=article.raw[start:end]))
+        found.append(dataclasses.replace(expr, start=start, end=end, text=article.raw[start:end]))
     return found
 
 
 def article_events(article: Article, result: GeoparseResult) -> tuple[dict[str, Any], list[Event]]:
     """The article's record for articles.json and its events."""
     published = publication_date(article.published, article.clean.datelines(), article.clean.text)
-    ref = ArticleRef(article.id, article.title, article.source, article.url, published.date,
-                     published.basis)
-    events = extract_events(ref, article.raw, result.toponyms,
-                            times_in_article(article, published))
+    ref = ArticleRef(
+        article.id, article.title, article.source, article.url, published.date, published.basis
+    )
+    events = extract_events(ref, article.raw, result.toponyms, times_in_article(article, published))
     record = {
         "id": article.id,
         "file": article.path.name if article.path else None,
@@ -249,13 +253,15 @@ def write_events_geojson(feature_lines: list[str], target: Path) -> None:
     incremental build (the target is under 2 s). The tests read the file back with GDAL
     (pyogrio) and geopandas.
     """
-    text = ('{"type": "FeatureCollection", "features": [\n' + ",\n".join(feature_lines)
-            + "\n]}\n")
+    text = '{"type": "FeatureCollection", "features": [\n' + ",\n".join(feature_lines) + "\n]}\n"
     _write_atomically(target, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def build(
-    corpus: Path, out: Path, processes: int | None = None, progress: bool = True,
+    corpus: Path,
+    out: Path,
+    processes: int | None = None,
+    progress: bool = True,
 ) -> BuildSummary:
     """Build the map data of a corpus folder into `out`."""
     paths = corpus_files(corpus)  # raises ArticleError for a missing or unreadable folder
@@ -304,23 +310,35 @@ def build(
             places.update(map(tuple, entries[path]["places"]))
     skipped = [{"file": e.path.name if e.path else None, "reason": e.reason} for e in errors]
     summary = BuildSummary(
-        articles=len(records), parsed=len(todo), events=len(features),
+        articles=len(records),
+        parsed=len(todo),
+        events=len(features),
         places=len(places),
         unresolved=sum(len(r["unresolved"]) for r in records),
         undated=sum(1 for r in records if r["published"] is None),
         skipped=[str(e) for e in errors],
     )
     # Nothing changed since the last build: leave the outputs (and their times) alone.
-    build_key = hashlib.sha256(json.dumps(
-        [pipeline_version(), [e["key"] for e in entries.values()], skipped],
-        sort_keys=True).encode()).hexdigest()
+    build_key = hashlib.sha256(
+        json.dumps(
+            [pipeline_version(), [e["key"] for e in entries.values()], skipped], sort_keys=True
+        ).encode()
+    ).hexdigest()
     if todo or _previous_build_key(out) != build_key or not (out / EVENTS_FILE).exists():
-        document = {"pipeline_version": pipeline_version(), "build_key": build_key,
-                    "articles": records, "skipped": skipped}
+        document = {
+            "pipeline_version": pipeline_version(),
+            "build_key": build_key,
+            "articles": records,
+            "skipped": skipped,
+        }
         write_events_geojson(features, out / EVENTS_FILE)
-        _write_atomically(out / ARTICLES_FILE, lambda p: p.write_text(
-            json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-            encoding="utf-8"))
+        _write_atomically(
+            out / ARTICLES_FILE,
+            lambda p: p.write_text(
+                json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                encoding="utf-8",
+            ),
+        )
     _prune_cache(cache_dir, {f"{p.name}" for p in entries})
     return summary
 
@@ -351,12 +369,21 @@ def _read_cache(path: Path, key: str) -> dict[str, Any] | None:
 
 def _cache_text(entry: dict[str, Any]) -> str:
     head = {k: v for k, v in entry.items() if k != "features"}
-    return "\n".join([json.dumps(head, default=_json_default, ensure_ascii=False,
-                                  sort_keys=True), *entry["features"]]) + "\n"
+    return (
+        "\n".join(
+            [
+                json.dumps(head, default=_json_default, ensure_ascii=False, sort_keys=True),
+                *entry["features"],
+            ]
+        )
+        + "\n"
+    )
 
 
 def _process(
-    todo: list[tuple[Article, str | None]], cache_dir: Path, processes: int | None,
+    todo: list[tuple[Article, str | None]],
+    cache_dir: Path,
+    processes: int | None,
     progress: bool,
 ) -> dict[Path, dict[str, Any]]:
     from geo.pipeline.geoparse import Geoparser
@@ -367,8 +394,14 @@ def _process(
         [(article.id, article.clean) for article, _ in todo], processes=processes
     )
     done: dict[Path, dict[str, Any]] = {}
-    for result in tqdm(results, total=len(todo), desc="build", unit="article",
-                       disable=not progress, file=sys.stderr):
+    for result in tqdm(
+        results,
+        total=len(todo),
+        desc="build",
+        unit="article",
+        disable=not progress,
+        file=sys.stderr,
+    ):
         article, key = by_id[result.id]
         record, events = article_events(article, result)
         entry = {
@@ -380,8 +413,10 @@ def _process(
         }
         if key is not None and article.path is not None:
             text = _cache_text(entry)
-            _write_atomically(cache_dir / f"{article.path.name}.json",
-                              lambda p, text=text: p.write_text(text, encoding="utf-8"))
+            _write_atomically(
+                cache_dir / f"{article.path.name}.json",
+                lambda p, text=text: p.write_text(text, encoding="utf-8"),
+            )
         done[article.path] = entry  # type: ignore[index]
     return done
 

@@ -10,8 +10,18 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
-EventType = Literal["capture", "airstrike", "offensive", "withdrawal", "civilian_harm",
-                    "meeting", "deployment", "plan", "statement", "other"]
+EventType = Literal[
+    "capture",
+    "airstrike",
+    "offensive",
+    "withdrawal",
+    "civilian_harm",
+    "meeting",
+    "deployment",
+    "plan",
+    "statement",
+    "other",
+]
 # How precise the place is: a region's outline, a town or smaller, a facility of a town, or
 # a point derived from a relative phrase ("12 km east of X").
 Level = Literal["continent", "country", "province", "city", "village", "facility", "derived"]

@@ -15,8 +15,20 @@ from geo.corpus.records import EventFeature
 
 # Columns of the table and the CSV, in order; the CSV also carries lat/lon.
 COLUMNS = [
-    "date_start", "date_end", "time_basis", "event_type", "place", "level", "actors",
-    "figures", "snippet", "article_title", "article_source", "published", "confidence", "id",
+    "date_start",
+    "date_end",
+    "time_basis",
+    "event_type",
+    "place",
+    "level",
+    "actors",
+    "figures",
+    "snippet",
+    "article_title",
+    "article_source",
+    "published",
+    "confidence",
+    "id",
 ]
 
 
@@ -73,8 +85,7 @@ def point_geometry(lon: Any, lat: Any) -> dict[str, Any]:
     """An RFC 7946 Point; ValueError for anything that is not a WGS 84 longitude, latitude."""
     if not all(isinstance(c, int | float) and not isinstance(c, bool) for c in (lon, lat)):
         raise ValueError(f"coordinates ({lon!r}, {lat!r}) are not numbers")
-    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180
-            and -90 <= lat <= 90):
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValueError(f"coordinates ({lon}, {lat}) are not a WGS 84 longitude, latitude")
     return {"type": "Point", "coordinates": [lon, lat]}
 
@@ -86,11 +97,17 @@ def dumps_geojson(value: Any) -> str:
 
 def to_geojson(features: Sequence[EventFeature]) -> bytes:
     """A FeatureCollection of Point features; ValueError for a feature without a valid point."""
-    collection = {"type": "FeatureCollection",
-                  "features": [{"type": "Feature",
-                                "geometry": point_geometry(*f["geometry"]["coordinates"]),
-                                "properties": f["properties"]}
-                               for f in features]}
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": point_geometry(*f["geometry"]["coordinates"]),
+                "properties": f["properties"],
+            }
+            for f in features
+        ],
+    }
     return (dumps_geojson(collection) + "\n").encode("utf-8")
 
 
@@ -98,6 +115,7 @@ def monthly_counts(features: Sequence[EventFeature]) -> list[tuple[str, str, int
     """(first day of the month, event type, events) for the events-over-time chart."""
     counts: Counter[tuple[str, str]] = Counter(
         (first[:7] + "-01", f["properties"]["event_type"])
-        for f in features if (first := f["properties"]["date_start"])
+        for f in features
+        if (first := f["properties"]["date_start"])
     )
     return [(month, kind, n) for (month, kind), n in sorted(counts.items())]

@@ -95,9 +95,7 @@ def load_gold(path: Path, limit: int | None = None) -> list[GoldDocument]:
             if not line.strip():
                 continue
             raw = json.loads(line)
-            docs.append(
-                GoldDocument(id=raw["id"], text=raw["text"], toponyms=raw["toponyms"])
-            )
+            docs.append(GoldDocument(id=raw["id"], text=raw["text"], toponyms=raw["toponyms"]))
     return docs
 
 
@@ -114,9 +112,7 @@ def corpus_name(path: Path | str) -> str:
     for key, corpus in aliases.items():
         if stem.startswith(key):
             return corpus
-    raise ValueError(
-        f"cannot infer benchmark corpus from file name {Path(path).name!r}"
-    )
+    raise ValueError(f"cannot infer benchmark corpus from file name {Path(path).name!r}")
 
 
 # ----------------------------------------------------------------------- gold subsets
@@ -179,11 +175,7 @@ def match_document(
     for g in sorted(gold, key=lambda t: t["start"]):
         gold_string = g["name"].lower()
         for i, p in enumerate(preds):
-            if (
-                not used[i]
-                and p["text"].lower() == gold_string
-                and _midpoints_close(p, g)
-            ):
+            if not used[i] and p["text"].lower() == gold_string and _midpoints_close(p, g):
                 used[i] = True
                 pairs.append((g, p))
                 break
@@ -254,8 +246,10 @@ def _score(
                 unresolved += 1  # only possible in the own variant
                 continue
             errors.append(haversine_km(g["lat"], g["lon"], p["lat"], p["lon"]))
-            if errors[-1] >= ACC_THRESHOLD_KM and g.get("geonameid") and (
-                str(g["geonameid"]) == str(p.get("geonameid"))
+            if (
+                errors[-1] >= ACC_THRESHOLD_KM
+                and g.get("geonameid")
+                and (str(g["geonameid"]) == str(p.get("geonameid")))
             ):
                 same_entry_far += 1
     if e2e and corpus == "geowebnews" and GWN_TITLE_DOC_ID in doc_ids:

@@ -118,12 +118,17 @@ def load_events_gold(path: Path | str, limit: int | None = None) -> list[EventGo
                 continue
             raw = json.loads(line)
             published = raw.get("published")
-            docs.append(EventGoldDocument(
-                id=raw["id"], text=raw["text"], title=raw.get("title") or "",
-                published=datetime.date.fromisoformat(published) if published else None,
-                conflict=raw.get("conflict") or "", toponyms=raw["toponyms"],
-                events=raw["events"],
-            ))
+            docs.append(
+                EventGoldDocument(
+                    id=raw["id"],
+                    text=raw["text"],
+                    title=raw.get("title") or "",
+                    published=datetime.date.fromisoformat(published) if published else None,
+                    conflict=raw.get("conflict") or "",
+                    toponyms=raw["toponyms"],
+                    events=raw["events"],
+                )
+            )
     return docs
 
 
@@ -141,16 +146,23 @@ def match_places(gold: Sequence[Json], system: Sequence[Json]) -> list[tuple[Jso
     free = list(system)
     unmatched_gold = []
     for g in gold:
-        exact = next((s for s in free if (s["start"], s["end"]) == (g["start"], g["end"])),
-                     None)
+        exact = next((s for s in free if (s["start"], s["end"]) == (g["start"], g["end"])), None)
         if exact is not None:
             free.remove(exact)
             pairs.append((g, exact))
         else:
             unmatched_gold.append(g)
     for g in unmatched_gold:
-        near = next((s for s in free if s["start"] < g["end"] and g["start"] < s["end"]
-                     and _same_name(s["text"], g["text"])), None)
+        near = next(
+            (
+                s
+                for s in free
+                if s["start"] < g["end"]
+                and g["start"] < s["end"]
+                and _same_name(s["text"], g["text"])
+            ),
+            None,
+        )
         if near is not None:
             free.remove(near)
             pairs.append((g, near))
@@ -180,8 +192,9 @@ def event_matches(event: Json, gold: Json, country_of: Callable[[Json], str | No
     return _overlaps(event, gold) and _near(event, gold, country_of)
 
 
-def _means_place(event: Json, toponyms: Sequence[Json],
-                 country_of: Callable[[Json], str | None]) -> bool:
+def _means_place(
+    event: Json, toponyms: Sequence[Json], country_of: Callable[[Json], str | None]
+) -> bool:
     """Whether the event's place is one the article names (any gold toponym)."""
     for top in toponyms:
         if top["level"] == "country":
@@ -200,8 +213,10 @@ def dateline_places(doc: EventGoldDocument) -> list[Json]:
 
 
 def _describe(item: Json, doc_id: str, type_key: str) -> str:
-    return (f"{doc_id}: {item['place']} {item.get('date_start')}..{item.get('date_end')} "
-            f"{item.get(type_key)}")
+    return (
+        f"{doc_id}: {item['place']} {item.get('date_start')}..{item.get('date_end')} "
+        f"{item.get(type_key)}"
+    )
 
 
 def score_events(
@@ -226,8 +241,10 @@ def score_events(
         scores.place_fp += len(places) - len(pairs)
         scores.place_fn += len(doc.toponyms) - len(pairs)
         scores.place_within_161 += sum(
-            1 for g, s in pairs
-            if haversine_km(g["lat"], g["lon"], s["lat"], s["lon"]) < ACC_THRESHOLD_KM)
+            1
+            for g, s in pairs
+            if haversine_km(g["lat"], g["lon"], s["lat"], s["lon"]) < ACC_THRESHOLD_KM
+        )
         events = pred.get("events", [])
         counts = by_conflict.setdefault(doc.conflict, [0, 0])
         for gold in doc.events:
@@ -241,8 +258,9 @@ def score_events(
                 scores.type_correct += typed
                 if not typed:
                     system_types = sorted({str(e.get("event_type")) for e in found})
-                    scores.wrong_type.append(f"{_describe(gold, doc.id, 'type')}, system "
-                                             f"{'/'.join(system_types)}")
+                    scores.wrong_type.append(
+                        f"{_describe(gold, doc.id, 'type')}, system {'/'.join(system_types)}"
+                    )
             else:
                 scores.missed.append(_describe(gold, doc.id, "type"))
         datelines = dateline_places(doc)
@@ -255,16 +273,19 @@ def score_events(
                 scores.unmatched.append(_describe(event, doc.id, "event_type"))
             if not _means_place(event, doc.toponyms, country_of):
                 scores.false_place_events += 1
-            if not matched and _means_place(event, datelines, country_of) and not any(
-                _near(event, g, country_of) for g in doc.events
+            if (
+                not matched
+                and _means_place(event, datelines, country_of)
+                and not any(_near(event, g, country_of) for g in doc.events)
             ):
                 scores.dateline_events += 1
     scores.found_by_conflict = {k: (v[0], v[1]) for k, v in sorted(by_conflict.items())}
     return scores
 
 
-def load_judged(path: Path | str, country_of: Callable[[Json], str | None]
-                ) -> Callable[[str, Json], bool]:
+def load_judged(
+    path: Path | str, country_of: Callable[[Json], str | None]
+) -> Callable[[str, Json], bool]:
     """A second gold list (events the articles state beyond the key ones, JSON Lines with
     `article`, `place`, `lat`, `lon`, `level`, `date_start`, `date_end`) as a judge: a
     system event is judged correct when it matches one of them by the same rule."""
@@ -284,13 +305,22 @@ def load_judged(path: Path | str, country_of: Callable[[Json], str | None]
 def format_event_scores(label: str, s: EventScores) -> str:
     """A Markdown table of the figures, then recall per conflict."""
     rows = [
-        ("place P / R / F1", f"{s.place_precision:.3f} / {s.place_recall:.3f} / "
-                             f"{s.place_f1:.3f} ({s.place_tp} of {s.place_tp + s.place_fn})"),
+        (
+            "place P / R / F1",
+            f"{s.place_precision:.3f} / {s.place_recall:.3f} / "
+            f"{s.place_f1:.3f} ({s.place_tp} of {s.place_tp + s.place_fn})",
+        ),
         ("place Acc@161 (matched pairs)", f"{_ratio(s.place_within_161, s.place_tp):.3f}"),
         ("event recall", f"{s.event_recall:.3f} ({s.found_events}/{s.gold_events})"),
-        ("event precision" + (" (key events and the judged list)" if s.judged
-                              else " (lower bound: key events only)"),
-         f"{s.event_precision:.3f} ({s.matched_system_events}/{s.system_events})"),
+        (
+            "event precision"
+            + (
+                " (key events and the judged list)"
+                if s.judged
+                else " (lower bound: key events only)"
+            ),
+            f"{s.event_precision:.3f} ({s.matched_system_events}/{s.system_events})",
+        ),
         ("type accuracy on found events", f"{_ratio(s.type_correct, s.found_events):.3f}"),
         ("false-place events", f"{s.false_place_rate:.3f} ({s.false_place_events})"),
         ("events at a dateline place, not the gold place", str(s.dateline_events)),

@@ -77,15 +77,28 @@ _LOCAL: dict[str, _Local] = {
     ),
 }
 # Needed only by folium.Icon (awesome markers), which this project does not use.
-_ICON_ONLY = frozenset({
-    "bootstrap", "awesome_markers", "bootstrap_css", "glyphicons_css",
-    "awesome_markers_font_css", "awesome_markers_css", "awesome_rotate_css",
-})
+_ICON_ONLY = frozenset(
+    {
+        "bootstrap",
+        "awesome_markers",
+        "bootstrap_css",
+        "glyphicons_css",
+        "awesome_markers_font_css",
+        "awesome_markers_css",
+        "awesome_rotate_css",
+    }
+)
 _SOURCE_MAP = re.compile(r"^\s*//[#@] sourceMappingURL=\S*\s*$", re.MULTILINE)
 _CSS_SOURCE_MAP = re.compile(r"/\*[#@] sourceMappingURL=[^*]*\*/")
 _CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
-_IMAGE_MIME = {".png": "image/png", ".svg": "image/svg+xml", ".gif": "image/gif",
-               ".jpg": "image/jpeg", ".woff2": "font/woff2", ".woff": "font/woff"}
+_IMAGE_MIME = {
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+    ".gif": "image/gif",
+    ".jpg": "image/jpeg",
+    ".woff2": "font/woff2",
+    ".woff": "font/woff",
+}
 
 
 def _require(path: Path) -> Path:
@@ -249,7 +262,9 @@ def _is_remote(url: str) -> bool:
 
 
 def _offline_links(
-    owner: Element, links: list[tuple[str, str]], keep_jquery: bool,
+    owner: Element,
+    links: list[tuple[str, str]],
+    keep_jquery: bool,
     publish: PublishAsset | None = None,
 ) -> list[tuple[str, str]]:
     result: list[tuple[str, str]] = []
@@ -278,7 +293,9 @@ def _offline_links(
 
 
 def make_offline(
-    m: folium.Map, jquery: bool | None = None, max_zoom: int = DEFAULT_MAX_ZOOM,
+    m: folium.Map,
+    jquery: bool | None = None,
+    max_zoom: int = DEFAULT_MAX_ZOOM,
     publish: PublishAsset | None = None,
 ) -> folium.Map:
     """Point every CDN link of the map and of its elements at local data: URIs; returns `m`.
@@ -313,8 +330,9 @@ def make_offline(
             links = getattr(element, attribute, None)
             if links:
                 # a new list on the instance: folium's class-level lists stay untouched
-                setattr(element, attribute,
-                        _offline_links(element, list(links), keep_jquery, publish))
+                setattr(
+                    element, attribute, _offline_links(element, list(links), keep_jquery, publish)
+                )
     if isinstance(m, folium.Map):
         if keep_jquery and all(name != "jquery" for name, _ in m.default_js):
             m.default_js = [*m.default_js, ("jquery", _local_link("jquery", publish))]
@@ -344,9 +362,26 @@ _TILE_REMOTE = re.compile(r"""L\.tileLayer(?:\.wms)?\(\s*['"]((?:https?:)?//[^'"
 _TEXT_DATA_URI = re.compile(
     r"""data:(text/(?:css|html))(?:;charset=[\w-]+)?;base64,([A-Za-z0-9+/=]+)""", re.IGNORECASE
 )
-_LOADING_TAGS = frozenset({"script", "img", "iframe", "source", "audio", "video", "embed",
-                           "input", "track", "object", "body", "table", "td", "link", "image",
-                           "use"})
+_LOADING_TAGS = frozenset(
+    {
+        "script",
+        "img",
+        "iframe",
+        "source",
+        "audio",
+        "video",
+        "embed",
+        "input",
+        "track",
+        "object",
+        "body",
+        "table",
+        "td",
+        "link",
+        "image",
+        "use",
+    }
+)
 
 
 def remote_urls(html: str) -> list[str]:

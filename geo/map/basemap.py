@@ -99,15 +99,33 @@ def region_shapes(path: Path = BASEMAP) -> dict[str, Any]:
 
 PALETTES: dict[str, dict[str, Any]] = {
     "light": {
-        "sea": "#cfe3ef", "land": "#f2efe9", "border": "#9a948a", "province": "#b9b2a6",
-        "river": "#7fb2d6", "label": "#3d3a35", "halo": "#ffffff", "dot": "#5b5750",
-        "font_px": 12, "capital_px": 13, "border_weight": 1.0, "province_weight": 0.6,
+        "sea": "#cfe3ef",
+        "land": "#f2efe9",
+        "border": "#9a948a",
+        "province": "#b9b2a6",
+        "river": "#7fb2d6",
+        "label": "#3d3a35",
+        "halo": "#ffffff",
+        "dot": "#5b5750",
+        "font_px": 12,
+        "capital_px": 13,
+        "border_weight": 1.0,
+        "province_weight": 0.6,
         "river_weight": 1.4,
     },
     "dark": {
-        "sea": "#05080c", "land": "#1f2226", "border": "#8c9198", "province": "#4d535b",
-        "river": "#3d7fb8", "label": "#f2f2f2", "halo": "#000000", "dot": "#e8e8e8",
-        "font_px": 16, "capital_px": 18, "border_weight": 1.6, "province_weight": 1.0,
+        "sea": "#05080c",
+        "land": "#1f2226",
+        "border": "#8c9198",
+        "province": "#4d535b",
+        "river": "#3d7fb8",
+        "label": "#f2f2f2",
+        "halo": "#000000",
+        "dot": "#e8e8e8",
+        "font_px": 16,
+        "capital_px": 18,
+        "border_weight": 1.6,
+        "province_weight": 1.0,
         "river_weight": 2.0,
     },
 }
@@ -151,8 +169,9 @@ class BasemapLayer(JSCSSMixin, MacroElement):
     )
     default_js = static_links("escape.js", "layers.js", "basemap.js")
 
-    def __init__(self, palette: dict[str, Any], data: dict[str, Any] | None = None,
-                 url: str | None = None) -> None:
+    def __init__(
+        self, palette: dict[str, Any], data: dict[str, Any] | None = None, url: str | None = None
+    ) -> None:
         super().__init__()
         self._name = "BasemapLayer"
         self.p = palette
@@ -162,8 +181,11 @@ class BasemapLayer(JSCSSMixin, MacroElement):
 
 
 def add_basemap(
-    m: folium.Map, style: str = "light", path: Path = BASEMAP,
-    basemap: dict[str, Any] | None = None, url: str | None = None,
+    m: folium.Map,
+    style: str = "light",
+    path: Path = BASEMAP,
+    basemap: dict[str, Any] | None = None,
+    url: str | None = None,
 ) -> None:
     """Add countries, provinces, rivers and city labels to a map.
 

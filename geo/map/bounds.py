@@ -39,8 +39,10 @@ FOCUS_MIN_EVENTS = 10  # fewer: it frames them all
 
 
 def _points(features: Iterable[EventFeature]) -> list[tuple[float, float]]:
-    return [(float(f["geometry"]["coordinates"][0]), float(f["geometry"]["coordinates"][1]))
-            for f in features]
+    return [
+        (float(f["geometry"]["coordinates"][0]), float(f["geometry"]["coordinates"][1]))
+        for f in features
+    ]
 
 
 def _densest(values: list[float]) -> tuple[float, float]:
@@ -59,8 +61,10 @@ def focus_bounds(features: Iterable[EventFeature]) -> Bbox | None:
     points = _points(features)
     if len(points) < FOCUS_MIN_EVENTS:
         return event_bounds_of(points)
-    (min_lon, max_lon), (min_lat, max_lat) = (_densest([p[0] for p in points]),
-                                              _densest([p[1] for p in points]))
+    (min_lon, max_lon), (min_lat, max_lat) = (
+        _densest([p[0] for p in points]),
+        _densest([p[1] for p in points]),
+    )
     return min_lon, min_lat, max_lon, max_lat
 
 
@@ -82,12 +86,14 @@ def near_enough(boxes: Iterable[Bbox], features: Iterable[EventFeature]) -> bool
     """Whether every event is inside one of `boxes` (a basemap's province boxes), PAD_MIN
     from its edge: else the basemap lacks the provinces around it."""
     inner = [(b[0] + PAD_MIN, b[1] + PAD_MIN, b[2] - PAD_MIN, b[3] - PAD_MIN) for b in boxes]
-    return all(any(contains(b, (lon, lat, lon, lat)) for b in inner)
-               for lon, lat in _points(features))
+    return all(
+        any(contains(b, (lon, lat, lon, lat)) for b in inner) for lon, lat in _points(features)
+    )
 
 
-def _span(low: float, high: float, pad: float, size: float, limit: tuple[float, float]
-          ) -> tuple[float, float]:
+def _span(
+    low: float, high: float, pad: float, size: float, limit: tuple[float, float]
+) -> tuple[float, float]:
     """One axis: padded, widened about its centre to `size`, snapped outwards to whole
     degrees (the same events give the same box) and shifted back inside `limit`."""
     low, high = low - pad, high + pad
@@ -113,8 +119,12 @@ def region_for(bounds: Bbox) -> Bbox:
 
 
 def contains(outer: Bbox, inner: Bbox) -> bool:
-    return (outer[0] <= inner[0] and outer[1] <= inner[1]
-            and inner[2] <= outer[2] and inner[3] <= outer[3])
+    return (
+        outer[0] <= inner[0]
+        and outer[1] <= inner[1]
+        and inner[2] <= outer[2]
+        and inner[3] <= outer[3]
+    )
 
 
 def area(box: Bbox) -> float:
@@ -138,8 +148,10 @@ def check_bbox(value: Any, where: str) -> Bbox:
         raise ValueError(f"{where}: bbox must be [min_lon, min_lat, max_lon, max_lat]")
     min_lon, min_lat, max_lon, max_lat = box
     if not (WORLD[0] <= min_lon < max_lon <= WORLD[2] and -90 <= min_lat < max_lat <= 90):
-        raise ValueError(f"{where}: bbox {list(box)} is not [min_lon, min_lat, max_lon, "
-                         "max_lat] within -180..180 and -90..90")
+        raise ValueError(
+            f"{where}: bbox {list(box)} is not [min_lon, min_lat, max_lon, "
+            "max_lat] within -180..180 and -90..90"
+        )
     return min_lon, max(min_lat, WORLD[1]), max_lon, min(max_lat, WORLD[3])
 
 

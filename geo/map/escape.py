@@ -19,16 +19,19 @@ def escape_text(text: object) -> str:
     escaped = html.escape("" if text is None else str(text), quote=True)
     # No raw line breaks either: in st.markdown a blank line would end the HTML block and
     # the rest (a sidecar title's second paragraph) would be read as Markdown.
-    return (escaped.replace("`", "&#96;").replace("${", "&#36;{")
-            .replace("\r", "&#13;").replace("\n", "&#10;"))
+    return (
+        escaped.replace("`", "&#96;")
+        .replace("${", "&#36;{")
+        .replace("\r", "&#13;")
+        .replace("\n", "&#10;")
+    )
 
 
 def escape_markdown(text: object) -> str:
     """Text as literal text in Streamlit's Markdown (st.error, st.warning): every ASCII
     punctuation mark as a character reference, so no link, emphasis, LaTeX or colour
     directive can form (a bare www. address is still linked); whitespace collapsed."""
-    return re.sub(r"[!-/:-@\[-`{-~]", lambda m: f"&#{ord(m.group())};",
-                  " ".join(str(text).split()))
+    return re.sub(r"[!-/:-@\[-`{-~]", lambda m: f"&#{ord(m.group())};", " ".join(str(text).split()))
 
 
 def safe_url(url: object) -> str | None:

@@ -47,12 +47,17 @@ class TimeSlider(JSCSSMixin, MacroElement):
     default_js = static_links("filter.js", "layers.js", "slider.js")
     default_css = static_links("export.css")
 
-    def __init__(self, start: datetime.date, end: datetime.date, step_days: int = 7,
-                 interval_ms: int = 800) -> None:
+    def __init__(
+        self, start: datetime.date, end: datetime.date, step_days: int = 7, interval_ms: int = 800
+    ) -> None:
         super().__init__()
         self._name = "TimeSlider"
-        self.options = {"start": start.isoformat(), "days": max(0, (end - start).days),
-                        "step": step_days, "intervalMs": interval_ms}
+        self.options = {
+            "start": start.isoformat(),
+            "days": max(0, (end - start).days),
+            "step": step_days,
+            "intervalMs": interval_ms,
+        }
 
 
 class TitleBox(HtmlControl):
@@ -62,9 +67,12 @@ class TitleBox(HtmlControl):
     default_css = static_links("export.css")
 
     def __init__(self, title: str, note: str) -> None:
-        super().__init__(f"<h1>{escape_text(title)}</h1>"
-                         f"<details><summary>About this map</summary>{note}</details>",
-                         "cm-title", "topleft")
+        super().__init__(
+            f"<h1>{escape_text(title)}</h1>"
+            f"<details><summary>About this map</summary>{note}</details>",
+            "cm-title",
+            "topleft",
+        )
         self._name = "TitleBox"
 
 
@@ -82,12 +90,18 @@ def export_map(
     basemap if it covers them, `basemap_for`)."""
     dated = [f for f in features if f["properties"].get("date_start")]
     basemap = basemap or basemap_for(None, event_bounds(dated))
-    m = base_map(MapOptions(style="dark" if briefing else "light", basemap=basemap,
-                            bounds=focus_bounds(dated)))
+    m = base_map(
+        MapOptions(
+            style="dark" if briefing else "light", basemap=basemap, bounds=focus_bounds(dated)
+        )
+    )
     regions = event_layers(m, dated, region_shapes(basemap), briefing=briefing)
-    Legend(types={f["properties"]["event_type"] for f in dated},
-           note=("No outline for: " + ", ".join(map(escape_text, regions.missing)))
-           if regions.missing else "").add_to(m)
+    Legend(
+        types={f["properties"]["event_type"] for f in dated},
+        note=("No outline for: " + ", ".join(map(escape_text, regions.missing)))
+        if regions.missing
+        else "",
+    ).add_to(m)
     span = date_range(dated)
     if span:
         TimeSlider(*span).add_to(m)
@@ -101,9 +115,12 @@ def export_map(
         for i in used
     )
     undated = len(features) - len(dated)
-    note = (f"Built {built.isoformat()} by Campaign Map from {len(used)} articles; "
-            f"{len(dated)} dated events" + (f" ({undated} undated events left out)"
-                                            if undated else "") + f".<ul>{listing}</ul>")
+    note = (
+        f"Built {built.isoformat()} by Campaign Map from {len(used)} articles; "
+        f"{len(dated)} dated events"
+        + (f" ({undated} undated events left out)" if undated else "")
+        + f".<ul>{listing}</ul>"
+    )
     TitleBox(title, note).add_to(m)
     return finish(m)
 
@@ -117,8 +134,12 @@ def render_export(m: folium.Map) -> str:
     return page
 
 
-def export_html(features: Sequence[EventFeature], articles: Sequence[dict[str, Any]],
-                style: str = "light", basemap: Path | None = None) -> bytes:
+def export_html(
+    features: Sequence[EventFeature],
+    articles: Sequence[dict[str, Any]],
+    style: str = "light",
+    basemap: Path | None = None,
+) -> bytes:
     """The app's download: the current view as an export file's bytes."""
     m = export_map(features, articles, briefing=style == "dark", basemap=basemap)
     return render_export(m).encode("utf-8")

@@ -46,8 +46,9 @@ class EventFilter:
     include_undated: bool = False
 
 
-def overlaps(props: EventProperties, start: datetime.date | None,
-             end: datetime.date | None) -> bool:
+def overlaps(
+    props: EventProperties, start: datetime.date | None, end: datetime.date | None
+) -> bool:
     """An event is visible when its interval overlaps the selected range."""
     first, last = props.get("date_start"), props.get("date_end")
     if not first or not last:
@@ -75,23 +76,33 @@ def filter_events(features: Iterable[EventFeature], flt: EventFilter) -> list[Ev
             continue
         if flt.sources and (p.get("article_source") or "") not in flt.sources:
             continue
-        if query and query not in (p["place"] or "").lower() and not any(
-                query in other.lower() for other in p.get("other_places") or ()):
+        if (
+            query
+            and query not in (p["place"] or "").lower()
+            and not any(query in other.lower() for other in p.get("other_places") or ())
+        ):
             continue
         out.append(feature)
     return out
 
 
-def in_window(features: Iterable[EventFeature], start: datetime.date | None,
-              end: datetime.date | None) -> list[EventFeature]:
+def in_window(
+    features: Iterable[EventFeature], start: datetime.date | None, end: datetime.date | None
+) -> list[EventFeature]:
     """The dated events whose interval overlaps the window (the time slider's filter).
 
     `overlaps` for every event, inlined: it runs on every slider step over up to the whole
     corpus, and ISO date strings compare in date order."""
     low = start.isoformat() if start else ""
     high = end.isoformat() if end else "\uffff"
-    return [f for f in features if (first := f["properties"]["date_start"])
-            and (last := f["properties"]["date_end"]) and last >= low and first <= high]
+    return [
+        f
+        for f in features
+        if (first := f["properties"]["date_start"])
+        and (last := f["properties"]["date_end"])
+        and last >= low
+        and first <= high
+    ]
 
 
 def date_range(features: Iterable[EventFeature]) -> tuple[datetime.date, datetime.date] | None:
@@ -100,13 +111,18 @@ def date_range(features: Iterable[EventFeature]) -> tuple[datetime.date, datetim
     Year-long intervals ("over the past year") do not stretch it: they still show in any
     window they overlap, but the slider starts where the dated reporting starts.
     """
-    dated = [(first, last, p.get("granularity")) for f in features
-             if (first := (p := f["properties"]).get("date_start")) and (last := p.get("date_end"))]
+    dated = [
+        (first, last, p.get("granularity"))
+        for f in features
+        if (first := (p := f["properties"]).get("date_start")) and (last := p.get("date_end"))
+    ]
     precise = [d for d in dated if d[2] != "year"] or dated
     if not dated:
         return None
-    return (datetime.date.fromisoformat(min(d[0] for d in precise)),
-            datetime.date.fromisoformat(max(d[1] for d in dated)))
+    return (
+        datetime.date.fromisoformat(min(d[0] for d in precise)),
+        datetime.date.fromisoformat(max(d[1] for d in dated)),
+    )
 
 
 BUSY_SHARE = 0.9  # the busy period holds this share of the dated events
@@ -121,7 +137,8 @@ def busy_range(features: Iterable[EventFeature]) -> tuple[datetime.date, datetim
     few events to tell.
     """
     starts = sorted(
-        datetime.date.fromisoformat(first) for f in features
+        datetime.date.fromisoformat(first)
+        for f in features
         if (first := f["properties"].get("date_start"))
         and f["properties"].get("granularity") != "year"
     )
@@ -132,19 +149,25 @@ def busy_range(features: Iterable[EventFeature]) -> tuple[datetime.date, datetim
     return starts[at], starts[at + k - 1]
 
 
-def events_at(features: Iterable[EventFeature], clicked: dict[str, Any] | None,
-              tolerance: float = 1e-4) -> list[EventFeature]:
+def events_at(
+    features: Iterable[EventFeature], clicked: dict[str, Any] | None, tolerance: float = 1e-4
+) -> list[EventFeature]:
     """The events drawn at a clicked point (the map returns only its coordinates)."""
     if not clicked or clicked.get("lat") is None:
         return []
     lat, lng = float(clicked["lat"]), float(clicked["lng"])
-    return [f for f in features
-            if abs(f["geometry"]["coordinates"][1] - lat) < tolerance
-            and abs(f["geometry"]["coordinates"][0] - lng) < tolerance]
+    return [
+        f
+        for f in features
+        if abs(f["geometry"]["coordinates"][1] - lat) < tolerance
+        and abs(f["geometry"]["coordinates"][0] - lng) < tolerance
+    ]
 
 
 def same_place(features: Iterable[EventFeature], event: EventFeature) -> list[EventFeature]:
     """Every event at `event`'s point, oldest first (the details panel's list)."""
     coords = event["geometry"]["coordinates"]
-    return sorted((f for f in features if f["geometry"]["coordinates"] == coords),
-                  key=lambda f: f["properties"].get("date_start") or "")
+    return sorted(
+        (f for f in features if f["geometry"]["coordinates"] == coords),
+        key=lambda f: f["properties"].get("date_start") or "",
+    )

@@ -65,18 +65,28 @@ class EventLayer(JSCSSMixin, MacroElement):
     )
     # The same Leaflet.markercluster files folium's MarkerCluster uses; `make_offline`
     # swaps them for the copies installed from npm.
-    default_js = [*MarkerCluster.default_js,
-                  *static_links("escape.js", "popup.js", "filter.js", "layers.js")]
+    default_js = [
+        *MarkerCluster.default_js,
+        *static_links("escape.js", "popup.js", "filter.js", "layers.js"),
+    ]
     default_css = MarkerCluster.default_css
 
-    def __init__(self, features: Sequence[EventFeature], radius: int = 7,
-                 popup_width: int = 420, publish: Publish | None = None) -> None:
+    def __init__(
+        self,
+        features: Sequence[EventFeature],
+        radius: int = 7,
+        popup_width: int = 420,
+        publish: Publish | None = None,
+    ) -> None:
         super().__init__()
         self._name = "EventLayer"
         index: dict[str, int] = {}
         events = [browser_event(f, index) for f in features]
-        data = {"events": events, "articles": browser_articles(features, index),
-                "styles": _styles()}
+        data = {
+            "events": events,
+            "articles": browser_articles(features, index),
+            "styles": _styles(),
+        }
         # The app publishes the data as a static file the page fetches once: then a rerun
         # renders and sends a few kilobytes, not the events. The export inlines it. A
         # published layer keeps no copy: the app deep-copies the map on every rerun.
@@ -103,8 +113,13 @@ class RegionLayer(JSCSSMixin, MacroElement):
     )
     default_js = static_links("escape.js", "popup.js", "filter.js", "layers.js")
 
-    def __init__(self, features: Sequence[EventFeature], region_shapes: dict[str, Any],
-                 popup_width: int = 420, publish: Publish | None = None) -> None:
+    def __init__(
+        self,
+        features: Sequence[EventFeature],
+        region_shapes: dict[str, Any],
+        popup_width: int = 420,
+        publish: Publish | None = None,
+    ) -> None:
         super().__init__()
         self._name = "RegionLayer"
         self.options = {"popupWidth": popup_width}
@@ -112,7 +127,8 @@ class RegionLayer(JSCSSMixin, MacroElement):
         for feature in features:
             by_region[_region_key(feature["properties"]["place"])].append(feature)
         self.missing = sorted(
-            events[0]["properties"]["place"] for key, events in by_region.items()
+            events[0]["properties"]["place"]
+            for key, events in by_region.items()
             if key not in region_shapes
         )
         out = []
@@ -123,18 +139,23 @@ class RegionLayer(JSCSSMixin, MacroElement):
             events.sort(key=lambda f: f["properties"].get("date_start") or "")
             first = events[0]["properties"]
             color, _ = event_style(first.get("event_type"))
-            out.append({
-                "type": "Feature", "geometry": region_shapes[key],
-                "properties": {
-                    "color": color,
-                    "tooltip": f"{escape_text(first.get('place'))} "
-                               f"({escape_text(first.get('level'))}): {len(events)} events",
-                    "members": [browser_event(f, index) for f in events],
-                },
-            })
-        data = {"regions": {"type": "FeatureCollection", "features": out},
-                "articles": browser_articles(features, index),
-                "styles": _styles()}
+            out.append(
+                {
+                    "type": "Feature",
+                    "geometry": region_shapes[key],
+                    "properties": {
+                        "color": color,
+                        "tooltip": f"{escape_text(first.get('place'))} "
+                        f"({escape_text(first.get('level'))}): {len(events)} events",
+                        "members": [browser_event(f, index) for f in events],
+                    },
+                }
+            )
+        data = {
+            "regions": {"type": "FeatureCollection", "features": out},
+            "articles": browser_articles(features, index),
+            "styles": _styles(),
+        }
         self.url = publish("regions", data) if publish else None
         self.data = None if self.url else data  # as in EventLayer
         self.source = _source(self.url, self.data)
@@ -205,12 +226,16 @@ class Legend(HtmlControl):
             f"{escape_text(EVENT_STYLES[t][1])}</div>"
             for t in shown
         )
-        items += ('<div><span class="cm-swatch cm-derived"></span>derived place '
-                  "(dashed: uncertainty)</div>"
-                  '<div><span class="cm-swatch cm-region"></span>province / country event</div>')
-        super().__init__(f"<b>Event types</b>{items}" + (f'<div class="cm-note">{note}</div>'
-                                                         if note else ""),
-                         "cm-legend", "bottomright")
+        items += (
+            '<div><span class="cm-swatch cm-derived"></span>derived place '
+            "(dashed: uncertainty)</div>"
+            '<div><span class="cm-swatch cm-region"></span>province / country event</div>'
+        )
+        super().__init__(
+            f"<b>Event types</b>{items}" + (f'<div class="cm-note">{note}</div>' if note else ""),
+            "cm-legend",
+            "bottomright",
+        )
         self._name = "Legend"
 
 
@@ -234,7 +259,6 @@ class PageStyle(JSCSSMixin, MacroElement):
         self.scale = 1.6 if briefing else 1
 
 
-
 def split_by_precision(
     features: Iterable[EventFeature],
 ) -> tuple[list[EventFeature], list[EventFeature]]:
@@ -247,15 +271,19 @@ def split_by_precision(
     return points, regions
 
 
-def event_layers(m: folium.Map, features: Sequence[EventFeature], shapes: dict[str, Any],
-                 briefing: bool = False, publish: Publish | None = None) -> RegionLayer:
+def event_layers(
+    m: folium.Map,
+    features: Sequence[EventFeature],
+    shapes: dict[str, Any],
+    briefing: bool = False,
+    publish: Publish | None = None,
+) -> RegionLayer:
     """Add every event to the map once; returns the region layer (its `missing` regions)."""
     points, regions = split_by_precision(features)
     width = 640 if briefing else 420
     region_layer = RegionLayer(regions, shapes, popup_width=width, publish=publish)
     region_layer.add_to(m)
-    EventLayer(points, radius=11 if briefing else 7, popup_width=width,
-               publish=publish).add_to(m)
+    EventLayer(points, radius=11 if briefing else 7, popup_width=width, publish=publish).add_to(m)
     return region_layer
 
 

@@ -52,19 +52,20 @@ def event_popup(props: EventProperties) -> str:
     """An event as HTML for the app's details panel (the map's popups: cmPopup)."""
     color, type_label = event_style(props.get("event_type"))
     # <bdi>: bidi controls in article text (a right-to-left override) stay inside it.
-    title = f'<bdi>{escape_text(props.get("article_title") or props.get("article_id"))}</bdi>'
+    title = f"<bdi>{escape_text(props.get('article_title') or props.get('article_id'))}</bdi>"
     url = safe_url(props.get("article_url"))
-    link = f'<a href="{escape_text(url)}" target="_blank" rel="noopener">{title}</a>' if url \
-        else title
+    link = (
+        f'<a href="{escape_text(url)}" target="_blank" rel="noopener">{title}</a>' if url else title
+    )
     rows = [
         f'<div class="cm-type" style="border-left:6px solid {color}">{escape_text(type_label)}'
         f' · {escape_text(props.get("place"))} <span class="cm-level">'
-        f'({escape_text(props.get("level"))})</span></div>',
+        f"({escape_text(props.get('level'))})</span></div>",
         f'<div class="cm-when">{escape_text(interval_label(props))}</div>',
         f'<blockquote class="cm-snippet">{highlighted_snippet(props)}</blockquote>',
         f'<div class="cm-article">{link}<br><bdi>{escape_text(props.get("article_source") or "")}'
         "</bdi>"
-        f' · published {escape_text(props.get("published") or "unknown")}</div>',
+        f" · published {escape_text(props.get('published') or 'unknown')}</div>",
     ]
     if props.get("actors"):
         actors = "; ".join(props["actors"])
@@ -72,8 +73,10 @@ def event_popup(props: EventProperties) -> str:
     if props.get("figures"):
         figures = "; ".join(props["figures"])
         rows.append(f'<div class="cm-figures">Figures: {escape_text(figures)}</div>')
-    rows.append(f'<div class="cm-conf">confidence {float(props.get("confidence") or 0):.2f}'
-                f'{" · derived place" if props.get("level") == "derived" else ""}</div>')
+    rows.append(
+        f'<div class="cm-conf">confidence {float(props.get("confidence") or 0):.2f}'
+        f"{' · derived place' if props.get('level') == 'derived' else ''}</div>"
+    )
     return '<div class="cm-popup">' + "".join(rows) + "</div>"
 
 
@@ -87,14 +90,22 @@ def browser_event(feature: EventFeature, articles: dict[str, int]) -> dict[str, 
     lon, lat = feature["geometry"]["coordinates"]
     marks = p.get("marks") or []
     return {
-        "id": p["id"], "n": feature.get("n", -1),
-        "start": p.get("date_start") or "", "end": p.get("date_end") or "",
-        "x": lon, "y": lat, "ty": p.get("event_type") or "other", "pl": p.get("place") or "",
-        "lv": p.get("level") or "", "b": p.get("time_basis") or "",
-        "pn": bool(p.get("planned")), "sn": p.get("snippet") or "",
+        "id": p["id"],
+        "n": feature.get("n", -1),
+        "start": p.get("date_start") or "",
+        "end": p.get("date_end") or "",
+        "x": lon,
+        "y": lat,
+        "ty": p.get("event_type") or "other",
+        "pl": p.get("place") or "",
+        "lv": p.get("level") or "",
+        "b": p.get("time_basis") or "",
+        "pn": bool(p.get("planned")),
+        "sn": p.get("snippet") or "",
         "mk": [[m["start"], m["end"], 1 if m.get("kind") == "place" else 0] for m in marks],
         "a": articles.setdefault(p.get("article_id") or "", len(articles)),
-        "ac": "; ".join(p.get("actors") or ()), "fg": "; ".join(p.get("figures") or ()),
+        "ac": "; ".join(p.get("actors") or ()),
+        "fg": "; ".join(p.get("figures") or ()),
         "cf": round(float(p.get("confidence") or 0), 2),
         "r": (p.get("uncertainty_km") or 0) * 1000,
     }
@@ -109,6 +120,12 @@ def browser_articles(features: Iterable[EventFeature], index: dict[str, int]) ->
         if p is None:
             out.append({"t": article_id, "s": "", "u": "", "p": ""})
             continue
-        out.append({"t": p["article_title"] or article_id, "s": p["article_source"] or "",
-                    "u": safe_url(p["article_url"]) or "", "p": p["published"] or ""})
+        out.append(
+            {
+                "t": p["article_title"] or article_id,
+                "s": p["article_source"] or "",
+                "u": safe_url(p["article_url"]) or "",
+                "p": p["published"] or "",
+            }
+        )
     return out

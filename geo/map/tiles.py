@@ -39,14 +39,20 @@ class TileSource:
 # not a fleet of screens); a briefing room with many screens should run its own server.
 PRESETS: dict[str, TileSource] = {
     "osm": TileSource(
-        "osm", "OpenStreetMap (online)", "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-        "contributors", 19),
+        "osm",
+        "OpenStreetMap (online)",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        19,
+    ),
     "dark": TileSource(
-        "dark", "Dark, CARTO (online)",
+        "dark",
+        "Dark, CARTO (online)",
         "https://{s}.basemaps.cartocdn.com/dark_all/{z}/{x}/{y}{r}.png",
         '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> '
-        'contributors &copy; <a href="https://carto.com/attributions">CARTO</a>', 20),
+        'contributors &copy; <a href="https://carto.com/attributions">CARTO</a>',
+        20,
+    ),
 }
 
 
@@ -60,8 +66,10 @@ def local_source(env: Mapping[str, str] = os.environ) -> TileSource | None:
         raise TileConfigError(f"{URL_ENV}={url!r}: not an http(s) URL")
     missing = [part for part in ("{z}", "{x}", "{y}") if part not in url]
     if missing:
-        raise TileConfigError(f"{URL_ENV}={url!r}: the URL needs {', '.join(missing)} "
-                              "(e.g. http://host:8080/{z}/{x}/{y}.png)")
+        raise TileConfigError(
+            f"{URL_ENV}={url!r}: the URL needs {', '.join(missing)} "
+            "(e.g. http://host:8080/{z}/{x}/{y}.png)"
+        )
     attribution = env.get(ATTRIBUTION_ENV, "").strip() or f"Tiles: {escape_text(parsed.netloc)}"
     return TileSource("local", "Local tile server", url, attribution)
 

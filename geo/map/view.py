@@ -52,23 +52,30 @@ def base_map(options: MapOptions | None = None, publish: Publish | None = None) 
     tiles = options.tiles
     max_zoom = tiles.max_zoom if tiles else MAX_ZOOM
     min_lon, min_lat, max_lon, max_lat = initial_view(options)
-    m = folium.Map(location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2], zoom_start=5,
-                   tiles=None, max_zoom=max_zoom, min_zoom=MIN_ZOOM, control_scale=True,
-                   prefer_canvas=False)
+    m = folium.Map(
+        location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2],
+        zoom_start=5,
+        tiles=None,
+        max_zoom=max_zoom,
+        min_zoom=MIN_ZOOM,
+        control_scale=True,
+        prefer_canvas=False,
+    )
     # folium hands max_zoom/min_zoom to its tile layer only; the map itself needs them here.
     m.options["max_zoom"] = max_zoom
     m.options["min_zoom"] = MIN_ZOOM
     if tiles:
-        folium.TileLayer(tiles.url, attr=tiles.attribution, name=tiles.label,
-                         max_zoom=tiles.max_zoom).add_to(m)
+        folium.TileLayer(
+            tiles.url, attr=tiles.attribution, name=tiles.label, max_zoom=tiles.max_zoom
+        ).add_to(m)
     elif publish:
-        add_basemap(m, style=options.style,
-                    url=publish("basemap", load_basemap(options.basemap)))
+        add_basemap(m, style=options.style, url=publish("basemap", load_basemap(options.basemap)))
     else:
         add_basemap(m, style=options.style, path=options.basemap)
     PageStyle(briefing=options.style == "dark").add_to(m)
-    m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]], padding=FIT_PADDING,
-                 max_zoom=FIT_MAX_ZOOM)
+    m.fit_bounds(
+        [[min_lat, min_lon], [max_lat, max_lon]], padding=FIT_PADDING, max_zoom=FIT_MAX_ZOOM
+    )
     return m
 
 

@@ -62,8 +62,18 @@ def load_actors(path: Path = DEFAULT_ACTORS) -> tuple[Actor, ...]:
 
 # The kinds of action the map knows (its legend, colours and filters): the names of
 # mapdata/event_types.toml must be among them; its triggers are free to extend.
-EventType = Literal["capture", "airstrike", "offensive", "withdrawal", "civilian_harm",
-                    "meeting", "deployment", "plan", "statement", "other"]
+EventType = Literal[
+    "capture",
+    "airstrike",
+    "offensive",
+    "withdrawal",
+    "civilian_harm",
+    "meeting",
+    "deployment",
+    "plan",
+    "statement",
+    "other",
+]
 EVENT_TYPES: tuple[EventType, ...] = get_args(EventType)
 
 
@@ -85,12 +95,12 @@ def load_event_types(path: Path = DEFAULT_EVENT_TYPES) -> EventTypes:
     for entry in data["type"]:
         name = str(entry["name"])
         if name not in EVENT_TYPES:
-            raise ValueError(f"{path}: unknown event type {name!r}; the map knows "
-                             f"{', '.join(EVENT_TYPES)}")
+            raise ValueError(
+                f"{path}: unknown event type {name!r}; the map knows {', '.join(EVENT_TYPES)}"
+            )
         names.append(cast(EventType, name))
         words = sorted((str(t) for t in entry["triggers"]), key=len, reverse=True)
-        patterns.append(re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + ")",
-                                   re.IGNORECASE))
+        patterns.append(re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + ")", re.IGNORECASE))
     return EventTypes(tuple(names), tuple(patterns))
 
 
@@ -118,8 +128,10 @@ def event_type(
     return min(hits, key=lambda h: (abs(h[1] - near), h[0]))[2]
 
 
-FORCE_OF = re.compile(r"\b(?:force|army|contingent|group) of (?:about |some |nearly )?"
-                      r"\d{1,3}(?:,\d{3})+\b")
+FORCE_OF = re.compile(
+    r"\b(?:force|army|contingent|group) of (?:about |some |nearly )?"
+    r"\d{1,3}(?:,\d{3})+\b"
+)
 
 
 def find_figures(sentence: str) -> tuple[str, ...]:

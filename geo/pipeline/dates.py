@@ -64,7 +64,10 @@ LEADING_DATELINE_LINES = 3  # non-empty lines at the top of the body that may ho
 YEARS_BACK_FOR_WEEKDAY = 2  # "Sunday, Dec. 4": look for the year in P's year and 2 before
 # "in the coming weeks" without a number: how far ahead it reaches.
 COMING_DEFAULT: dict[str, tuple[int, Granularity]] = {
-    "day": (7, "day"), "week": (3, "week"), "month": (3, "month"), "year": (1, "year"),
+    "day": (7, "day"),
+    "week": (3, "week"),
+    "month": (3, "month"),
+    "year": (1, "year"),
 }
 # "three weeks ago" is a point in time with some slack around it (days either side).
 AROUND_DAYS = {"day": 0, "week": 3, "month": 15, "year": 182}
@@ -234,22 +237,74 @@ def _part(span: tuple[Date, Date], granularity: Granularity, part: int) -> _Part
 # ---------------------------------------------------------------------------------------
 # Vocabulary
 
-MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
-               "September", "October", "November", "December"]
-MONTH_ABBREVIATIONS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
-                       "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12}
+MONTH_NAMES = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+MONTH_ABBREVIATIONS = {
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
 MONTHS = {name.lower(): number for number, name in enumerate(MONTH_NAMES, start=1)}
 MONTHS |= MONTH_ABBREVIATIONS
 WEEKDAY_NAMES = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-WEEKDAY_ABBREVIATIONS = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3,
-                         "thurs": 3, "fri": 4, "sat": 5, "sun": 6}
+WEEKDAY_ABBREVIATIONS = {
+    "mon": 0,
+    "tue": 1,
+    "tues": 1,
+    "wed": 2,
+    "thu": 3,
+    "thur": 3,
+    "thurs": 3,
+    "fri": 4,
+    "sat": 5,
+    "sun": 6,
+}
 WEEKDAYS = {name.lower(): number for number, name in enumerate(WEEKDAY_NAMES)}
 WEEKDAYS |= WEEKDAY_ABBREVIATIONS
 NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
-    "eighteen": 18, "twenty": 20, "thirty": 30, "forty-eight": 48, "a couple of": 2,
-    "a few": 3, "few": 3,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "eighteen": 18,
+    "twenty": 20,
+    "thirty": 30,
+    "forty-eight": 48,
+    "a couple of": 2,
+    "a few": 3,
+    "few": 3,
 }
 # "early", "mid", "late" and friends: which third of a period they pick.
 PARTS = {"early": 0, "beginning": 0, "start": 0, "mid": 1, "middle": 1, "late": 2, "end": 2}
@@ -291,12 +346,16 @@ def _number(word: str) -> int:
 
 
 UNIT_GRANULARITY: dict[str, Granularity] = {
-    "hour": "day", "day": "day", "week": "week", "month": "month", "year": "year",
+    "hour": "day",
+    "day": "day",
+    "week": "week",
+    "month": "month",
+    "year": "year",
 }
 
 
 def _unit(word: str) -> Granularity:
-    """"weeks" -> "week"; hours count as days (a map has no finer scale)."""
+    """ "weeks" -> "week"; hours count as days (a map has no finer scale)."""
     return UNIT_GRANULARITY[word.lower().rstrip("s")]
 
 
@@ -605,83 +664,122 @@ _NOT_DATE_AFTER_OF = (  # "seven months of airstrikes", not "two weeks of March"
 
 RULES: list[_Rule] = [
     # --- Dates that name their year
-    _rule("date m-d-y", rf"{_LEAD}{_WEEKDAY_PREFIX}{_MONTH}{_SP}{_DAY},?{_SP}{_YEAR}",
-          _full_date),
-    _rule("date d-m-y",
-          rf"{_LEAD}{_WEEKDAY_PREFIX}(?i:the{_SP})?{_DAY}(?:{_SP}of)?{_SP}{_MONTH},?{_SP}{_YEAR}",
-          _full_date),
-    _rule("date iso",
-          r"(?P<year>(?:19|20)\d\d)-(?P<mnum>0[1-9]|1[0-2])-(?P<day>0[1-9]|[12]\d|3[01])(?![\w-])",
-          _full_date),
-    _rule("month year", rf"{_LEAD}(?:{_PART}(?:{_SP}|-))?{_MONTH},?{_SP}(?:of{_SP})?{_YEAR}",
-          _month_year),
+    _rule("date m-d-y", rf"{_LEAD}{_WEEKDAY_PREFIX}{_MONTH}{_SP}{_DAY},?{_SP}{_YEAR}", _full_date),
+    _rule(
+        "date d-m-y",
+        rf"{_LEAD}{_WEEKDAY_PREFIX}(?i:the{_SP})?{_DAY}(?:{_SP}of)?{_SP}{_MONTH},?{_SP}{_YEAR}",
+        _full_date,
+    ),
+    _rule(
+        "date iso",
+        r"(?P<year>(?:19|20)\d\d)-(?P<mnum>0[1-9]|1[0-2])-(?P<day>0[1-9]|[12]\d|3[01])(?![\w-])",
+        _full_date,
+    ),
+    _rule(
+        "month year",
+        rf"{_LEAD}(?:{_PART}(?:{_SP}|-))?{_MONTH},?{_SP}(?:of{_SP})?{_YEAR}",
+        _month_year,
+    ),
     _rule("part of year", rf"{_LEAD}{_PART}(?:{_SP}|-){_YEAR}", _year_part),
-    _rule("year range",
-          rf"{_LEAD}(?:(?i:from|between){_SP})?(?P<year>(?:19|20)\d\d)"
-          rf"(?:[^\S\n]*[-–—][^\S\n]*|{_SP}(?i:to|and|until|till){_SP})"
-          r"(?P<year2>(?:19|20)\d\d|\d\d)(?!\w|[.,]\d|%)",
-          _year_range),
-    _rule("year",
-          rf"(?i:in|since|during|by|until|till|before|after|from|through|throughout|of)"
-          rf"{_SP}(?:(?i:the{_SP}year){_SP})?{_YEAR}(?![^\S\n]*(?i:percent|per\b))",
-          _year),
+    _rule(
+        "year range",
+        rf"{_LEAD}(?:(?i:from|between){_SP})?(?P<year>(?:19|20)\d\d)"
+        rf"(?:[^\S\n]*[-–—][^\S\n]*|{_SP}(?i:to|and|until|till){_SP})"
+        r"(?P<year2>(?:19|20)\d\d|\d\d)(?!\w|[.,]\d|%)",
+        _year_range,
+    ),
+    _rule(
+        "year",
+        rf"(?i:in|since|during|by|until|till|before|after|from|through|throughout|of)"
+        rf"{_SP}(?:(?i:the{_SP}year){_SP})?{_YEAR}(?![^\S\n]*(?i:percent|per\b))",
+        _year,
+    ),
     # --- Dates whose year comes from P
     _rule("month day", rf"{_LEAD}{_WEEKDAY_PREFIX}{_MONTH}{_SP}{_DAY}", _month_day),
-    _rule("day month",
-          rf"{_LEAD}{_WEEKDAY_PREFIX}(?i:the{_SP})?(?<![\w.,]){_DAY}(?:{_SP}of)?{_SP}{_MONTH}",
-          _month_day),
+    _rule(
+        "day month",
+        rf"{_LEAD}{_WEEKDAY_PREFIX}(?i:the{_SP})?(?<![\w.,]){_DAY}(?:{_SP}of)?{_SP}{_MONTH}",
+        _month_day,
+    ),
     _rule("part of month", rf"{_LEAD}{_PART}(?:{_SP}|-)(?:in{_SP})?{_MONTH_NAME}", _month_alone),
-    _rule("in month",
-          rf"(?i:in|during|since|until|till|by|from|through|throughout|before|after)"
-          rf"{_SP}{_MONTH_NAME}",
-          _month_alone),
-    _rule("last/next/this <Month>", rf"{_LEAD}(?P<rel>(?i:last|next|this)){_SP}{_MONTH_NAME}",
-          _month_relative),
+    _rule(
+        "in month",
+        rf"(?i:in|during|since|until|till|by|from|through|throughout|before|after)"
+        rf"{_SP}{_MONTH_NAME}",
+        _month_alone,
+    ),
+    _rule(
+        "last/next/this <Month>",
+        rf"{_LEAD}(?P<rel>(?i:last|next|this)){_SP}{_MONTH_NAME}",
+        _month_relative,
+    ),
     # --- Relative to P
-    _rule("weekday",
-          rf"{_LEAD}(?:(?P<rel>(?i:last|next|this|past)){_SP})?(?P<weekday>(?:{_WEEKDAY_FULL})\b)"
-          rf"(?:{_SP}(?i:morning|afternoon|evening|night)\b)?",
-          _weekday),
-    _rule("weekend",
-          rf"{_LEAD}(?:(?P<rel>(?i:this|last|next|past))|(?i:the)(?:{_SP}(?P<rel2>(?i:past|last)))?)"
-          rf"{_SP}(?i:weekend)\b",
-          _weekend),
-    _rule("day word",
-          rf"(?<!USA\s)(?P<word>(?i:today|yesterday|tomorrow|tonight|last{_SP}night"
-          rf"|this{_SP}(?:morning|afternoon|evening)|(?:earlier|later){_SP}today))\b",
-          _day_word),
-    _rule("last/this/next week, month, year",
-          rf"{_LEAD}(?P<rel>(?i:last|this|next|earlier{_SP}this|later{_SP}this)){_SP}"
-          rf"(?P<unit>(?i:week|month|year))\b",
-          _calendar_relative),
-    _rule("part of last/this/next month, year",
-          rf"{_LEAD}{_PART}(?:{_SP}|-)(?P<rel>(?i:last|this|next|the)){_SP}"
-          rf"(?P<unit>(?i:month|year))\b",
-          _calendar_part),
-    _rule("the past n units",
-          rf"{_LEAD}(?i:the){_SP}(?i:past|last|previous){_SP}(?:{_NUM}{_SP})?{_UNIT}",
-          _past_duration),
-    _rule("n units of",
-          rf"(?<![Ff]irst\s)(?<![Nn]ext\s)(?<![Ff]inal\s){_NUM}{_SP}{_UNIT_NO_HOURS}"
-          rf"(?={_SP}of{_SP}{_NOT_DATE_AFTER_OF})",
-          _past_duration),
-    _rule("for n units",
-          rf"(?i:for){_SP}(?:(?i:about|nearly|almost|more{_SP}than|over|some){_SP})?"
-          rf"{_NUM}{_SP}{_UNIT}",
-          _past_duration),
-    _rule("n units ago",
-          rf"(?:(?i:about|nearly|almost|some|more{_SP}than|just|only){_SP})?"
-          rf"{_NUM}{_SP}{_UNIT_NO_HOURS}{_SP}(?i:ago)\b",
-          _ago),
-    _rule("the coming units",
-          rf"{_LEAD}(?i:the){_SP}(?P<which>(?i:coming|next)){_SP}(?:{_NUM}{_SP})?{_UNIT}",
-          _coming),
-    _rule("season",
-          rf"{_LEAD}(?:(?P<rel>(?i:this|last|next|past|earlier{_SP}this|later{_SP}this"
-          rf"|the{_SP}coming|the)){_SP})?(?:(?P<part>(?i:early|mid|late))(?:{_SP}|-))?"
-          rf"(?<!Arab\s)(?P<season>(?i:spring|summer|autumn|fall|winter))(?!\w)"
-          rf"(?:,?{_SP}(?:of{_SP})?{_YEAR})?",
-          _season),
+    _rule(
+        "weekday",
+        rf"{_LEAD}(?:(?P<rel>(?i:last|next|this|past)){_SP})?(?P<weekday>(?:{_WEEKDAY_FULL})\b)"
+        rf"(?:{_SP}(?i:morning|afternoon|evening|night)\b)?",
+        _weekday,
+    ),
+    _rule(
+        "weekend",
+        rf"{_LEAD}(?:(?P<rel>(?i:this|last|next|past))|(?i:the)(?:{_SP}(?P<rel2>(?i:past|last)))?)"
+        rf"{_SP}(?i:weekend)\b",
+        _weekend,
+    ),
+    _rule(
+        "day word",
+        rf"(?<!USA\s)(?P<word>(?i:today|yesterday|tomorrow|tonight|last{_SP}night"
+        rf"|this{_SP}(?:morning|afternoon|evening)|(?:earlier|later){_SP}today))\b",
+        _day_word,
+    ),
+    _rule(
+        "last/this/next week, month, year",
+        rf"{_LEAD}(?P<rel>(?i:last|this|next|earlier{_SP}this|later{_SP}this)){_SP}"
+        rf"(?P<unit>(?i:week|month|year))\b",
+        _calendar_relative,
+    ),
+    _rule(
+        "part of last/this/next month, year",
+        rf"{_LEAD}{_PART}(?:{_SP}|-)(?P<rel>(?i:last|this|next|the)){_SP}"
+        rf"(?P<unit>(?i:month|year))\b",
+        _calendar_part,
+    ),
+    _rule(
+        "the past n units",
+        rf"{_LEAD}(?i:the){_SP}(?i:past|last|previous){_SP}(?:{_NUM}{_SP})?{_UNIT}",
+        _past_duration,
+    ),
+    _rule(
+        "n units of",
+        rf"(?<![Ff]irst\s)(?<![Nn]ext\s)(?<![Ff]inal\s){_NUM}{_SP}{_UNIT_NO_HOURS}"
+        rf"(?={_SP}of{_SP}{_NOT_DATE_AFTER_OF})",
+        _past_duration,
+    ),
+    _rule(
+        "for n units",
+        rf"(?i:for){_SP}(?:(?i:about|nearly|almost|more{_SP}than|over|some){_SP})?"
+        rf"{_NUM}{_SP}{_UNIT}",
+        _past_duration,
+    ),
+    _rule(
+        "n units ago",
+        rf"(?:(?i:about|nearly|almost|some|more{_SP}than|just|only){_SP})?"
+        rf"{_NUM}{_SP}{_UNIT_NO_HOURS}{_SP}(?i:ago)\b",
+        _ago,
+    ),
+    _rule(
+        "the coming units",
+        rf"{_LEAD}(?i:the){_SP}(?P<which>(?i:coming|next)){_SP}(?:{_NUM}{_SP})?{_UNIT}",
+        _coming,
+    ),
+    _rule(
+        "season",
+        rf"{_LEAD}(?:(?P<rel>(?i:this|last|next|past|earlier{_SP}this|later{_SP}this"
+        rf"|the{_SP}coming|the)){_SP})?(?:(?P<part>(?i:early|mid|late))(?:{_SP}|-))?"
+        rf"(?<!Arab\s)(?P<season>(?i:spring|summer|autumn|fall|winter))(?!\w)"
+        rf"(?:,?{_SP}(?:of{_SP})?{_YEAR})?",
+        _season,
+    ),
 ]
 
 # "two weeks after <anchor>": resolved in a second pass, once the anchors are known.
@@ -715,8 +813,9 @@ class _ChainRule:
     calendar: bool = False
 
 
-def _chain_rule(name: str, pattern: str, n: int | None, unit: Granularity | None,
-                calendar: bool = False) -> _ChainRule:
+def _chain_rule(
+    name: str, pattern: str, n: int | None, unit: Granularity | None, calendar: bool = False
+) -> _ChainRule:
     return _ChainRule(name, re.compile(_BEFORE + rf"(?i:{pattern})"), n, unit, calendar)
 
 
@@ -724,26 +823,49 @@ def _chain_rule(name: str, pattern: str, n: int | None, unit: Granularity | None
 # the rules above, which read them from P ("next week"); "the following week" chains.
 CHAIN_RULES: list[_ChainRule] = [
     _chain_rule("the next day", rf"the{_SP}(?:next|following){_SP}{_TIME_OF_DAY}", 1, "day"),
-    _chain_rule("the day after",
-                rf"the{_SP}(?:day|night){_SP}after(?:{_SP}that)?{_CLAUSE_END}", 1, "day"),
-    _chain_rule("the previous day",
-                rf"the{_SP}(?:previous|preceding){_SP}{_TIME_OF_DAY}", -1, "day"),
-    _chain_rule("the day before",
-                rf"the{_SP}(?:day|night|morning|evening){_SP}before(?:{_SP}that)?"
-                rf"{_CLAUSE_END}", -1, "day"),
-    _chain_rule("that night",
-                rf"(?:(?:later|earlier){_SP})?(?:that(?:{_SP}same)?|the{_SP}same){_SP}"
-                rf"{_TIME_OF_DAY}", 0, "day"),
-    _chain_rule("the following week",
-                rf"the{_SP}following{_SP}(?P<unit>week|month|year)\b", 1, None, calendar=True),
+    _chain_rule(
+        "the day after", rf"the{_SP}(?:day|night){_SP}after(?:{_SP}that)?{_CLAUSE_END}", 1, "day"
+    ),
+    _chain_rule(
+        "the previous day", rf"the{_SP}(?:previous|preceding){_SP}{_TIME_OF_DAY}", -1, "day"
+    ),
+    _chain_rule(
+        "the day before",
+        rf"the{_SP}(?:day|night|morning|evening){_SP}before(?:{_SP}that)?"
+        rf"{_CLAUSE_END}",
+        -1,
+        "day",
+    ),
+    _chain_rule(
+        "that night",
+        rf"(?:(?:later|earlier){_SP})?(?:that(?:{_SP}same)?|the{_SP}same){_SP}"
+        rf"{_TIME_OF_DAY}",
+        0,
+        "day",
+    ),
+    _chain_rule(
+        "the following week",
+        rf"the{_SP}following{_SP}(?P<unit>week|month|year)\b",
+        1,
+        None,
+        calendar=True,
+    ),
     # "On the 9th," / "by the 11th,": only before a clause break, since "the 11th Army
     # Corps" and "the 9th century" are no days.
-    _chain_rule("on the nth",
-                rf"(?:on|by|until|till|from|since){_SP}the{_SP}(?P<ordinal>3[01]|[12]\d|[1-9])"
-                rf"(?:st|nd|rd|th)(?:{_SP}of{_SP}the{_SP}month)?{_CLAUSE_END}", 0, "day"),
-    _chain_rule("n units later",
-                rf"{_NUM}{_SP}{_UNIT_NO_HOURS}{_SP}(?P<dir>(?:later|earlier)(?!{_SP}than\b)"
-                rf"|(?:after|before)(?:{_SP}that)?{_CLAUSE_END})", None, None),
+    _chain_rule(
+        "on the nth",
+        rf"(?:on|by|until|till|from|since){_SP}the{_SP}(?P<ordinal>3[01]|[12]\d|[1-9])"
+        rf"(?:st|nd|rd|th)(?:{_SP}of{_SP}the{_SP}month)?{_CLAUSE_END}",
+        0,
+        "day",
+    ),
+    _chain_rule(
+        "n units later",
+        rf"{_NUM}{_SP}{_UNIT_NO_HOURS}{_SP}(?P<dir>(?:later|earlier)(?!{_SP}than\b)"
+        rf"|(?:after|before)(?:{_SP}that)?{_CLAUSE_END})",
+        None,
+        None,
+    ),
 ]
 
 
@@ -792,9 +914,7 @@ def _expressions_from_rules(
     for rule in RULES:
         for match in rule.pattern.finditer(text):
             if narrative and rule.name in _YEAR_FROM_CONTEXT:
-                interval = _month_day_in_story(match, candidates) or rule.resolve(
-                    match, published
-                )
+                interval = _month_day_in_story(match, candidates) or rule.resolve(match, published)
             else:
                 interval = rule.resolve(match, published)
             if interval is None:
@@ -814,8 +934,10 @@ def _month_day_in_story(
     # A bare year ("captured in 1992") is often background in such pages; a month or a
     # day is where the story is.
     named = [
-        e for e in earlier
-        if e.basis == "explicit" and e.end <= match.start()
+        e
+        for e in earlier
+        if e.basis == "explicit"
+        and e.end <= match.start()
         and GRANULARITY_RANK[e.granularity] <= GRANULARITY_RANK["month"]
     ]
     if not named:
@@ -823,7 +945,8 @@ def _month_day_in_story(
     anchor = max(named, key=lambda e: e.start).date_start
     month, day = _month_number(match["month"]), int(match["day"])
     candidates = [
-        d for year in (anchor.year - 1, anchor.year, anchor.year + 1)
+        d
+        for year in (anchor.year - 1, anchor.year, anchor.year + 1)
         if (d := _valid_date(year, month, day)) is not None
     ]
     if not candidates:
@@ -902,7 +1025,11 @@ def _add_anchored(
 
 
 GRANULARITY_RANK: dict[Granularity, int] = {
-    "day": 0, "week": 1, "month": 2, "season": 3, "year": 4,
+    "day": 0,
+    "week": 1,
+    "month": 2,
+    "season": 3,
+    "year": 4,
 }
 
 
@@ -942,7 +1069,8 @@ def _add_chained(
         n, unit = _chain_step(rule, match)
         anchor = _chain_anchor(result, start, chained) or (
             _Interval(published, published, "day", "publication")
-            if n < 0 and published is not None else None
+            if n < 0 and published is not None
+            else None
         )
         if anchor is None:
             continue
@@ -981,7 +1109,8 @@ def _chain_anchor(
     """The interval of the closest expression ending before ``before`` that dates an event
     (or is itself chained, planned or not)."""
     events = [
-        e for e in found
+        e
+        for e in found
         if e.end <= before and not e.duration and (not e.planned or e.start in chained)
     ]
     if not events:
@@ -1087,9 +1216,7 @@ def publication_date(
         day = _parse_dateline(line)
         if plausible(day):
             return PublicationDate(day, "text", line.strip())
-    for line in [line for line in body_text.splitlines() if line.strip()][
-        :LEADING_DATELINE_LINES
-    ]:
+    for line in [line for line in body_text.splitlines() if line.strip()][:LEADING_DATELINE_LINES]:
         match = _LEADING_DATELINE_RE.match(line)
         day = _parse_dateline(match["date"]) if match else None
         if match and plausible(day):
@@ -1110,7 +1237,7 @@ def _wire_filing(body_text: str, published: Date) -> tuple[Date, str] | None:
     AFP -") a day or few before the page's own date: the story's "on Friday" and its
     undated sentences belong to the day it was written, not the day a site ran it."""
     lines = [line for line in body_text.splitlines() if line.strip()]
-    for line in lines[:LEADING_DATELINE_LINES + 2]:
+    for line in lines[: LEADING_DATELINE_LINES + 2]:
         match = _WIRE_DATELINE_RE.match(line)
         if match is None:
             continue

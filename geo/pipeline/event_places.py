@@ -21,8 +21,15 @@ if TYPE_CHECKING:  # spaCy loads only when something is parsed, not for cached b
 # A province's point may lie this far from a town inside it.
 PROVINCE_REACH_KM = 300.0
 CONTAINER_LEVELS = frozenset({"province", "region", "country", "continent"})
-LEVEL_SPECIFICITY = {"derived": 4, "village": 4, "facility": 4, "city": 3, "province": 2,
-                     "country": 1, "continent": 0}
+LEVEL_SPECIFICITY = {
+    "derived": 4,
+    "village": 4,
+    "facility": 4,
+    "city": 3,
+    "province": 2,
+    "country": 1,
+    "continent": 0,
+}
 # "160 km (100 miles) southwest of X" (see _far_reference); closer than this, X is as good
 # a place for the event as the map can give.
 REFERENCE_REACH_KM = 30.0
@@ -65,13 +72,16 @@ _DATELINE_BEFORE = re.compile(rf"[^\S\n]*(?:{_NAME}[^\S\n]*(?:,|[^\S\n]and)[^\S\
 # A sentence that opens with a subordinate clause ("After securing A, forces ...").
 _SUBORDINATE_OPENING = re.compile(
     r"\s*[\"“‘']?(?:After|Before|Having|Following|Since|Once|When|While|Whilst|Despite|"
-    r"Although|As|Upon|Until)\b[^,;]*,")
+    r"Although|As|Upon|Until)\b[^,;]*,"
+)
+
+
 def _is_origin(text: str, mention: PlaceMention) -> bool:
     """'... arrived in Gao from Kidal': Kidal is where they came from.
 
     Not for places left or lost: "withdrew from X", "were driven out of X".
     """
-    before = text[max(0, mention.start - 60):mention.start]
+    before = text[max(0, mention.start - 60) : mention.start]
     if not re.search(r"\bfrom\s+(?:the\s+)?$", before, re.IGNORECASE):
         return False
     return not _LEAVING.search(before)
@@ -99,8 +109,9 @@ def _inside(fine: PlaceMention, coarse: PlaceMention) -> bool:
     return fine.country == coarse.country and distance_km(fine, coarse) <= PROVINCE_REACH_KM
 
 
-def event_places(text: str, s_start: int, mentions: list[PlaceMention],
-                  times: list[TimeExpression]) -> list[PlaceMention]:
+def event_places(
+    text: str, s_start: int, mentions: list[PlaceMention], times: list[TimeExpression]
+) -> list[PlaceMention]:
     """The places where the sentence's actions happen, in text order, one per place.
 
     Origins, a dateline and places in an opening subordinate clause ("After securing A,
@@ -112,9 +123,13 @@ def event_places(text: str, s_start: int, mentions: list[PlaceMention],
     candidates = [m for m in mentions if not _is_origin(text, m)] or mentions
     # Where the story was filed and a far point a distance is measured from are never
     # where something happened, even when the sentence names no other place.
-    candidates = [m for m in candidates
-                  if not opens_dateline(text, m.start, m.end) and not _far_reference(text, m)
-                  and not _government(text, m)]
+    candidates = [
+        m
+        for m in candidates
+        if not opens_dateline(text, m.start, m.end)
+        and not _far_reference(text, m)
+        and not _government(text, m)
+    ]
     opening = _SUBORDINATE_OPENING.match(text, s_start)
     if opening and not any(t.start < opening.end() for t in times):
         main = [m for m in candidates if m.start < 0 or m.start >= opening.end()]
@@ -128,8 +143,7 @@ def event_places(text: str, s_start: int, mentions: list[PlaceMention],
         finer = [m for m in mentions if LEVEL_SPECIFICITY.get(m.level, 0) > rank]
         if any(_inside(m, mention) for m in finer):
             continue
-        if any((c.name, c.lat, c.lon) == (mention.name, mention.lat, mention.lon)
-               for c in chosen):
+        if any((c.name, c.lat, c.lon) == (mention.name, mention.lat, mention.lon) for c in chosen):
             continue
         chosen.append(mention)
     # Never nothing: every sentence with a mapped place has an event somewhere.
@@ -152,12 +166,15 @@ def _government(text: str, mention: PlaceMention) -> bool:
     "Tripoli said"; where it acts, it is an actor, not a place."""
     if not mention.capital or mention.start < 0:
         return False
-    return bool(_GOVERNMENT_BEFORE.search(text, max(0, mention.start - 20), mention.start)
-                or _GOVERNMENT_AFTER.match(text, mention.end))
+    return bool(
+        _GOVERNMENT_BEFORE.search(text, max(0, mention.start - 20), mention.start)
+        or _GOVERNMENT_AFTER.match(text, mention.end)
+    )
 
 
 def _put_in(text: str, mention: PlaceMention) -> bool:
     """Whether the sentence puts something in the place ("fighting in eastern Ukraine",
     "fled to neighbouring Chad", "strikes on Yemen"), not just names it."""
     return mention.start >= 0 and bool(
-        _PUT_IN.search(text, max(0, mention.start - 60), mention.start))
+        _PUT_IN.search(text, max(0, mention.start - 60), mention.start)
+    )

@@ -101,7 +101,9 @@ class Event:
 
 _REPORTED = re.compile(
     r"\b(?:said|says|say|told|reported|reports|announced|stated|claimed|added|confirmed)"
-    r"(?:\s+\w+){0,2}\s*$", re.IGNORECASE)
+    r"(?:\s+\w+){0,2}\s*$",
+    re.IGNORECASE,
+)
 # Where one clause of a sentence ends and another begins ("... Nimroz and on Saturday they
 # captured Y", "...; meanwhile ...").
 _CLAUSE_BREAK = re.compile(
@@ -111,13 +113,15 @@ _CLAUSE_BREAK = re.compile(
 # Only list words between two places: they share one action ("retook A and B").
 _COORDINATED = re.compile(
     r"\s*(?:,|and|or|&|as\s+well\s+as|,\s*and)?\s*(?:the\s+)?(?:(?:key\s+)?(?:town|city|"
-    r"village|district|cities|towns|villages)\s+of\s+)?$", re.IGNORECASE)
+    r"village|district|cities|towns|villages)\s+of\s+)?$",
+    re.IGNORECASE,
+)
 
 
 def _event_times(text: str, times: list[TimeExpression]) -> list[TimeExpression]:
     """Without the dates of the reporting ("..., a report said on Monday") when the
     sentence dates its action too: the report's day is not the event's."""
-    action = [t for t in times if not _REPORTED.search(text[max(0, t.start - 40):t.start])]
+    action = [t for t in times if not _REPORTED.search(text[max(0, t.start - 40) : t.start])]
     return action or times
 
 
@@ -145,20 +149,22 @@ def _times_per_place(
 
     assigned: list[list[TimeExpression]] = [[] for _ in places]
     for time in times:
-        same = [i for i, p in enumerate(places) if p.start >= 0
-                and clause(p.start) == clause(time.start)] or list(range(len(places)))
+        same = [
+            i
+            for i, p in enumerate(places)
+            if p.start >= 0 and clause(p.start) == clause(time.start)
+        ] or list(range(len(places)))
         nearest = min(same, key=lambda i: abs(places[i].start - time.start))
         assigned[nearest].append(time)
     for i in range(1, len(places)):
-        between = text[places[i - 1].end:places[i].start]
+        between = text[places[i - 1].end : places[i].start]
         if places[i].start >= 0 and _COORDINATED.fullmatch(between):
             shared = assigned[i - 1] + assigned[i]
             assigned[i - 1] = assigned[i] = sorted(shared, key=lambda t: t.start)
     return [a or times for a in assigned]
 
 
-def _current(times: list[TimeExpression], published: datetime.date | None
-             ) -> list[TimeExpression]:
+def _current(times: list[TimeExpression], published: datetime.date | None) -> list[TimeExpression]:
     """Drop background dates when the sentence also has a current one.
 
     "Photos over the past 24 hours show the flag of a group formed in 2013": the photos are
@@ -207,15 +213,18 @@ def _event(
         date_start, date_end, granularity, basis = interval
         # Old events reported later keep their own date ("captured X in June 2014" in a
         # 2017 story); what is old and names no action is background.
-        if (article.published and date_end < article.published - BACKGROUND
-                and kind in BACKGROUND_TYPES):
+        if (
+            article.published
+            and date_end < article.published - BACKGROUND
+            and kind in BACKGROUND_TYPES
+        ):
             return None
-    marks = [Mark(m.start - s_start, m.end - s_start, "place") for m in in_sentence
-             if m.start >= 0]  # an inherited place is not in this sentence
+    marks = [
+        Mark(m.start - s_start, m.end - s_start, "place") for m in in_sentence if m.start >= 0
+    ]  # an inherited place is not in this sentence
     # A time expression may run past the sentence ("on Friday. June 1"): marked up to
     # the sentence's end, so that every mark lies inside the snippet.
-    marks += [Mark(t.start - s_start, min(t.end, s_end) - s_start, "time")
-              for t in sentence_times]
+    marks += [Mark(t.start - s_start, min(t.end, s_end) - s_start, "time") for t in sentence_times]
     confidence = place.confidence * BASIS_WEIGHT.get(basis, 0.4)
     if kind == "other":
         confidence *= 0.8
@@ -278,15 +287,24 @@ def extract_events(
         ):
             # The sentence's first event keeps the id it always had; "<id>:2:<offset>"...
             suffix = f":{number + 1}" if number else ""
-            event = _event(f"{article.id}{suffix}:{s_start}", article, text, (s_start, s_end),
-                           in_sentence, place, _current(place_times, article.published), actors)
+            event = _event(
+                f"{article.id}{suffix}:{s_start}",
+                article,
+                text,
+                (s_start, s_end),
+                in_sentence,
+                place,
+                _current(place_times, article.published),
+                actors,
+            )
             if event is not None:
                 events.append(event)
     return events
 
 
 def _inherited_places(
-    text: str, times: list[TimeExpression],
+    text: str,
+    times: list[TimeExpression],
     by_sentence: dict[tuple[int, int], list[PlaceMention]],
 ) -> dict[tuple[int, int], list[PlaceMention]]:
     """A dated sentence with an action but no place ("Troops ... on March 24.") happened
@@ -301,7 +319,7 @@ def _inherited_places(
         if not previous:
             continue
         s, e = max(previous)
-        gap = text[e:time.start]
+        gap = text[e : time.start]
         # A continent is where a story is set, not where one action happens.
         candidates = [m for m in known[(s, e)] if m.level != "continent"]
         if len(gap) > 300 or event_type(gap) == "other" or not candidates:
@@ -310,12 +328,17 @@ def _inherited_places(
         sentence_start = max(e, line_start + 1) if line_start >= e else e
         while sentence_start < time.start and text[sentence_start] in " \n\t":
             sentence_start += 1
-        end_match = re.search(r"[.!?…](?=\s|$)|\n", text[time.end:])
+        end_match = re.search(r"[.!?…](?=\s|$)|\n", text[time.end :])
         sentence_end = time.end + (end_match.end() if end_match else len(text) - time.end)
         last = max(candidates, key=lambda m: m.start)
         inherited[(sentence_start, sentence_end)] = known[(sentence_start, sentence_end)] = [
-            dataclasses.replace(last, start=-1, end=-1, sentence_start=sentence_start,
-                                sentence_end=sentence_end,
-                                confidence=round(last.confidence * 0.7, 3))
+            dataclasses.replace(
+                last,
+                start=-1,
+                end=-1,
+                sentence_start=sentence_start,
+                sentence_end=sentence_end,
+                confidence=round(last.confidence * 0.7, 3),
+            )
         ]
     return inherited

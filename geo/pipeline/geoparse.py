@@ -23,8 +23,14 @@ from geo.pipeline.text.clean import CleanText, clean_text
 
 # Nominatim's address types mapped to our levels; anything else is a facility.
 ONLINE_LEVELS: dict[str, Level] = {
-    "country": "country", "state": "province", "province": "province", "region": "province",
-    "city": "city", "town": "city", "village": "village", "hamlet": "village",
+    "country": "country",
+    "state": "province",
+    "province": "province",
+    "region": "province",
+    "city": "city",
+    "town": "city",
+    "village": "village",
+    "hamlet": "village",
     "suburb": "village",
 }
 
@@ -90,7 +96,9 @@ class Geoparser:
     """Holds the loaded pipeline and gazetteer; parse many documents with one instance."""
 
     def __init__(
-        self, gazetteer: Gazetteer | None = None, nlp: Language | None = None,
+        self,
+        gazetteer: Gazetteer | None = None,
+        nlp: Language | None = None,
         online: FallbackGeocoder | None = None,
     ) -> None:
         self.gazetteer = gazetteer or get_gazetteer()
@@ -146,8 +154,12 @@ class Geoparser:
         kind = str((location.raw or {}).get("addresstype") or (location.raw or {}).get("type"))
         level = ONLINE_LEVELS.get(kind, "facility")
         return replace(
-            res, lat=location.latitude, lon=location.longitude, level=level,
-            confidence=0.5, reason=f"online geocoder: {location.address}",
+            res,
+            lat=location.latitude,
+            lon=location.longitude,
+            level=level,
+            confidence=0.5,
+            reason=f"online geocoder: {location.address}",
         )
 
     def parse_safely(self, doc_id: str, text: str | CleanText) -> GeoparseResult:
@@ -176,8 +188,9 @@ def _within_kept_text(toponyms: list[Toponym], cleaned: CleanText) -> list[Topon
             continue
         text = cleaned.text[top.start : cut].rstrip(_NAME_END_JUNK)
         if text:
-            kept.append(replace(top, end=top.start + len(text), text=text, lookup="",
-                                feature_word=""))
+            kept.append(
+                replace(top, end=top.start + len(text), text=text, lookup="", feature_word="")
+            )
     return kept
 
 
@@ -196,7 +209,10 @@ def _parse_in_worker(item: tuple[str, str | CleanText]) -> GeoparseResult:
 
 
 def _result(
-    doc_id: str, original: str, parsed: str, cleaned: CleanText | None,
+    doc_id: str,
+    original: str,
+    parsed: str,
+    cleaned: CleanText | None,
     resolutions: list[Resolution],
 ) -> GeoparseResult:
     def to_original(start: int, end: int) -> tuple[int, int]:
@@ -210,8 +226,13 @@ def _result(
         s_start, s_end = to_original(top.sentence_start, top.sentence_end)
         if not res.resolved or not res.level:
             unresolved.append(
-                UnresolvedMention(start, end, original[start:end],
-                                  parsed[top.sentence_start:top.sentence_end], res.reason)
+                UnresolvedMention(
+                    start,
+                    end,
+                    original[start:end],
+                    parsed[top.sentence_start : top.sentence_end],
+                    res.reason,
+                )
             )
             continue
         place = res.place
@@ -235,8 +256,14 @@ def _result(
                 uncertainty_km=res.uncertainty_km,
                 derived_from=res.reason or None,
                 alternatives=[
-                    {"name": p.name, "lat": p.lat, "lon": p.lon, "country": p.country,
-                     "level": p.level, "geonameid": p.geonameid}
+                    {
+                        "name": p.name,
+                        "lat": p.lat,
+                        "lon": p.lon,
+                        "country": p.country,
+                        "level": p.level,
+                        "geonameid": p.geonameid,
+                    }
                     for p in res.alternatives
                 ],
                 capital=bool(place and place.capital),

@@ -25,13 +25,21 @@ from geo.corpus.build import build
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 if not CHROMIUM.exists():  # the set-up (make setup) installs it; say so instead of skipping
-    pytest.fail("Debian chromium is missing: run `make setup` (apt-get install chromium)",
-                pytrace=False)
+    pytest.fail(
+        "Debian chromium is missing: run `make setup` (apt-get install chromium)", pytrace=False
+    )
 
 
 @pytest.fixture(scope="session")
@@ -48,8 +56,10 @@ class TileServer:
     """A local tile server on loopback (as a briefing room's own would be): answers every
     /{z}/{x}/{y}.png with one PNG and records the paths asked for."""
 
-    PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9Q"
-                           "DwADhgGAWjR9awAAAABJRU5ErkJggg==")
+    PNG = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9Q"
+        "DwADhgGAWjR9awAAAABJRU5ErkJggg=="
+    )
 
     def __init__(self) -> None:
         self.paths: list[str] = []
@@ -93,10 +103,15 @@ def running_app(corpus: Path, data: Path, **env: str) -> Iterator[str]:
     answers; yields its URL and stops it on exit. `app_url` is one for the whole session;
     tests that need a corpus of their own or write into it start their own. Started as
     `campaign-map serve` starts it (geo.app.server); its output is shown if it fails to."""
-    with tempfile.TemporaryDirectory(prefix="campaign-app-") as tmp, app_server.running(
-        ROOT / "app.py", cwd=ROOT, log=Path(tmp) / "app.log",
-        env={"CAMPAIGN_MAP_CORPUS": str(corpus), "CAMPAIGN_MAP_DATA": str(data), **env},
-    ) as app:
+    with (
+        tempfile.TemporaryDirectory(prefix="campaign-app-") as tmp,
+        app_server.running(
+            ROOT / "app.py",
+            cwd=ROOT,
+            log=Path(tmp) / "app.log",
+            env={"CAMPAIGN_MAP_CORPUS": str(corpus), "CAMPAIGN_MAP_DATA": str(data), **env},
+        ) as app,
+    ):
         yield app.url
 
 
@@ -144,8 +159,7 @@ def page(browser) -> Iterator[tuple[object, RequestLog, list[str]]]:
     pg = context.new_page()
     pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"),
-                                    dialog.dismiss()))
+    pg.on("dialog", lambda dialog: (errors.append(f"dialog: {dialog.message}"), dialog.dismiss()))
     yield pg, log, errors
     context.close()
 
@@ -204,8 +218,9 @@ def wait_map_still(where, timeout: float = 10_000) -> None:
     """Until the map in `where` (a page, a frame or a frame locator) has stopped moving, e.g.
     after a click that zooms into a cluster or spiderfies it: what a person waits for before
     clicking a marker (a forced click skips Playwright's own wait for a still element)."""
-    frame_of(where).wait_for_function(MAP_STILL_JS, arg=[time.monotonic_ns()], polling="raf",
-                                      timeout=timeout)
+    frame_of(where).wait_for_function(
+        MAP_STILL_JS, arg=[time.monotonic_ns()], polling="raf", timeout=timeout
+    )
 
 
 def open_a_popup(pg, where=None):

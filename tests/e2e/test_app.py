@@ -60,10 +60,13 @@ def test_map_slider_marker_and_offline(page, app_url) -> None:
     # The page's own scripts came once each, as files from the app's static files, however
     # many updates followed (an update carries data and a call, not code).
     loaded = frame.locator("script[src]").evaluate_all(
-        "scripts => scripts.map(s => new URL(s.src).pathname.split('/').pop())")
+        "scripts => scripts.map(s => new URL(s.src).pathname.split('/').pop())"
+    )
     for name in ("escape", "popup", "filter", "layers", "basemap"):
         assert len([f for f in loaded if f.startswith(f"{name}-") and f.endswith(".js")]) == 1, (
-            name, loaded)
+            name,
+            loaded,
+        )
 
     # Click a marker (open clusters first) and read its snippet in the popup.
     popup = open_a_popup(pg, frame).locator(".cm-snippet")
@@ -78,7 +81,7 @@ def test_map_slider_marker_and_offline(page, app_url) -> None:
 
 
 def test_picking_a_table_row_shows_its_event(page, app_url) -> None:
-    """"Pick an event in the list": a row of the events table fills the details panel."""
+    """ "Pick an event in the list": a row of the events table fills the details panel."""
     pg, log, errors = page
     open_map(pg, app_url)
     assert pg.locator(".cm-popup").count() == 0  # nothing picked yet
@@ -87,8 +90,12 @@ def test_picking_a_table_row_shows_its_event(page, app_url) -> None:
     # glide-data-grid draws on a canvas and mirrors its cells in a hidden table: the
     # fourth row's cells, in tables.COLUMNS order.
     grid.locator("tr").nth(4).locator("td").first.wait_for(state="attached", timeout=20_000)
-    cells = grid.locator("tr").nth(4).locator("td").evaluate_all(
-        "cells => cells.map(c => c.textContent)")
+    cells = (
+        grid.locator("tr")
+        .nth(4)
+        .locator("td")
+        .evaluate_all("cells => cells.map(c => c.textContent)")
+    )
     place, snippet = (cells[tables.COLUMNS.index(c)] for c in ("place", "snippet"))
     box = grid.locator("canvas").first.bounding_box()
     assert box is not None
@@ -100,7 +107,8 @@ def test_picking_a_table_row_shows_its_event(page, app_url) -> None:
     details.wait_for(timeout=20_000)
     assert place in details.locator(".cm-type").inner_text(), (place, cells)
     assert " ".join(details.locator(".cm-snippet").inner_text().split()) == " ".join(
-        snippet.split()), cells
+        snippet.split()
+    ), cells
     screenshot(pg, "app-table-pick")
     assert not [e for e in errors if "dialog" in e], errors
 
@@ -115,7 +123,9 @@ def test_briefing_view_plays_by_itself(page, app_url) -> None:
     assert not pg.locator('[data-testid="stSidebar"]').is_visible()
     pg.wait_for_function(
         "([text]) => document.querySelector('.cm-period').innerText !== text",
-        arg=[first], timeout=30_000)
+        arg=[first],
+        timeout=30_000,
+    )
     assert frame.locator(".leaflet-container").is_visible()
     screenshot(pg, "app-briefing")
     assert log.remote() == [], log.remote()

@@ -31,8 +31,11 @@ def test_map_draws_in_a_browser_without_network(browser, tmp_path: Path) -> None
         page.wait_for_function("document.querySelectorAll('path.event').length >= 3")
         assert page.locator("path.leaflet-interactive").count() == 4  # 3 circles, 1 polygon
         circles = page.locator("path.event").count()
-        clustered = sum(int(t) for t in page.locator(".marker-cluster").all_inner_texts()
-                        if re.fullmatch(r"\d+", t.strip()))
+        clustered = sum(
+            int(t)
+            for t in page.locator(".marker-cluster").all_inner_texts()
+            if re.fullmatch(r"\d+", t.strip())
+        )
         assert circles + clustered == 3
         pin = page.locator("img.leaflet-marker-icon")  # GeoJson point: Leaflet's default
         assert pin.count() == 1

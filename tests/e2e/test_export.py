@@ -10,8 +10,21 @@ from geo.map.export import export_map, load_articles, write_export
 
 from .conftest import open_a_popup, screenshot
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 def test_export_works_offline(page, app_data, tmp_path: Path) -> None:
@@ -49,8 +62,12 @@ def test_export_works_offline(page, app_data, tmp_path: Path) -> None:
 def test_export_is_valid_html(app_data, tmp_path: Path) -> None:
     _, data = app_data
     target = tmp_path / "campaign.html"
-    write_export(export_map(filters.load_events(data / "events.geojson"),
-                            load_articles(data / "articles.json")), target)
+    write_export(
+        export_map(
+            filters.load_events(data / "events.geojson"), load_articles(data / "articles.json")
+        ),
+        target,
+    )
     page = target.read_text("utf-8")
 
     class Checker(html.parser.HTMLParser):
@@ -79,8 +96,10 @@ def test_export_is_valid_html(app_data, tmp_path: Path) -> None:
     assert not checker.errors and not checker.stack, (checker.errors[:5], checker.stack)
 
 
-HOSTILE = ("<script>alert(1)</script><img src=x onerror=alert(1)> `${alert(1)}` </script> "
-           "\"q\" 'q' \u201cq\u201d \u200f\u200d الموصل")
+HOSTILE = (
+    "<script>alert(1)</script><img src=x onerror=alert(1)> `${alert(1)}` </script> "
+    "\"q\" 'q' \u201cq\u201d \u200f\u200d الموصل"
+)
 
 
 def test_hostile_article_text_stays_text(page, app_data, tmp_path: Path) -> None:
@@ -88,9 +107,15 @@ def test_hostile_article_text_stays_text(page, app_data, tmp_path: Path) -> None
     features = filters.load_events(data / "events.geojson")[:5]
     for feature in features:
         p = feature["properties"]
-        p.update(snippet=HOSTILE + " " + p["snippet"], place=HOSTILE, article_title=HOSTILE,
-                 article_source=HOSTILE, actors=[HOSTILE], article_url="javascript:alert(1)",
-                 marks=[])
+        p.update(
+            snippet=HOSTILE + " " + p["snippet"],
+            place=HOSTILE,
+            article_title=HOSTILE,
+            article_source=HOSTILE,
+            actors=[HOSTILE],
+            article_url="javascript:alert(1)",
+            marks=[],
+        )
     target = tmp_path / "hostile.html"
     write_export(export_map(features, [], title=HOSTILE), target)
     pg, log, errors = page

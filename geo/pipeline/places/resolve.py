@@ -77,8 +77,9 @@ class _Group:
         self.candidates = candidates
         folded = fold(self.name)
         self.spelled = {c.place.id for c in candidates if fold(c.place.name) == folded}
-        self.largest_unspelled = max((c.place.population for c in candidates
-                                      if c.place.id not in self.spelled), default=0)
+        self.largest_unspelled = max(
+            (c.place.population for c in candidates if c.place.id not in self.spelled), default=0
+        )
 
 
 def _population_score(place: Place) -> float:
@@ -101,9 +102,13 @@ def _base_score(cand: Candidate, group: _Group, focus: dict[str, float]) -> floa
         if group.feature_words & PROVINCE_WORDS:
             score += 4.0
         elif any(
-            c.place.level in {"city", "village"} and c.place.country == place.country
-            and (c.place.admin1 == place.admin1 and c.place.population >= 0.25 * place.population
-                 or (c.place.id in group.spelled and not cand.exact))
+            c.place.level in {"city", "village"}
+            and c.place.country == place.country
+            and (
+                c.place.admin1 == place.admin1
+                and c.place.population >= 0.25 * place.population
+                or (c.place.id in group.spelled and not cand.exact)
+            )
             for c in group.candidates
         ):
             # Also when only the city has the name itself and the province merely an alias
@@ -147,20 +152,25 @@ def _credible(group: _Group, focus: dict[str, float]) -> tuple[Candidate, ...]:
     labels = {t.label for t in group.toponyms}
     if labels <= {"LOC"}:  # "the Middle East" is no village in a country named in passing
         return tuple(
-            c for c in group.candidates
+            c
+            for c in group.candidates
             if c.place.level not in {"city", "village"}
             or focus.get(c.place.country, 0.0) >= MAIN_FOCUS
         )
     if focus and not labels & {"GPE", "LOC", "FAC"}:
         return tuple(
-            c for c in group.candidates
-            if c.place.level not in {"city", "village"} or c.place.country in focus
+            c
+            for c in group.candidates
+            if c.place.level not in {"city", "village"}
+            or c.place.country in focus
             or c.place.population >= PROMINENT_POPULATION
         )
     if focus:  # even the model's GPE: a hamlet abroad is less likely than a gazetteer gap
-        return tuple(c for c in group.candidates
-                     if c.place.level != "village"
-                     or focus.get(c.place.country, 0.0) >= MAIN_FOCUS)
+        return tuple(
+            c
+            for c in group.candidates
+            if c.place.level != "village" or focus.get(c.place.country, 0.0) >= MAIN_FOCUS
+        )
     return group.candidates
 
 
@@ -174,7 +184,8 @@ def _spelling_variants(
     if not any(t.cued or t.feature_word for t in group.toponyms):
         return ()
     return tuple(
-        c for c in gazetteer.spelling_variants(group.name)
+        c
+        for c in gazetteer.spelling_variants(group.name)
         if focus.get(c.place.country, 0) > 0 and c.place.level != "village"
     )
 
@@ -211,9 +222,7 @@ def _confidence(scores: list[tuple[float, Place]]) -> float:
     return round(certainty * size, 3)
 
 
-def resolve_toponyms(
-    toponyms: list[Toponym], text: str, gazetteer: Gazetteer
-) -> list[Resolution]:
+def resolve_toponyms(toponyms: list[Toponym], text: str, gazetteer: Gazetteer) -> list[Resolution]:
     """Resolve every toponym of one text; the result is in the input order.
 
     The steps: group the mentions by name (one sense per article) and read the demonyms;
@@ -229,7 +238,8 @@ def resolve_toponyms(
     _rescore_by_proximity(list(groups.values()))
     anchors = [
         Anchor(t.start, t.end, g.chosen.name, g.chosen.lat, g.chosen.lon)
-        for g in groups.values() if g.chosen is not None
+        for g in groups.values()
+        if g.chosen is not None
         for t in g.toponyms
     ]
     results: list[Resolution] = []
@@ -295,7 +305,8 @@ def _rescore_by_proximity(groups: list[_Group]) -> None:
         if len(group.scores) < 2:
             continue
         others = [
-            g.chosen for g in groups
+            g.chosen
+            for g in groups
             if g is not group and g.chosen is not None and g.chosen.level != "country"
         ]
         if not others:
@@ -311,35 +322,47 @@ def _rescore_by_proximity(groups: list[_Group]) -> None:
         group.chosen = group.scores[0][1]
 
 
-def _resolve_mention(
-    top: Toponym, group: _Group, text: str, anchors: list[Anchor]
-) -> Resolution:
+def _resolve_mention(top: Toponym, group: _Group, text: str, anchors: list[Anchor]) -> Resolution:
     """One mention: its group's place (a facility of it when the text says so), else a
     point derived from a relative phrase, else unresolved with the reason."""
     if group.chosen is not None:
         alternatives = tuple(p for _, p in group.scores[1:4])
         res = _from_place(top, group.chosen, _confidence(group.scores), alternatives, "")
         if top.facility:
-            res = replace(res, level="facility", uncertainty_km=FACILITY_UNCERTAINTY_KM,
-                          reason=f"{top.facility} of {group.chosen.name}")
+            res = replace(
+                res,
+                level="facility",
+                uncertainty_km=FACILITY_UNCERTAINTY_KM,
+                reason=f"{top.facility} of {group.chosen.name}",
+            )
         return res
-    derived = next((d for m in group.toponyms if (d := derive_point(text, m.end, anchors))),
-                   None)
+    derived = next((d for m in group.toponyms if (d := derive_point(text, m.end, anchors))), None)
     if derived is not None:
         return Resolution(
-            toponym=top, place=None, lat=derived.lat, lon=derived.lon, level="derived",
-            confidence=0.6, reason=f"derived from '{derived.phrase}'",
+            toponym=top,
+            place=None,
+            lat=derived.lat,
+            lon=derived.lon,
+            level="derived",
+            confidence=0.6,
+            reason=f"derived from '{derived.phrase}'",
             uncertainty_km=derived.uncertainty_km,
         )
-    reason = ("a river, lake or sea: the gazetteer has no water bodies"
-              if group.feature_words & WATER_WORDS
-              else "no gazetteer entry and no relative phrase")
-    return Resolution(toponym=top, place=None, lat=None, lon=None, level="", confidence=0.0,
-                      reason=reason)
+    reason = (
+        "a river, lake or sea: the gazetteer has no water bodies"
+        if group.feature_words & WATER_WORDS
+        else "no gazetteer entry and no relative phrase"
+    )
+    return Resolution(
+        toponym=top, place=None, lat=None, lon=None, level="", confidence=0.0, reason=reason
+    )
 
 
 def _from_place(
-    top: Toponym, place: Place | None, confidence: float, alternatives: tuple[Place, ...],
+    top: Toponym,
+    place: Place | None,
+    confidence: float,
+    alternatives: tuple[Place, ...],
     reason: str,
 ) -> Resolution:
     if place is None:

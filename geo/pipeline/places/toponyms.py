@@ -132,8 +132,12 @@ class ToponymFinder:
                 continue
             for j in range(min(len(doc), i + longest), i, -1):
                 span = doc[i:j]
-                if (span.text in names and not any(covered[i:j]) and self._stands_alone(span)
-                        and not (len(span) == 1 and span[0].lower_ in self.surnames)):
+                if (
+                    span.text in names
+                    and not any(covered[i:j])
+                    and self._stands_alone(span)
+                    and not (len(span) == 1 and span[0].lower_ in self.surnames)
+                ):
                     self._add(span, "SENSE", PLACE, force=True)
                     for k in range(i, j):
                         covered[k] = True
@@ -144,11 +148,22 @@ class ToponymFinder:
         doc = span.doc
         before = doc[span.start - 1] if span.start > 0 else None
         after = doc[span.end] if span.end < len(doc) else None
-        glued_before = before is not None and is_capitalised(before) and not (
-            before.is_sent_start or before.is_punct or before.lower_ in CONNECTORS
-            or before.is_space)
-        glued_after = after is not None and is_capitalised(after) and after.is_alpha and (
-            after.lower_ not in FEATURE_WORDS and after.lower_ not in FACILITY_WORDS)
+        glued_before = (
+            before is not None
+            and is_capitalised(before)
+            and not (
+                before.is_sent_start
+                or before.is_punct
+                or before.lower_ in CONNECTORS
+                or before.is_space
+            )
+        )
+        glued_after = (
+            after is not None
+            and is_capitalised(after)
+            and after.is_alpha
+            and (after.lower_ not in FEATURE_WORDS and after.lower_ not in FACILITY_WORDS)
+        )
         return not (glued_before or glued_after)
 
     # -- document-level evidence -------------------------------------------------------
@@ -177,8 +192,10 @@ class ToponymFinder:
                 continue
             if ent.label_ in PLACE_LABELS:
                 cands = self.gazetteer.candidates(span.text)
-                if cands and cands[0].place.level in {"country", "province"} or (
-                    cands and cands[0].place.population >= PROMINENT_POPULATION
+                if (
+                    cands
+                    and cands[0].place.level in {"country", "province"}
+                    or (cands and cands[0].place.population >= PROMINENT_POPULATION)
                 ):
                     focus[cands[0].place.country] += 1
             elif ent.label_ == "NORP":
@@ -246,10 +263,11 @@ class ToponymFinder:
 
     # -- taking spans -----------------------------------------------------------------
 
-    def _add(self, span: Span, label: str, role: Role, lookup: Span | None = None,
-             force: bool = False) -> None:
+    def _add(
+        self, span: Span, label: str, role: Role, lookup: Span | None = None, force: bool = False
+    ) -> None:
         """Record a toponym; `force` takes it even over tokens an entity had claimed."""
-        if not force and any(self.taken[span.start:span.end]):
+        if not force and any(self.taken[span.start : span.end]):
             return
         for i in range(span.start, span.end):
             self.taken[i] = True
@@ -271,7 +289,8 @@ class ToponymFinder:
                 sentence_start=first.idx,
                 sentence_end=last.idx + len(last.text),
                 feature_word=(
-                    span[-1].lower_ if lookup is not None
+                    span[-1].lower_
+                    if lookup is not None
                     else feature_after(span) or feature_before(span)
                 ),
                 lookup=lookup.text if lookup is not None else "",
@@ -284,7 +303,7 @@ class ToponymFinder:
         """One entity of the model: by its label, a place, an adjective, a name inside
         an organisation's name, or nothing."""
         span = trim(ent)
-        if span is None or any(self.taken[span.start:span.end]):
+        if span is None or any(self.taken[span.start : span.end]):
             return
         label = ent.label_
         if label == "NORP" or (label in {"ORG", "PERSON"} and len(span) == 1):
@@ -310,7 +329,8 @@ class ToponymFinder:
             # "Orange County", "Oaxaca State": the name without the feature word.
             base = span[:-1]
             known = self.gazetteer.candidates(base.text) or self.gazetteer.spelling_variants(
-                base.text)
+                base.text
+            )
             if known and not never_a_place(base):
                 self._add(span, label, PLACE, lookup=base)
                 return
@@ -328,11 +348,20 @@ class ToponymFinder:
         # A name the model took for a person ("fled from Tirin Kot") may be another
         # romanisation of a town of the article's countries (Tarinkot); `_plausible` asks
         # for a cue.
-        variants = () if cands or not cue_before(span) else tuple(
-            c for c in self.gazetteer.spelling_variants(span.text) if c.place.level != "village")
+        variants = (
+            ()
+            if cands or not cue_before(span)
+            else tuple(
+                c for c in self.gazetteer.spelling_variants(span.text) if c.place.level != "village"
+            )
+        )
         if self._plausible(span, cands or variants, label) or (
-            label != "NORP" and (feature_before(span) or facility_after(span)
-                                 or feature_after(span) in DIVISION_WORDS)
+            label != "NORP"
+            and (
+                feature_before(span)
+                or facility_after(span)
+                or feature_after(span) in DIVISION_WORDS
+            )
         ):
             # The text's own word ("the town of Baga", "Gardabiya airbase", "Jawzjan
             # province") makes a name the model took for a person or an organisation a
@@ -357,7 +386,11 @@ class ToponymFinder:
                 names_institution = self.doc[sub.end].lower_ in INSTITUTION_WORDS
             else:  # "University of Kandahar", not "Queen Mary"
                 names_institution = sub.start > span.start and self.doc[sub.start - 1].lower_ in {
-                    "of", "in", "at", "de"}
+                    "of",
+                    "in",
+                    "at",
+                    "de",
+                }
             strong = any(
                 c.place.level in {"continent", "country"}
                 or (c.place.level == "province" and c.place.country in self.focus)
@@ -410,9 +443,14 @@ class ToponymFinder:
                 i += 1
                 continue
             j = i
-            while j < len(doc) and not self.taken[j] and (
-                is_capitalised(doc[j]) or doc[j].lower_ in NAME_CONNECTORS or doc[j].text == "-"
-            ) and doc[j].lower_ not in MONTHS_AND_DAYS:
+            while (
+                j < len(doc)
+                and not self.taken[j]
+                and (
+                    is_capitalised(doc[j]) or doc[j].lower_ in NAME_CONNECTORS or doc[j].text == "-"
+                )
+                and doc[j].lower_ not in MONTHS_AND_DAYS
+            ):
                 j += 1
             # A connector joins names, it does not end one: "the town of Timbuktu as they".
             while j > i + 1 and (doc[j - 1].lower_ in NAME_CONNECTORS or doc[j - 1].text == "-"):

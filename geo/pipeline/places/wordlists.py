@@ -29,5 +29,8 @@ def words(name: str, path: Path = RECOGNITION_WORDS) -> frozenset[str]:
 def word_pairs(name: str, path: Path = RECOGNITION_WORDS) -> dict[str, frozenset[str]]:
     """A table of first word -> second words (every key but `why` and `source`)."""
     table = _load(path)[name]
-    return {k: frozenset(str(w).lower() for w in v)
-            for k, v in table.items() if k not in ("why", "source")}
+    return {
+        k: frozenset(str(w).lower() for w in v)
+        for k, v in table.items()
+        if k not in ("why", "source")
+    }

@@ -120,8 +120,7 @@ _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.
 _LATIN1_LABELS = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii"})
 _INLINE_SPACE_RE = re.compile(r"[ \t\r\n\f\v]+")
 # A whole HTML document (what a browser's "save page" writes), whatever the file is called.
-_HTML_DOCUMENT_RE = re.compile(r"\s*(?:<!--.*?-->\s*)*+<(?:!doctype\s+html|html[\s>])",
-                               re.I | re.S)
+_HTML_DOCUMENT_RE = re.compile(r"\s*(?:<!--.*?-->\s*)*+<(?:!doctype\s+html|html[\s>])", re.I | re.S)
 
 
 class _TextExtractor(HTMLParser):
@@ -217,8 +216,6 @@ def decode_html(data: bytes, name: str) -> str:
                 if "\x00" not in text and not _looks_binary(text):
                     return text
     return decode_bytes(data, name)
-
-
 
 
 def is_html_document(text: str) -> bool:
