@@ -51,9 +51,12 @@ $(BASEMAP): geo/map/basemap_build.py geo/map/topojson.py geo/map/bounds.py $(NOD
 	rm -f $(BASEMAP)
 	$(BIN)/campaign-map build --corpus seeds --out mapdata --quiet
 
-# Python with ruff; the page's own JavaScript (geo/map/static/) with ESLint, pinned in assets/.
+# Python with ruff (rules, complexity, format) and mypy; the page's own JavaScript
+# (geo/map/static/) with ESLint, pinned in assets/.
 lint: setup
 	$(BIN)/ruff check geo tests app.py benchmarks
+	$(BIN)/ruff format --check geo tests app.py benchmarks
+	$(BIN)/mypy
 	assets/node_modules/.bin/eslint --config assets/eslint.config.mjs geo/map/static
 
 build: setup
