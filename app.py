@@ -25,7 +25,7 @@ from streamlit_folium import st_folium
 from geo.app import playback
 from geo.corpus import tables
 from geo.corpus.articles import ArticleError
-from geo.corpus.build import BuildSummary, build
+from geo.corpus.build import BuildSummary, build, user_corpus
 from geo.corpus.ingest import UPLOAD_TYPES, add_article
 from geo.corpus.records import EventFeature
 from geo.map import filters, layers, tiles
@@ -42,6 +42,9 @@ from geo.map.view import base_map as new_map
 
 CORPUS = Path(os.environ.get("CAMPAIGN_MAP_CORPUS", "seeds"))
 MAPDATA = Path(os.environ.get("CAMPAIGN_MAP_DATA", "mapdata"))
+# "Add an article" writes here (git-ignored), never into the corpus folder; the build maps
+# both.
+ADDED = user_corpus(MAPDATA)
 EVENTS = MAPDATA / "events.geojson"
 ARTICLES = MAPDATA / "articles.json"
 MAP_KEY = "campaign-map"
@@ -171,7 +174,7 @@ def actor_names(events_stamp: float) -> list[str]:
 
 def refresh_if_corpus_changed() -> None:
     """New files dropped into the corpus folder are picked up on the next refresh."""
-    signature = playback.folder_signature(CORPUS)
+    signature = playback.folder_signature(CORPUS) + playback.folder_signature(ADDED)
     if st.session_state.get("corpus_signature") == signature and EVENTS.exists():
         return
     if st.session_state.get("corpus_signature") is not None or not EVENTS.exists():
@@ -288,7 +291,7 @@ with st.sidebar:
                     else:
                         data, name = pasted.encode("utf-8"), (title or "pasted") + ".txt"
                     path = add_article(
-                        CORPUS,
+                        ADDED,
                         data,
                         name,
                         published=published,
@@ -297,7 +300,9 @@ with st.sidebar:
                     )
                     with st.spinner("Geoparsing…"):
                         summary = build_corpus()
-                    st.session_state["corpus_signature"] = playback.folder_signature(CORPUS)
+                    st.session_state["corpus_signature"] = playback.folder_signature(
+                        CORPUS
+                    ) + playback.folder_signature(ADDED)
                     st.session_state["added"] = (
                         f"Added {path.name}: {summary.events} events in the corpus."
                     )

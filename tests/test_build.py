@@ -163,3 +163,18 @@ def test_killed_build_leaves_the_last_good_output(
     assert not list(out.glob(".*.tmp")) and not list((out / "cache").glob(".*.tmp"))
     ids = {a["id"] for a in json.loads((out / "articles.json").read_text("utf-8"))["articles"]}
     assert {f"extra{i}" for i in range(30)} <= ids
+
+
+def test_articles_added_in_the_app_are_mapped_beside_the_corpus(tmp_path: Path) -> None:
+    corpus, out = tmp_path / "corpus", tmp_path / "out"
+    corpus.mkdir()
+    (corpus / "report.txt").write_text("Rebels entered Gulu on 3 May 2019, officials said.\n")
+    added = out / "corpus"  # where the app writes uploads
+    added.mkdir(parents=True)
+    (added / "report.txt").write_text("Troops retook Kindu on 9 June 2019, officials said.\n")
+    summary = build(corpus, out, processes=1, progress=False)
+    assert summary.articles == 2
+    events = json.loads((out / "events.geojson").read_text())["features"]
+    by_article = {f["properties"]["article_id"]: f["properties"]["place"] for f in events}
+    assert by_article == {"report": "Gulu", "report.txt": "Kindu"}  # unique ids, both mapped
+    assert sorted(p.name for p in corpus.iterdir()) == ["report.txt"]  # nothing written there

@@ -246,11 +246,17 @@ def corpus_files(folder: Path) -> list[Path]:
 
 
 def article_ids(paths: list[Path]) -> dict[Path, str]:
-    """Each file's article id: its stem, or its full name when an earlier file has the stem."""
+    """Each file's article id, unique: its stem, or its full name when an earlier file has
+    the stem, or its folder and name when an earlier file (in another folder) has both."""
     ids: dict[Path, str] = {}
     taken: set[str] = set()
     for path in paths:
-        ids[path] = path.stem if path.stem not in taken else path.name
+        choices = [path.stem, path.name, f"{path.parent.name}-{path.name}"]
+        ids[path] = next((c for c in choices if c not in taken), None) or next(
+            f"{path.parent.name}-{n}-{path.name}"
+            for n in range(2, len(paths) + 2)
+            if f"{path.parent.name}-{n}-{path.name}" not in taken
+        )
         taken.add(ids[path])
     return ids
 

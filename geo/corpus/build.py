@@ -257,14 +257,37 @@ def write_events_geojson(feature_lines: list[str], target: Path) -> None:
     _write_atomically(target, lambda p: p.write_text(text, encoding="utf-8"))
 
 
+USER_CORPUS = "corpus"  # the data folder's folder of articles added in the app
+
+
+def user_corpus(out: Path) -> Path:
+    """Where the app writes the articles its users add: beside the map data they feed."""
+    return Path(out) / USER_CORPUS
+
+
+def _corpus_paths(corpus: Path, out: Path) -> list[Path]:
+    """The corpus folder's articles, then those added in the app; ArticleError for a
+    missing or unreadable corpus folder."""
+    paths = corpus_files(corpus)
+    added = user_corpus(out)
+    if added.is_dir() and added.resolve() != Path(corpus).resolve():
+        paths += corpus_files(added)
+    return paths
+
+
 def build(
     corpus: Path,
     out: Path,
     processes: int | None = None,
     progress: bool = True,
 ) -> BuildSummary:
-    """Build the map data of a corpus folder into `out`."""
-    paths = corpus_files(corpus)  # raises ArticleError for a missing or unreadable folder
+    """Build the map data of a corpus folder into `out`.
+
+    The articles added in the app (`out/corpus/`, see `user_corpus`) are always part of it:
+    the map shows the corpus and what its users added, and the corpus folder (tracked
+    seeds, say) is never written to.
+    """
+    paths = _corpus_paths(corpus, out)
     ids = article_ids(paths)
     out.mkdir(parents=True, exist_ok=True)
     cache_dir = out / "cache"
@@ -283,7 +306,7 @@ def build(
                 errors.append(ArticleError(path, f"duplicate of {first_with[keyed[1]].name}"))
                 continue
             first_with[keyed[1]] = path
-            entry = _read_cache(cache_dir / f"{path.name}.json", keyed[0])
+            entry = _read_cache(cache_dir / f"{ids[path]}.json", keyed[0])
             if entry is not None:
                 entries[path] = entry
                 continue
@@ -339,7 +362,7 @@ def build(
                 encoding="utf-8",
             ),
         )
-    _prune_cache(cache_dir, {f"{p.name}" for p in entries})
+    _prune_cache(cache_dir, {ids[p] for p in entries})
     return summary
 
 
@@ -414,7 +437,7 @@ def _process(
         if key is not None and article.path is not None:
             text = _cache_text(entry)
             _write_atomically(
-                cache_dir / f"{article.path.name}.json",
+                cache_dir / f"{article.id}.json",
                 lambda p, text=text: p.write_text(text, encoding="utf-8"),
             )
         done[article.path] = entry  # type: ignore[index]
@@ -423,7 +446,7 @@ def _process(
 
 def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
     for path in cache_dir.glob("*.json"):
-        if path.stem not in keep:  # "<file name>.json": the stem is the file name
+        if path.stem not in keep:  # "<article id>.json"
             path.unlink()
 
 

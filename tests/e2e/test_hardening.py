@@ -663,8 +663,10 @@ def upload_app(
     corpus, data = base / "corpus", base / "mapdata"
     shutil.copytree(app_data[0], corpus)
     shutil.copytree(app_data[1], data)
+    added = data / "corpus"  # where "Add an article" writes (never the corpus folder)
+    added.mkdir()
     with running_app(corpus, data) as url:
-        yield url, corpus
+        yield url, added
 
 
 def open_upload_form(pg):
@@ -745,6 +747,7 @@ def test_upload_adds_article_and_map_updates(page, upload_app) -> None:
     )
     sidebar.get_by_text("Added aleppo-fighting.txt").wait_for(timeout=60_000)
     assert (corpus / "aleppo-fighting.txt").exists()
+    assert not (corpus.parents[1] / "corpus" / "aleppo-fighting.txt").exists()  # seeds' copy
     # No restart: the same page's map shows the new event.
     after = wait_count(pg, lambda n: n > before)
     assert after > before
