@@ -8,28 +8,15 @@ string lists); only the CSV joins them with "; ".
 
 from __future__ import annotations
 
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, NotRequired, TypedDict
 
-EventType = Literal[
-    "capture",
-    "airstrike",
-    "offensive",
-    "withdrawal",
-    "civilian_harm",
-    "meeting",
-    "deployment",
-    "plan",
-    "statement",
-    "other",
-]
-# How precise the place is: a region's outline, a town or smaller, a facility of a town, or
-# a point derived from a relative phrase ("12 km east of X").
-Level = Literal["continent", "country", "province", "city", "village", "facility", "derived"]
-Granularity = Literal["day", "week", "month", "season", "year", ""]
-# Where the date comes from: the text names it, the text dates it relative to publication,
-# the publication date stands in, or there is no date at all.
-TimeBasis = Literal["explicit", "relative", "publication", "unknown"]
-PublishedBasis = Literal["metadata", "text", "inferred", "unknown"]
+# The kinds of values are the pipeline's: what it writes is what the map reads. Only for
+# the type checker, so that reading a map's events never loads the pipeline (dateparser).
+if TYPE_CHECKING:
+    from geo.pipeline.actions import EventType
+    from geo.pipeline.dates import Granularity, PublishedBasis
+    from geo.pipeline.events import MarkKind, TimeBasis
+    from geo.pipeline.places.gazetteer import Level
 
 
 class Mark(TypedDict):
@@ -37,7 +24,7 @@ class Mark(TypedDict):
 
     start: int
     end: int
-    kind: Literal["place", "time"]
+    kind: MarkKind
 
 
 class EventProperties(TypedDict):
@@ -52,7 +39,7 @@ class EventProperties(TypedDict):
     uncertainty_km: float | None  # radius around the point (facilities, derived points)
     date_start: str | None  # ISO date; None when the event could not be dated
     date_end: str | None
-    granularity: Granularity
+    granularity: Granularity | Literal[""]  # "" when undated
     time_basis: TimeBasis
     planned: bool  # a future interval the text announces
     event_type: EventType

@@ -45,6 +45,7 @@ BACKGROUND = datetime.timedelta(days=3 * 365)
 # ... unless the sentence names an action: then it is an old event, reported later.
 BACKGROUND_TYPES = frozenset({"other", "statement", "plan"})
 RECENT = datetime.timedelta(days=365)
+MarkKind = Literal["place", "time"]
 # Where an event's date comes from: a time expression's basis, or none at all.
 TimeBasis = Basis | Literal["unknown"]
 # Time basis -> how much it adds to an event's confidence.
@@ -69,7 +70,7 @@ class Mark:
 
     start: int
     end: int
-    kind: Literal["place", "time"]
+    kind: MarkKind
 
 
 @dataclass(frozen=True)
