@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from geo.corpus.records import EventFeature
+from geo.map.filters import BUSY_MIN_EVENTS, densest
 
 Bbox = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat, degrees
 VIEW_CONFIG = "view.toml"  # in a data folder, beside events.geojson
@@ -34,23 +35,11 @@ def event_bounds(features: Iterable[EventFeature]) -> Bbox | None:
     return event_bounds_of(_points(features))
 
 
-FOCUS_SHARE = 0.9  # the initial view frames this share of the events along each axis
-FOCUS_MIN_EVENTS = 10  # fewer: it frames them all
-
-
 def _points(features: Iterable[EventFeature]) -> list[tuple[float, float]]:
     return [
         (float(f["geometry"]["coordinates"][0]), float(f["geometry"]["coordinates"][1]))
         for f in features
     ]
-
-
-def _densest(values: list[float]) -> tuple[float, float]:
-    """The shortest interval holding FOCUS_SHARE of the values."""
-    values = sorted(values)
-    k = math.ceil(FOCUS_SHARE * len(values))
-    first = min(range(len(values) - k + 1), key=lambda i: values[i + k - 1] - values[i])
-    return values[first], values[first + k - 1]
 
 
 def focus_bounds(features: Iterable[EventFeature]) -> Bbox | None:
@@ -59,11 +48,11 @@ def focus_bounds(features: Iterable[EventFeature]) -> Bbox | None:
     Mali) do not zoom the view out to half the world; they are on the map and the basemap,
     a zoom out away. With few events, all of them."""
     points = _points(features)
-    if len(points) < FOCUS_MIN_EVENTS:
+    if len(points) < BUSY_MIN_EVENTS:
         return event_bounds_of(points)
     (min_lon, max_lon), (min_lat, max_lat) = (
-        _densest([p[0] for p in points]),
-        _densest([p[1] for p in points]),
+        densest(p[0] for p in points),
+        densest(p[1] for p in points),
     )
     return min_lon, min_lat, max_lon, max_lat
 

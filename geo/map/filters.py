@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from geo.corpus.records import EventFeature, EventProperties
 
@@ -125,28 +125,36 @@ def date_range(features: Iterable[EventFeature]) -> tuple[datetime.date, datetim
     )
 
 
-BUSY_SHARE = 0.9  # the busy period holds this share of the dated events
-BUSY_MIN_EVENTS = 10  # fewer events than this: the whole span is the busy period
+# Where the reporting is, in time (the app's first window) and in space (the first view):
+# the shortest span holding this share of the events, when there are enough to tell.
+BUSY_SHARE = 0.9
+BUSY_MIN_EVENTS = 10
+
+Ordered = TypeVar("Ordered", float, datetime.date)
+
+
+def densest(values: Iterable[Ordered]) -> tuple[Ordered, Ordered]:
+    """The shortest interval holding BUSY_SHARE of the values (at least one value)."""
+    ordered = sorted(values)
+    k = math.ceil(BUSY_SHARE * len(ordered))
+    at = min(range(len(ordered) - k + 1), key=lambda i: ordered[i + k - 1] - ordered[i])
+    return ordered[at], ordered[at + k - 1]
 
 
 def busy_range(features: Iterable[EventFeature]) -> tuple[datetime.date, datetime.date] | None:
-    """The shortest period that holds BUSY_SHARE of the dated events (by start date).
+    """The busy period of the dated events (by start date; see `densest`).
 
     Old events reported in passing ("captured in 1992") stretch the corpus's span over
     decades; the app opens on the period the reporting is about. None when there are too
     few events to tell.
     """
-    starts = sorted(
+    starts = [
         datetime.date.fromisoformat(first)
         for f in features
         if (first := f["properties"].get("date_start"))
         and f["properties"].get("granularity") != "year"
-    )
-    if len(starts) < BUSY_MIN_EVENTS:
-        return None
-    k = math.ceil(BUSY_SHARE * len(starts))
-    at = min(range(len(starts) - k + 1), key=lambda i: starts[i + k - 1] - starts[i])
-    return starts[at], starts[at + k - 1]
+    ]
+    return densest(starts) if len(starts) >= BUSY_MIN_EVENTS else None
 
 
 def events_at(
