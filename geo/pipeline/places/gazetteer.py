@@ -130,9 +130,11 @@ class Gazetteer:
 
     @lru_cache(maxsize=4096)  # noqa: B019
     def spelling_variants(self, name: str) -> tuple[Candidate, ...]:
-        """Places whose name is another romanisation of `name` ("Jowzjan" for "Jawzjan"):
-        the same consonants (see `loose_key`) and a name at least SPELLING_SIMILARITY
-        alike. Never exact; largest first. For names with no candidates of their own."""
+        """Towns and larger places whose name is another romanisation of `name` ("Jowzjan"
+        for "Jawzjan"): the same consonants (see `loose_key`) and a name at least
+        SPELLING_SIMILARITY alike. Never exact; largest first. For names with no candidates
+        of their own. Not villages: a loose key matches too much for hamlets (a commander
+        "Syrskyi" is a village "Syrskoye" somewhere)."""
         key, loose = name_key(name), loose_key(name)
         if not loose:
             return ()
@@ -146,6 +148,7 @@ class Gazetteer:
             row[0]: Candidate(_place(row[:10]), False)
             for row in rows
             if row[10][:1].replace("q", "k") == first
+            and row[7] != "village"
             and SequenceMatcher(None, key, row[10]).ratio() >= SPELLING_SIMILARITY
         }
         return tuple(

@@ -184,9 +184,7 @@ def _spelling_variants(
     if not any(t.cued or t.feature_word for t in group.toponyms):
         return ()
     return tuple(
-        c
-        for c in gazetteer.spelling_variants(group.name)
-        if focus.get(c.place.country, 0) > 0 and c.place.level != "village"
+        c for c in gazetteer.spelling_variants(group.name) if focus.get(c.place.country, 0) > 0
     )
 
 

@@ -349,11 +349,7 @@ class ToponymFinder:
         # romanisation of a town of the article's countries (Tarinkot); `_plausible` asks
         # for a cue.
         variants = (
-            ()
-            if cands or not cue_before(span)
-            else tuple(
-                c for c in self.gazetteer.spelling_variants(span.text) if c.place.level != "village"
-            )
+            () if cands or not cue_before(span) else self.gazetteer.spelling_variants(span.text)
         )
         if self._plausible(span, cands or variants, label) or (
             label != "NORP"
