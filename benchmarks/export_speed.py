@@ -17,21 +17,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from probes import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from synthetic import synthesize  # noqa: E402
 
 from geo.corpus.build import build  # noqa: E402
 from geo.map import filters  # noqa: E402
 from geo.map.export import export_map, load_articles, write_export  # noqa: E402
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 
 def export(data: Path, target: Path) -> tuple[int, int, float]:
@@ -65,7 +56,7 @@ def main() -> None:
         build(ROOT / "seeds", seeds_data, processes=1, progress=False)
         big_data = synthesize(10_000, Path(tmp) / "big")
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             for label, data, limit_mb in (
                 ("seeds", seeds_data, 1.5),
                 ("10,000 events", big_data, 8.0),
