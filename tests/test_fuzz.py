@@ -592,6 +592,7 @@ events = st.builds(
         published_basis=hostile_text,
     ),
     place=hostile_text,
+    gazetteer_name=hostile_text,
     lat=st.floats(-90, 90),
     lon=st.floats(-180, 180),
     level=hostile_text,

@@ -45,3 +45,35 @@ def test_loose_keys_join_romanisations_of_one_name() -> None:
     assert loose_key("Qunduz") == loose_key("Kunduz")
     assert loose_key("Misurata") == loose_key("Misrata")
     assert loose_key("Hodeida") == ""  # two consonants say nothing
+
+
+def test_ascii_names_drop_diacritics_and_marks_but_keep_the_name() -> None:
+    from geo.pipeline.places.names import ascii_name
+
+    assert ascii_name("Tikrīt") == "Tikrit"
+    assert ascii_name("Sāmarrā’") == "Samarra"  # the hamza mark goes
+    assert ascii_name("Ḩamāh") == "Hamah"
+    assert ascii_name("Al Qayyārah") == "Al Qayyarah"  # case and article stay: a display name
+    assert ascii_name("Łódź") == "Lodz" and ascii_name("Şanlıurfa") == "Sanliurfa"
+    assert ascii_name("Côte d'Ivoire") == "Cote d'Ivoire"  # a plain apostrophe is English
+    assert ascii_name("الموصل") == ""  # no Latin letters: nothing to show
+
+
+@given(st.text(max_size=40))
+def test_ascii_names_are_ascii(text: str) -> None:
+    from geo.pipeline.places.names import ascii_name
+
+    name = ascii_name(text)
+    assert name.isascii() and name == name.strip()
+
+
+# Letters of romanised names, with and without their marks.
+_ROMANISED = "aāáâbdḍeéfghḩḥiīíkmnoōqrsşṣtṭuūwyzAĀBDḨIĪKMNQSŞTUZ ’ʿʾ'-"
+
+
+@given(st.text(alphabet=_ROMANISED, max_size=40))
+def test_an_ascii_name_has_the_key_of_its_name(text: str) -> None:
+    """An ASCII name finds the place it names: the same key as the gazetteer's name."""
+    from geo.pipeline.places.names import ascii_name
+
+    assert name_key(ascii_name(text)) == name_key(text)

@@ -9,6 +9,8 @@ Incremental: each article's result is cached under `<out>/cache/` by a key over 
 its sidecar, the pipeline version and the curated data, so unchanged articles are not parsed
 again. Deterministic: the same corpus gives byte-identical files. Atomic: outputs are written
 beside their targets and renamed into place, so a crash leaves the last good build intact.
+Each place gets one name across the corpus, the one its articles use most
+(`geo.corpus.place_names`), decided when the cached articles are put together.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from geo.corpus.articles import (
     corpus_files,
     load_article,
 )
+from geo.corpus.place_names import corpus_names, entry_names, renamed_features
 from geo.corpus.records import EventProperties
 from geo.corpus.tables import dumps_geojson, point_geometry
 from geo.paths import GEO
@@ -192,6 +195,7 @@ def event_properties(event: Event) -> EventProperties:
     return {
         "id": event.id,
         "place": event.place,
+        "gazetteer_name": event.gazetteer_name,
         "level": event.level,
         "geonameid": event.geonameid,
         "country": event.country,
@@ -326,10 +330,12 @@ def build(
     records: list[dict[str, Any]] = []
     features: list[str] = []
     places: set[tuple[float, float]] = set()
+    # One name per place across the corpus (geo.corpus.place_names).
+    names = corpus_names(entries.values())
     for path in paths:
         if path in entries:
             records.append(entries[path]["record"])
-            features.extend(entries[path]["features"])
+            features.extend(renamed_features(entries[path], names))
             places.update(map(tuple, entries[path]["places"]))
     skipped = [{"file": e.path.name if e.path else None, "reason": e.reason} for e in errors]
     summary = BuildSummary(
@@ -432,6 +438,7 @@ def _process(
             # Through JSON once, so a fresh record is the same as a cached one.
             "record": json.loads(json.dumps(record, default=_json_default)),
             "places": sorted({(e.lat, e.lon) for e in events}),
+            **entry_names(result.toponyms, events),
             "features": [feature_json(e) for e in events],
         }
         if key is not None and article.path is not None:

@@ -31,7 +31,8 @@ class EventProperties(TypedDict):
     """One event: where, when, what, and the article sentence it comes from."""
 
     id: str  # "<article id>:<sentence offset>", or "<article id>:<n>:<offset>" for more
-    place: str  # the resolved place's name (GeoNames spelling)
+    place: str  # the name readers know: the articles' spelling, one per place in a build
+    gazetteer_name: str  # the gazetteer's name (a derived point: its text): region outlines
     level: Level
     geonameid: int | None
     country: str  # ISO 3166-1 alpha-2, "" when unknown

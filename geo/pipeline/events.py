@@ -35,6 +35,7 @@ from geo.pipeline.dates import (
 )
 from geo.pipeline.event_places import event_places
 from geo.pipeline.places.gazetteer import Level
+from geo.pipeline.places.reader_names import name_votes, place_id, reader_name
 
 if TYPE_CHECKING:  # spaCy loads only when something is parsed, not for cached builds
     from geo.pipeline.geoparse import PlaceMention
@@ -77,7 +78,8 @@ class Mark:
 class Event:
     id: str
     article: ArticleRef
-    place: str
+    place: str  # the name readers know (`reader_names`): "Tikrit"
+    gazetteer_name: str  # the gazetteer's name of the place: "Tikrīt"
     lat: float
     lon: float
     level: Level
@@ -186,8 +188,10 @@ def _event(
     place: PlaceMention,
     sentence_times: list[TimeExpression],
     actors: tuple[Actor, ...],
+    names: dict[str, str],
 ) -> Event | None:
-    """The event of one place of a sentence, or None for timeless background."""
+    """The event of one place of a sentence, or None for timeless background; `names`
+    are the article's names of its places (`article_place_names`)."""
     s_start, s_end = bounds
     sentence = text[s_start:s_end]
     # The trigger nearest the time decides; without a time, in a sentence of several
@@ -229,10 +233,12 @@ def _event(
     confidence = place.confidence * BASIS_WEIGHT.get(basis, 0.4)
     if kind == "other":
         confidence *= 0.8
+    name = names[mention_place_id(place)]
     return Event(
         id=event_id,
         article=article,
-        place=place.name,
+        place=name,
+        gazetteer_name=place.name,
         lat=place.lat,
         lon=place.lon,
         level=place.level,
@@ -252,7 +258,7 @@ def _event(
         marks=tuple(sorted(marks, key=lambda m: m.start)),
         caption=place.caption,
         confidence=round(confidence, 3),
-        other_places=tuple(sorted({m.name for m in in_sentence if m.name != place.name})),
+        other_places=tuple(sorted({names[mention_place_id(m)] for m in in_sentence} - {name})),
     )
 
 
@@ -270,6 +276,7 @@ def extract_events(
     boilerplate dates never date an event.
     """
     actors = load_actors() if actors is None else actors
+    names = article_place_names(mentions)
     by_sentence: dict[tuple[int, int], list[PlaceMention]] = {}
     for mention in mentions:
         if mention.role == "place":
@@ -297,10 +304,23 @@ def extract_events(
                 place,
                 _current(place_times, article.published),
                 actors,
+                names,
             )
             if event is not None:
                 events.append(event)
     return events
+
+
+def mention_place_id(mention: PlaceMention) -> str:
+    """Which place a mention is (`reader_names.place_id`)."""
+    return place_id(mention.geonameid, mention.name, mention.lat, mention.lon)
+
+
+def article_place_names(mentions: list[PlaceMention]) -> dict[str, str]:
+    """The article's name of each of its places, by place id: its own spelling, so that
+    the map shows "Tikrit" where the gazetteer has "Tikrīt" (`reader_names`); the build
+    then makes one name per place across the corpus."""
+    return {pid: reader_name(votes) for pid, votes in name_votes(mentions).items()}
 
 
 def _inherited_places(

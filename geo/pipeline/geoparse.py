@@ -58,6 +58,7 @@ class PlaceMention:
     derived_from: str | None = None
     alternatives: list[dict[str, object]] = field(default_factory=list)
     capital: bool = False  # a national capital, often a government's name ("Moscow said")
+    feature_word: str = ""  # what the text calls it: "province" in "Anbar province"
 
 
 @dataclass(frozen=True)
@@ -267,6 +268,7 @@ def _result(
                     for p in res.alternatives
                 ],
                 capital=bool(place and place.capital),
+                feature_word=top.feature_word,
             )
         )
     return GeoparseResult(doc_id, toponyms, unresolved)

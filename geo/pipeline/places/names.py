@@ -100,3 +100,22 @@ def is_latin_name(name: str) -> bool:
         if char.isalpha() and "LATIN" not in unicodedata.name(char, ""):
             return False
     return any(char.isalpha() for char in name)
+
+
+# Latin letters ASCII display names also replace: Turkish dotted I and the schwa of
+# Azerbaijani, which decomposition leaves as they are.
+_ASCII_EXTRA = str.maketrans({"İ": "I", "ə": "e", "Ə": "E"})
+# Ayn and hamza marks and typographic quotes; a plain apostrophe stays ("Côte d'Ivoire").
+_MARKS = re.compile(r"[\u2018\u2019\u02bb\u02bc\u02be\u02bf`´ʿʾ]")
+
+
+def ascii_name(name: str) -> str:
+    """A display name in ASCII: diacritics and ayn/hamza marks dropped ("Ḩamāh" -> "Hamah").
+
+    Unlike `fold`, case, spaces and hyphens stay: this is a name to show, not a key.
+    Letters of other scripts vanish, so a name with no Latin letters gives "".
+    """
+    name = _MARKS.sub("", name).translate(_LATIN_EXTRA).translate(_ASCII_EXTRA)
+    name = unicodedata.normalize("NFKD", name)
+    name = "".join(c for c in name if not unicodedata.combining(c))
+    return " ".join(name.encode("ascii", "ignore").decode("ascii").split())
