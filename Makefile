@@ -44,10 +44,11 @@ browser:
 			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else echo "install Debian's chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
 
-# The offline basemap (countries, provinces, rivers, cities from registry data) around the
-# seeds' events: `campaign-map build` writes one when none covers its events (or the box in
-# mapdata/view.toml). A changed builder makes it anew.
-$(BASEMAP): geo/map/basemap_build.py geo/map/topojson.py geo/map/bounds.py $(NODE_STAMP)
+# The offline basemap from registry data: the world's countries, and provinces, rivers, lakes
+# and towns around the seeds' events: `campaign-map build` writes one when none serves its
+# events (or the box in mapdata/view.toml). A changed builder makes it anew.
+$(BASEMAP): geo/map/basemap_build.py geo/map/basemap_towns.py geo/map/topojson.py \
+		geo/map/shapes.py geo/map/bounds.py $(NODE_STAMP)
 	rm -f $(BASEMAP)
 	$(BIN)/campaign-map build --corpus seeds --out mapdata --quiet
 

@@ -1,32 +1,43 @@
-"""Where the map is: the box around a corpus's events, the basemap region that holds them, and
-the optional user setting that fixes the region instead.
+"""Where the map is: the box around a corpus's events, the basemap's detail areas around
+them, and the optional user setting that fixes the detail area instead.
 
-Nothing here knows a campaign. The basemap covers the events' bounding box, padded and at
-least MIN_SIZE large (so one event still shows its neighbours); the map opens framing the
-events. A data folder's `view.toml` (git-ignored; `bbox = [min_lon, min_lat, max_lon,
-max_lat]`) fixes the basemap region, for a map that should show more than the events.
+Nothing here knows a campaign. Every basemap holds the whole world at low detail; it is
+drawn in full (provinces, rivers, towns) in its detail areas: the grid cells (DETAIL_CELL
+degrees, so that similar corpora get the same cells and share a basemap) within
+DETAIL_REACH_KM of a located event, merged into boxes. A data folder's `view.toml`
+(git-ignored; `bbox = [min_lon, min_lat, max_lon, max_lat]`) fixes the detail area instead,
+for a map that should show more than the events. The map opens framing the events.
 """
 
 from __future__ import annotations
 
 import math
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import shapely
+
 from geo.corpus.records import EventFeature
 from geo.map.filters import BUSY_MIN_EVENTS, densest
+from geo.map.framing import is_country_level
 
 Bbox = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat, degrees
 VIEW_CONFIG = "view.toml"  # in a data folder, beside events.geojson
 # Leaflet's Web Mercator ends at about 85 degrees; a box beyond it is never drawn.
 WORLD: Bbox = (-180.0, -85.0, 180.0, 85.0)
-MIN_SIZE = (20.0, 14.0)  # degrees of longitude, latitude: a country and its neighbours
-PAD_SHARE = 0.25  # of the events' extent, on each side
-PAD_MIN = 2.0  # degrees on each side: an event at the edge keeps its surroundings
-# A basemap up to this many times the area the events need is kept; a larger one is rebuilt
-# for the events, at finer detail (a world map left over from another corpus, say).
+DETAIL_CELL = 2  # degrees: the grid of detail areas
+# Around each located event, drawn in full: what a screen shows around it at the zooms the
+# map opens on (a few hundred km across), with its neighbours a zoom out away.
+DETAIL_REACH_KM = 600.0
+# An event this close to the edge of a basemap's detail area asks for a new basemap: its
+# surroundings on one side would be drawn at low detail.
+DETAIL_MARGIN_KM = 300.0
+KM_PER_DEGREE = 111.32  # of latitude, and of longitude at the equator
+# A basemap whose detail area is up to this many times what the events need is kept; a
+# larger one is rebuilt for the events, at finer detail (one left over from a world-wide
+# corpus, say).
 OVERSIZE = 4.0
 
 
@@ -64,47 +75,110 @@ def event_bounds_of(points: list[tuple[float, float]]) -> Bbox | None:
     return min(lons), min(lats), max(lons), max(lats)
 
 
-def near_boxes(features: Iterable[EventFeature]) -> list[Bbox]:
-    """A MIN_SIZE box around each event (whole degrees, so nearby events share one): where
-    the basemap draws provinces. Provinces are most of a basemap's bytes, and a box from
-    Washington to Bamako needs them around the events, not across the Atlantic's shores."""
-    return sorted({region_for((lon, lat, lon, lat)) for lon, lat in _points(features)})
+def located_points(features: Iterable[EventFeature]) -> list[tuple[float, float]]:
+    """The points of the events that have a place (country-level events' points are a
+    country's middle, where nothing happened); all points when no event has a place."""
+    features = list(features)
+    located = [f for f in features if not is_country_level(f)]
+    return _points(located or features)
 
 
-def near_enough(boxes: Iterable[Bbox], features: Iterable[EventFeature]) -> bool:
-    """Whether every event is inside one of `boxes` (a basemap's province boxes), PAD_MIN
-    from its edge: else the basemap lacks the provinces around it."""
-    inner = [(b[0] + PAD_MIN, b[1] + PAD_MIN, b[2] - PAD_MIN, b[3] - PAD_MIN) for b in boxes]
-    return all(
-        any(contains(b, (lon, lat, lon, lat)) for b in inner) for lon, lat in _points(features)
-    )
+def _reach(lat: float, km: float) -> tuple[float, float]:
+    """`km` in degrees of longitude and latitude at `lat` (the longitude reach is capped
+    near the poles, where a degree of longitude shrinks to nothing)."""
+    cos = max(math.cos(math.radians(lat)), 0.1)
+    return min(km / (KM_PER_DEGREE * cos), 180.0), km / KM_PER_DEGREE
 
 
-def _span(
-    low: float, high: float, pad: float, size: float, limit: tuple[float, float]
-) -> tuple[float, float]:
-    """One axis: padded, widened about its centre to `size`, snapped outwards to whole
-    degrees (the same events give the same box) and shifted back inside `limit`."""
-    low, high = low - pad, high + pad
-    if high - low < size:
-        middle = (low + high) / 2
-        low, high = middle - size / 2, middle + size / 2
-    low, high = math.floor(low), math.ceil(high)
-    if high - low >= limit[1] - limit[0]:
-        return limit
-    shift = max(0.0, limit[0] - low) - max(0.0, high - limit[1])
-    return low + shift, high + shift
+def _cells(points: Iterable[tuple[float, float]]) -> set[tuple[int, int]]:
+    """The grid cells (column, row of DETAIL_CELL degrees) within DETAIL_REACH_KM of a
+    point, longitude wrapping at the date line, latitude within the map."""
+    columns = round(360 / DETAIL_CELL)
+    low_row, high_row = math.floor(WORLD[1] / DETAIL_CELL), math.ceil(WORLD[3] / DETAIL_CELL)
+    cells = set()
+    for lon, lat in points:
+        dlon, dlat = _reach(lat, DETAIL_REACH_KM)
+        first = math.floor((lon - dlon + 180) / DETAIL_CELL)
+        last = math.floor((lon + dlon + 180) / DETAIL_CELL)
+        if last - first + 1 >= columns:
+            first, last = 0, columns - 1
+        rows = range(
+            max(low_row, math.floor((lat - dlat) / DETAIL_CELL)),
+            min(high_row, math.floor((lat + dlat) / DETAIL_CELL) + 1),
+        )
+        cells |= {(column % columns, row) for column in range(first, last + 1) for row in rows}
+    return cells
 
 
-def region_for(bounds: Bbox) -> Bbox:
-    """The basemap region for events within `bounds`: padded, at least MIN_SIZE, at most
-    the world."""
-    min_lon, min_lat, max_lon, max_lat = bounds
-    lon_pad = max(PAD_MIN, PAD_SHARE * (max_lon - min_lon))
-    lat_pad = max(PAD_MIN, PAD_SHARE * (max_lat - min_lat))
-    lon = _span(min_lon, max_lon, lon_pad, MIN_SIZE[0], (WORLD[0], WORLD[2]))
-    lat = _span(min_lat, max_lat, lat_pad, MIN_SIZE[1], (WORLD[1], WORLD[3]))
-    return float(lon[0]), float(lat[0]), float(lon[1]), float(lat[1])
+def _cell_boxes(cells: set[tuple[int, int]]) -> list[Bbox]:
+    """Cells merged into few boxes: runs along each row, then equal runs of adjacent rows."""
+    runs: dict[tuple[int, int], list[int]] = {}  # (first column, last column) -> rows
+    for row in sorted({r for _, r in cells}):
+        columns = sorted(c for c, r in cells if r == row)
+        start = columns[0]
+        for i, column in enumerate(columns):
+            if i + 1 == len(columns) or columns[i + 1] != column + 1:
+                runs.setdefault((start, column), []).append(row)
+                start = columns[i + 1] if i + 1 < len(columns) else start
+    boxes = []
+    for (first, last), rows in runs.items():
+        top = rows[0]
+        for i, row in enumerate(rows):
+            if i + 1 == len(rows) or rows[i + 1] != row + 1:
+                boxes.append(
+                    (
+                        float(first * DETAIL_CELL - 180),
+                        float(max(top * DETAIL_CELL, WORLD[1])),
+                        float((last + 1) * DETAIL_CELL - 180),
+                        float(min((row + 1) * DETAIL_CELL, WORLD[3])),
+                    )
+                )
+                top = rows[i + 1] if i + 1 < len(rows) else top
+    return sorted(boxes)
+
+
+def detail_boxes(features: Iterable[EventFeature]) -> list[Bbox]:
+    """Where a basemap for these events is drawn in full: whole-cell boxes around every
+    located event (see the module's docstring); none without events."""
+    return _cell_boxes(_cells(located_points(features)))
+
+
+def detail_area(boxes: Sequence[Bbox]) -> float:
+    """The area of the union of `boxes`, in square degrees (enough to compare areas)."""
+    return float(shapely.union_all([shapely.box(*b) for b in boxes]).area) if boxes else 0.0
+
+
+def covers(boxes: Sequence[Bbox], features: Iterable[EventFeature]) -> bool:
+    """Whether every located event is inside the union of `boxes` (a basemap's detail
+    area), DETAIL_MARGIN_KM from its edge (less where the edge is the map's own)."""
+    union = shapely.union_all([shapely.box(*b) for b in boxes])
+    for lon, lat in located_points(features):
+        dlon, dlat = _reach(lat, DETAIL_MARGIN_KM)
+        around = shapely.box(
+            max(lon - dlon, WORLD[0]),
+            max(lat - dlat, WORLD[1]),
+            min(lon + dlon, WORLD[2]),
+            min(lat + dlat, WORLD[3]),
+        )
+        if not union.covers(around):
+            return False
+    return True
+
+
+def covers_box(boxes: Sequence[Bbox], box: Bbox) -> bool:
+    """Whether `box` is inside the union of `boxes` (a basemap's detail area)."""
+    union = shapely.union_all([shapely.box(*b) for b in boxes])
+    return bool(union.covers(shapely.box(*box)))
+
+
+def serves(boxes: Sequence[Bbox] | None, features: Sequence[EventFeature]) -> bool:
+    """Whether a basemap with detail areas `boxes` serves these events: its detail area
+    covers them (`covers`) and is not so much larger than they need that it was built at
+    a coarser level of detail. A basemap without detail areas (an old file) serves none."""
+    if not boxes:
+        return False
+    needed = detail_area(detail_boxes(features))
+    return covers(boxes, features) and detail_area(boxes) <= OVERSIZE * max(needed, 1.0)
 
 
 def contains(outer: Bbox, inner: Bbox) -> bool:
@@ -119,12 +193,6 @@ def contains(outer: Bbox, inner: Bbox) -> bool:
 def area(box: Bbox) -> float:
     """In square degrees: enough to compare boxes."""
     return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
-
-
-def fits(region: Bbox, bounds: Bbox) -> bool:
-    """Whether a basemap of `region` serves events within `bounds`: it holds them, and is
-    not so much larger than they need that it was built at a coarser level of detail."""
-    return contains(region, bounds) and area(region) <= OVERSIZE * area(region_for(bounds))
 
 
 def check_bbox(value: Any, where: str) -> Bbox:
