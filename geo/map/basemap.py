@@ -1,15 +1,17 @@
 """The offline basemap at run time: which file a map is drawn on, loading it, drawing it, and
 its province and country outlines for region-level events.
 
-The file (countries, provinces, rivers, lakes and city labels as one GeoJSON
-FeatureCollection, with its `bbox`) is written by `geo.map.basemap_build` for the region
-the events need (`geo.map.bounds`): `campaign-map build` writes one into its output folder
-when no basemap there covers the events. So the map needs no tile server.
+The file (the whole world's countries, and in its detail areas provinces, rivers, lakes and
+town labels, as one GeoJSON FeatureCollection, with its `detail` boxes) is written by
+`geo.map.basemap_build` for the areas the events need (`geo.map.bounds.detail_boxes`):
+`campaign-map build` writes one into its output folder when no basemap there serves the
+events. So the map needs no tile server.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,9 @@ from branca.element import MacroElement
 from folium.elements import JSCSSMixin
 from folium.template import Template
 
+from geo.corpus.records import EventFeature
 from geo.map.assets import static_links
-from geo.map.bounds import Bbox, contains
+from geo.map.bounds import Bbox, covers_box, event_bounds_of, serves
 from geo.paths import MAPDATA
 from geo.pipeline.places.names import name_key
 
@@ -54,8 +57,25 @@ def forget_loaded() -> None:
     _load.cache_clear()
 
 
+def basemap_detail(path: Path = BASEMAP) -> list[Bbox] | None:
+    """The boxes a basemap file draws in full; None when there is no (usable) file or it is
+    of the former kind (one region, no world around it), which serves no events."""
+    try:
+        boxes = load_basemap(path).get("detail")
+    except (FileNotFoundError, ValueError):
+        return None
+    if not isinstance(boxes, list):
+        return None
+    return [(float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in boxes]
+
+
 def basemap_bbox(path: Path = BASEMAP) -> Bbox | None:
-    """The region a basemap file was built for; None when there is no (usable) file."""
+    """The box around a basemap's detail areas (what a map without events opens on); None
+    when there is no (usable) file."""
+    boxes = basemap_detail(path)
+    if boxes:
+        corners = [(b[0], b[1]) for b in boxes] + [(b[2], b[3]) for b in boxes]
+        return event_bounds_of(corners)
     try:
         box = load_basemap(path).get("bbox")
     except (FileNotFoundError, ValueError):
@@ -63,20 +83,29 @@ def basemap_bbox(path: Path = BASEMAP) -> Bbox | None:
     return (float(box[0]), float(box[1]), float(box[2]), float(box[3])) if box else None
 
 
-def basemap_for(data: Path | None, bounds: Bbox | None) -> Path:
-    """The basemap a map of `data`'s events (within `bounds`) is drawn on.
+def basemap_for(data: Path | None, events: Sequence[EventFeature] | Bbox | None) -> Path:
+    """The basemap a map of `data`'s events is drawn on.
 
-    The data folder's own basemap when it covers the events, else the project's
-    (mapdata/, which a build of another folder leaves alone when it already covers that
+    The data folder's own basemap when it serves the events (`bounds.serves`; given a box
+    instead of the events, when its detail area covers the box), else the project's
+    (mapdata/, which a build of another folder leaves alone when it already serves that
     folder's events: see `geo.map.basemap_build.ensure_basemap`); failing both, whichever
     exists, so that a map is drawn even before the next build brings a better one.
     """
     candidates = list(dict.fromkeys([*([Path(data) / FILE_NAME] if data else []), BASEMAP]))
-    existing = [(path, box) for path in candidates if (box := basemap_bbox(path)) is not None]
-    for path, box in existing:
-        if bounds is None or contains(box, bounds):
+    existing = [(path, boxes) for path in candidates if (boxes := basemap_detail(path))]
+    for path, boxes in existing:
+        if not events or _serves(boxes, events):
             return path
-    return existing[0][0] if existing else candidates[0]
+    if existing:
+        return existing[0][0]
+    return next((path for path in candidates if path.exists()), candidates[0])
+
+
+def _serves(boxes: list[Bbox], events: Sequence[EventFeature] | Bbox) -> bool:
+    if isinstance(events, tuple):  # a box: the events' bounds, from an older caller
+        return covers_box(boxes, events)
+    return serves(boxes, events)
 
 
 def region_shapes(path: Path = BASEMAP) -> dict[str, Any]:
@@ -105,10 +134,13 @@ PALETTES: dict[str, dict[str, Any]] = {
         "province": "#b9b2a6",
         "river": "#7fb2d6",
         "label": "#3d3a35",
+        "event_label": "#141414",
         "halo": "#ffffff",
         "dot": "#5b5750",
+        # Label sizes in px at --cm-scale 1 (geo.map.layers.PageStyle multiplies them).
         "font_px": 12,
         "capital_px": 13,
+        "event_px": 13,
         "border_weight": 1.0,
         "province_weight": 0.6,
         "river_weight": 1.4,
@@ -120,10 +152,13 @@ PALETTES: dict[str, dict[str, Any]] = {
         "province": "#4d535b",
         "river": "#3d7fb8",
         "label": "#f2f2f2",
+        "event_label": "#ffffff",
         "halo": "#000000",
         "dot": "#e8e8e8",
-        "font_px": 16,
-        "capital_px": 18,
+        # x 1.6 and up on the briefing screen: 19 px town labels on a 1920x1080 screen.
+        "font_px": 12,
+        "capital_px": 13.5,
+        "event_px": 14,
         "border_weight": 1.6,
         "province_weight": 1.0,
         "river_weight": 2.0,
@@ -132,8 +167,8 @@ PALETTES: dict[str, dict[str, Any]] = {
 
 
 class BasemapStyle(JSCSSMixin, MacroElement):
-    """The map's background (the sea) and the city label style: geo/map/static/basemap.css,
-    with the palette's colours and sizes as custom properties in the page header."""
+    """The map's background (the sea, geo/map/static/basemap.css) and the place labels'
+    colours and sizes (labels.css): the palette as custom properties in the page header."""
 
     _template = Template(
         """
@@ -156,7 +191,8 @@ class BasemapLayer(JSCSSMixin, MacroElement):
     """Countries, provinces (name as tooltip), rivers, lakes and city labels, drawn in the
     page (window.cmBasemap, geo/map/static/basemap.js) from the basemap data: inlined (the
     export), or fetched once from the app's own static files (`url`), so that a Streamlit
-    rerun never re-renders or re-sends them.
+    rerun never re-renders or re-sends them. The cities go to the label layout
+    (window.cmLabels, geo/map/static/labels.js), which labels those that fit without overlap.
     """
 
     _template = Template(
@@ -167,7 +203,7 @@ class BasemapLayer(JSCSSMixin, MacroElement):
         {% endmacro %}
         """
     )
-    default_js = static_links("escape.js", "layers.js", "basemap.js")
+    default_js = static_links("escape.js", "layers.js", "labels.js", "basemap.js")
 
     def __init__(
         self, palette: dict[str, Any], data: dict[str, Any] | None = None, url: str | None = None

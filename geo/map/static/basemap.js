@@ -1,14 +1,12 @@
-// The offline basemap: countries, provinces (name as tooltip), rivers, lakes and city
-// labels, drawn from geo.map.basemap's GeoJSON. `p` is the palette (geo.map.basemap.PALETTES);
+// The offline basemap: countries, provinces (name as tooltip), rivers and lakes, drawn from
+// geo.map.basemap's GeoJSON; its cities go to the label layout (labels.js), which labels
+// the ones that fit and draws their dots. `p` is the palette (geo.map.basemap.PALETTES);
 // source is {url} (the app's static files, fetched once) or {data} (the export). Layers
-// sit in panes below the event markers, whatever order they arrive in.
+// sit in a pane below the event markers, whatever order they arrive in.
 window.cmBasemap = function (map, p, source) {
     var esc = window.cmEsc;
-    function pane(name, z) {
-        if (!map.getPane(name)) { map.createPane(name).style.zIndex = z; }
-        return name;
-    }
-    var base = pane("cmBase", 350), labels = pane("cmLabels", 390);
+    if (!map.getPane("cmBase")) { map.createPane("cmBase").style.zIndex = 350; }
+    var base = "cmBase";
     window.cmLoad(source, function (data) {
         var f = data.features;
         function kind(k) {
@@ -29,14 +27,7 @@ window.cmBasemap = function (map, p, source) {
                 return {color: p.river, weight: p.river_weight, opacity: 0.9,
                         fill: lake, fillColor: p.sea, fillOpacity: 1}; }
         }).addTo(map);
-        kind("city").forEach(function (c) {
-            var ll = [c.geometry.coordinates[1], c.geometry.coordinates[0]];
-            L.marker(ll, {pane: labels, interactive: false, keyboard: false,
-                icon: L.divIcon({html: "<i></i><span>" + esc(c.properties.name) +
-                    "</span>", className: c.properties.capital ?
-                    "basemap-city capital" : "basemap-city",
-                    iconSize: [0, 0], iconAnchor: [0, 0]})}).addTo(map);
-        });
+        window.cmLabels.attach(map).cities(kind("city"));
         document.documentElement.setAttribute("data-basemap", "drawn");
     });
 };
