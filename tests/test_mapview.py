@@ -16,6 +16,7 @@ from geo.corpus.ingest import add_article
 from geo.map import filters, layers, popup, view
 from geo.map.assets import STATIC, make_offline, static_text
 from geo.map.escape import escape_text
+from geo.pipeline.places.names import name_key
 from tests.pages import page_code
 
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(1)> `${alert(1)}` \"q\" 'q'"
@@ -115,13 +116,12 @@ def test_layers_render_data_escaped_inside_the_script() -> None:
         "province a": {"type": "Polygon", "coordinates": [[[40, 30], [41, 30], [41, 31], [40, 30]]]}
     }
     region = layers.event_layers(m, events, shapes)
-    layers.Legend().add_to(m)
     page = m.get_root().render()
     assert "<script>alert(1)" not in page and "</script><img" not in page
     assert "window.cmEventLayer(" in page and "window.cmRegionLayer(" in page
-    assert '"cm-legend"' in page
-    assert region.missing == []
-    assert "Province A" in page
+    assert page.count("window.cmLegend(") == 1 and '"cm-legend"' in page
+    assert "window.cmEdgeHints(" in page
+    assert region.data["regions"]["features"][0]["properties"]["members"][0]["pl"] == "Province A"
     # The visible events travel as a bitset: event n is bit n % 8 of byte n // 8.
     group = layers.visible_group([{"n": 9}, {"n": 0}, {"n": 17}])
     group.add_to(m)
@@ -138,9 +138,15 @@ SHARED = (
     "cmTooltip",
     "cmApply",
     "cmShowOnly",
+    "cmCountText",
     "cmEventLayer",
     "cmRegionLayer",
+    "cmShapeMarker",
+    "cmClusterIcon",
     "cmControl",
+    "cmLegend",
+    "cmEdgeHints",
+    "cmCountryList",
     "cmBasemap",
     "cmTimeSlider",
 )
@@ -200,9 +206,8 @@ def test_the_app_map_links_each_file_once_and_defines_nothing_inline() -> None:
         },
         publish=lambda name, data: f"/app/static/cm/{name}.json",
     )
-    layers.Legend().add_to(m)
     page = view.finish(m, publish_asset=publish_asset).get_root().render()
-    for name in ("escape.js", "popup.js", "filter.js", "layers.js", "basemap.js", "map.css"):
+    for name in (*layers.LAYER_JS, "basemap.js", "map.css"):
         assert published[name] == static_text(name)
         assert page.count(f'"/app/static/cm/{name}"') == 1, name
     assert "= function" not in page
@@ -228,9 +233,105 @@ def test_static_links_resolve_offline() -> None:
     assert "font: calc(14px * var(--cm-scale, 1))" in page_code(page)
 
 
-def test_region_without_outline_is_reported() -> None:
-    region = layers.RegionLayer([feature(0, level="country", place="Farland")], {})
-    assert region.missing == ["Farland"] and region.data["regions"]["features"] == []
+SQUARE = {"type": "Polygon", "coordinates": [[[40, 30], [41, 30], [41, 31], [40, 31], [40, 30]]]}
+
+
+def test_country_level_events_are_listed_not_drawn() -> None:
+    """A large country's events: in the country list, never a point or an outline; a
+    province the basemap has no outline for: a point; one it has: its outline."""
+    events = [
+        feature(0, level="country", place="Bigland", country="US"),  # 9.6 million km²
+        feature(1, level="country", place="Bigland", country="US"),
+        feature(2, level="country", place="Smalland", country="LB"),  # 10,400 km²
+        feature(3, level="continent", place="Someland", country=""),
+        feature(4, level="province", place="Shaped Province"),
+        feature(5, level="province", place="Bare Province"),
+        feature(6, place="Townville"),
+    ]
+    shapes = {name_key(n): SQUARE for n in ("Bigland", "Smalland", "Someland", "Shaped Province")}
+    points, regions = layers.split_events(events, shapes)
+    assert [f["properties"]["id"] for f in points] == ["a:5", "a:6"]
+    region = layers.RegionLayer(regions, shapes)
+    assert region.data is not None
+    outlines = {
+        f["properties"]["members"][0]["pl"]: f["properties"]["country"]
+        for f in region.data["regions"]["features"]
+    }
+    assert outlines == {"Shaped Province": False, "Smalland": True}
+    listed = {g["name"]: len(g["members"]) for g in region.data["countries"]}
+    assert listed == {"Bigland": 2, "Smalland": 1, "Someland": 1}
+    # Every event is shown somewhere, once: a point, a province outline or the list.
+    assert len(points) + 1 + sum(listed.values()) == len(events)
+
+
+def test_edge_hints_name_the_located_events_countries() -> None:
+    m = folium.Map(tiles=None)
+    events = [
+        feature(0, country="IQ"),
+        feature(1, country="US"),
+        feature(2, country="NL"),
+        feature(3, country="FR", level="country", place="France"),  # listed, never a hint
+        feature(4, country=""),  # a derived place: no country, hinted without a name
+    ]
+    layers.event_layers(m, events, {})
+    hints = next(c for c in m._children.values() if isinstance(c, layers.EdgeHints))
+    assert hints.options["places"] == {
+        "IQ": "Iraq",
+        "NL": "the Netherlands",
+        "US": "the United States",
+    }
+
+
+def test_types_differ_in_colour_and_shape() -> None:
+    from geo.map import styles
+
+    colours = [c.lower() for c, _ in styles.EVENT_STYLES.values()]
+    shapes = [styles.event_shape(t) for t in styles.EVENT_STYLES]
+    assert len(set(colours)) == len(colours) and len(set(shapes)) == len(shapes)
+    assert set(styles.EVENT_SHAPES) == set(styles.EVENT_STYLES) and set(shapes) <= set(
+        styles.SHAPES
+    )
+    # The pairs the issue found hard to tell apart differ in shape.
+    assert styles.event_shape("offensive") != styles.event_shape("airstrike")
+    assert styles.event_shape("statement") != styles.event_shape("other")
+    # Every polygon covers the circle's area (but "other"'s smaller dot): none looks heavier.
+    for name, corners in styles.SHAPES.items():
+        if corners and name != "dot":
+            area = (
+                abs(
+                    sum(
+                        x0 * y1 - x1 * y0
+                        for (x0, y0), (x1, y1) in zip(
+                            corners, corners[1:] + corners[:1], strict=True
+                        )
+                    )
+                )
+                / 2
+            )
+            assert abs(area - 3.1416) < 0.05, name
+    assert "<polygon" in styles.shape_svg("offensive") and "<circle" in styles.shape_svg("meeting")
+
+
+def test_popup_without_source_has_no_dangling_separator() -> None:
+    bare = popup.event_popup(feature(article_source=None, published=None)["properties"])
+    assert "published" not in bare and "· </div>" not in bare and "<br></div>" not in bare
+    no_source = popup.event_popup(feature(article_source=None)["properties"])
+    assert "<br>published 2016-03-25</div>" in no_source
+    both = popup.event_popup(feature()["properties"])
+    assert "<bdi>Source</bdi> · published 2016-03-25" in both
+
+
+def test_popup_shows_the_gazetteer_name_and_id_in_small_type() -> None:
+    props = feature(place="Tikrit", gazetteer_name="Tikrīt", geonameid=99131)["properties"]
+    html = popup.event_popup(props)
+    assert "Tikrit" in html and '<div class="cm-gazetteer">Tikrīt · GeoNames 99131</div>' in html
+    same = popup.event_popup(feature(gazetteer_name="Townville", geonameid=7)["properties"])
+    assert '<div class="cm-gazetteer">GeoNames 7</div>' in same
+    assert "cm-gazetteer" not in popup.event_popup(feature(level="derived")["properties"])
+    # The page gets the gazetteer's name only where it differs from the name shown.
+    index: dict[str, int] = {}
+    assert popup.browser_event({**feature(), "properties": props}, index)["gn"] == "Tikrīt"
+    assert "gn" not in popup.browser_event(feature(gazetteer_name="Townville"), index)
 
 
 def test_csv_and_geojson_downloads() -> None:

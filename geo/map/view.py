@@ -15,6 +15,7 @@ import folium
 
 from geo.map.basemap import BASEMAP, add_basemap, basemap_bbox, load_basemap
 from geo.map.bounds import WORLD, Bbox
+from geo.map.framing import fit
 from geo.map.layers import PageStyle, Publish
 
 if TYPE_CHECKING:
@@ -23,8 +24,6 @@ if TYPE_CHECKING:
 
 MAX_ZOOM = 12  # the offline basemap's detail ends about here
 MIN_ZOOM = 3
-FIT_PADDING = (30, 30)  # pixels around the events in the initial view
-FIT_MAX_ZOOM = 8  # one event (or a few in one town) opens on its surroundings, not a street
 
 
 @dataclass
@@ -32,8 +31,8 @@ class MapOptions:
     style: str = "light"  # "light" (desk) or "dark" (briefing room)
     tiles: TileSource | None = None  # a tile layer the user switched on (geo.map.tiles)
     basemap: Path = BASEMAP  # the offline basemap's file (`geo.map.basemap.basemap_for`)
-    bounds: Bbox | None = None  # what the initial view frames: the events' box, else the
-    # basemap's own
+    bounds: Bbox | None = None  # what the initial view frames until the event layers set
+    # theirs (geo.map.layers.event_layers: the bulk of the events); else the basemap's own
 
 
 def initial_view(options: MapOptions) -> Bbox:
@@ -60,6 +59,8 @@ def base_map(options: MapOptions | None = None, publish: Publish | None = None) 
         min_zoom=MIN_ZOOM,
         control_scale=True,
         prefer_canvas=False,
+        # The briefing screen is watched, not handled: no zoom buttons over the map.
+        zoom_control=options.style != "dark",
     )
     # folium hands max_zoom/min_zoom to its tile layer only; the map itself needs them here.
     m.options["max_zoom"] = max_zoom
@@ -73,9 +74,7 @@ def base_map(options: MapOptions | None = None, publish: Publish | None = None) 
     else:
         add_basemap(m, style=options.style, path=options.basemap)
     PageStyle(briefing=options.style == "dark").add_to(m)
-    m.fit_bounds(
-        [[min_lat, min_lon], [max_lat, max_lon]], padding=FIT_PADDING, max_zoom=FIT_MAX_ZOOM
-    )
+    fit(m, (min_lon, min_lat, max_lon, max_lat))
     return m
 
 

@@ -3,7 +3,9 @@
 // The page's state lives on `window` and the <html> element's data attributes, which the
 // browser tests and benchmarks read.
 
-window.campaignLayers = [];  // {kind: "points", cluster, markers, halo} | {kind: "regions", layer}
+// {kind: "points", cluster, markers, halo} | {kind: "regions", layer, countries}
+window.campaignLayers = [];
+window.cmCounts = {located: 0, country: 0};  // what cmApply shows (cmCountText says it)
 window.cmMountedAt = String(Date.now());  // tests: an unchanged value means no remount
 document.documentElement.setAttribute("data-mounted-at", window.cmMountedAt);
 // data-cm-applied: how many filters the map has finished drawing, including the cluster
@@ -19,13 +21,14 @@ window.cmSettled = function () {
     }
 };
 
-// visible(properties) -> bool. Returns how many events are shown. Remembered, so that a
-// layer whose data arrives later starts with the current filter.
+// visible(properties) -> bool. Returns how many events are shown, located and
+// country-level (window.cmCounts). Remembered, so that a layer whose data arrives later
+// starts with the current filter.
 window.cmApply = function (visible) {
     window.cmPending = visible;
     window.cmApplied += 1;
     window.cmBusy += 1;
-    var shown = 0;
+    var located = 0, country = 0;
     window.campaignLayers.forEach(function (l) {
         if (l.kind === "points") {
             var keep = [], add = [], remove = [];
@@ -47,18 +50,33 @@ window.cmApply = function (visible) {
                 window.cmBusy += 1;  // the cluster layer calls cmSettled after its last chunk
                 l.cluster.addLayers(add);
             }
-            shown += keep.length;
+            located += keep.length;
         } else if (l.kind === "regions") {
             l.layer.eachLayer(function (r) {
-                var on = r.feature.properties.members.some(function (p) { return visible(p); });
-                r.setStyle(on ? {opacity: 1, fillOpacity: 0.12} : {opacity: 0, fillOpacity: 0});
-                if (on) { shown += r.feature.properties.members.filter(visible).length; }
+                var f = r.feature.properties, n = f.members.filter(visible).length;
+                r.setStyle(n ? {opacity: 1, fillOpacity: 0.12} : {opacity: 0, fillOpacity: 0});
+                // A small country's outline: its events are counted in the country list.
+                if (!f.country) { located += n; }
             });
+            l.countries.forEach(function (g) { country += g.members.filter(visible).length; });
         }
     });
+    window.cmCounts = {located: located, country: country};
+    var shown = located + country;
     document.documentElement.setAttribute("data-visible-events", String(shown));
     window.cmSettled();
+    // Listeners (labels.js, follow.js) re-read what is visible once the filter is applied.
+    document.dispatchEvent(new window.CustomEvent("cm:applied"));
     return shown;
+};
+
+// What the map shows, in words: "12 events", or "12 events located · 3 country-level"
+// when some name only a country; as geo.map.framing.count_label says it in Python (the
+// app, the briefing screen and the export say the same). counts: default window.cmCounts.
+window.cmCountText = function (counts) {
+    var c = counts || window.cmCounts || {located: 0, country: 0};
+    var label = c.located + " event" + (c.located === 1 ? "" : "s");
+    return c.country ? label + " located · " + c.country + " country-level" : label;
 };
 
 // The app's filters and time window (geo.map.layers.ShowOnly, sent on every change): event n

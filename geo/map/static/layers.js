@@ -11,12 +11,15 @@ window.cmLoad = function (source, build) {
     }
 };
 
-// Point events (cities, villages, derived places) as coloured circles, clustered; a
-// derived place ("10 km south of X") also gets a dashed circle of its uncertainty.
-// opts: {radius, popupWidth}; data: {events, articles, styles}.
+// Located events at their point (cities, villages, derived places, provinces without an
+// outline), each type with its colour and shape (shapes.js), clustered in neutral bubbles;
+// a derived place ("10 km south of X") also gets a dashed circle of its uncertainty.
+// opts: {radius, popupWidth, stroke}; data: {events, articles, styles: type -> [colour,
+// label, shape corners]}.
 window.cmEventLayer = function (map, opts, source) {
     var cluster = L.markerClusterGroup({
         maxClusterRadius: 40, spiderfyOnMaxZoom: true, showCoverageOnHover: false,
+        iconCreateFunction: window.cmClusterIcon,
         // Legs long enough that two or three circle markers at one place clear the
         // 40 px cluster icon, which stays on top (and takes clicks) while spiderfied.
         spiderfyDistanceMultiplier: 2,
@@ -26,21 +29,41 @@ window.cmEventLayer = function (map, opts, source) {
     var halo = L.layerGroup();
     cluster.addTo(map);
     halo.addTo(map);
+    // With nine or more events at one place the spiral's first legs end under the bubble:
+    // while spiderfied, clicks pass through the (faded) bubble to the markers beneath it.
+    cluster.on("spiderfied", function (e) {
+        if (e.cluster._icon) { e.cluster._icon.style.pointerEvents = "none"; }
+    });
+    cluster.on("unspiderfied", function (e) {
+        if (e.cluster._icon) { e.cluster._icon.style.pointerEvents = ""; }
+    });
+    // Leaflet focuses the map on a mouse press (for its keys). In the app's frame, on a map
+    // partly below the fold, that scrolls the page between the press and the release, and
+    // the click lands elsewhere: no popup, no details. Focus without scrolling.
+    if (map.keyboard && map.keyboard.enabled()) {
+        map.keyboard.disable();
+        map.keyboard._onMouseDown = function () {
+            if (!this._focused) { this._map.getContainer().focus({preventScroll: true}); }
+        };
+        map.keyboard.enable();
+    }
     window.cmLoad(source, function (d) {
         var markers = d.events.map(function (p) {
             var st = d.styles[p.ty] || d.styles.other, ll = L.latLng(p.y, p.x);
-            var m = L.circleMarker(ll, {radius: opts.radius, color: "#222",
-                weight: 1, fillColor: st[0], fillOpacity: 0.9, className: "cm-event"});
+            var m = window.cmShapeMarker(ll, st[2], {radius: opts.radius, color: opts.stroke,
+                weight: 1, fillColor: st[0], fillOpacity: 0.95, className: "cm-event"});
             m.bindPopup(function () { return window.cmPopup(p, d.articles, d.styles); },
                         {maxWidth: opts.popupWidth});
             m.bindTooltip(function () { return window.cmTooltip(p, d.styles); });
             // streamlit-folium reports the clicked mouse point, and a spiderfied marker
-            // lies away from its place: report the event's own point once its handler
-            // has run (the app finds the clicked events by their point).
+            // lies away from its place: report the event's own point and id once its
+            // handler has run (the app finds the clicked events by their point and shows
+            // this one first: geo.app.dashboard.take_map_return).
             m.on("click", function () {
                 setTimeout(function () {
                     if (window.__GLOBAL_DATA__) {
-                        window.__GLOBAL_DATA__.last_object_clicked = {lat: p.y, lng: p.x};
+                        window.__GLOBAL_DATA__.last_object_clicked = {lat: p.y, lng: p.x,
+                                                                      id: p.id};
                     }
                 }, 0);
             });
@@ -53,32 +76,43 @@ window.cmEventLayer = function (map, opts, source) {
         });
         window.campaignLayers.push({kind: "points", cluster: cluster, markers: markers,
                                     halo: halo});
+        if (window.cmLabels) { window.cmLabels.attach(map); }  // labels.js: event places
         window.cmApply(window.cmPending || function () { return true; });
     });
 };
 
-// Province- and country-level events: each region's outline once, its popup listing its
-// events. opts: {popupWidth}; data: {regions (GeoJSON, members per feature), articles,
-// styles}.
+// Province- and country-level events, never as a false point: each province's outline
+// once (and a small country's), its popup listing its visible events; the country-level
+// events in the country list (framing.js). opts: {popupWidth}; data: {regions (GeoJSON,
+// members per feature; `country` marks a country's outline), countries ([{name,
+// members}]), articles, styles}.
 window.cmRegionLayer = function (map, opts, source) {
     window.cmLoad(source, function (d) {
+        function popup(members) {
+            var shown = members.filter(window.cmPending || Boolean);
+            return shown.slice(0, 20).map(function (p) {
+                return window.cmPopup(p, d.articles, d.styles); }).join("") +
+                (shown.length > 20 ? "<div>… and " + (shown.length - 20) +
+                 " more events</div>" : "");
+        }
+        // Outlines in a pane under the markers' (400), over the basemap's (350): drawn
+        // later into the markers' own SVG they would cover the markers inside them and
+        // take their clicks (the province's popup opened, the details panel stayed empty).
+        if (!map.getPane("cmRegions")) { map.createPane("cmRegions").style.zIndex = 390; }
         var layer = L.geoJson(d.regions, {
+            pane: "cmRegions",
             style: function (f) {
                 return {color: f.properties.color, weight: 3, dashArray: "8 6",
                         fillColor: f.properties.color, fillOpacity: 0.12};
             },
             onEachFeature: function (f, region) {
-                var members = f.properties.members;
-                region.bindPopup(function () {
-                    return members.slice(0, 20).map(function (p) {
-                        return window.cmPopup(p, d.articles, d.styles); }).join("") +
-                        (members.length > 20 ? "<div>… and " + (members.length - 20) +
-                         " more events</div>" : "");
-                }, {maxWidth: opts.popupWidth, maxHeight: 400});
+                region.bindPopup(function () { return popup(f.properties.members); },
+                                 {maxWidth: opts.popupWidth, maxHeight: 400});
                 region.bindTooltip(f.properties.tooltip, {sticky: true});
             }
         }).addTo(map);
-        window.campaignLayers.push({kind: "regions", layer: layer});
+        window.campaignLayers.push({kind: "regions", layer: layer, countries: d.countries});
+        window.cmCountryList(map, d.countries, popup, opts);
         if (window.cmPending) { window.cmApply(window.cmPending); }
     });
 };
@@ -94,4 +128,31 @@ window.cmControl = function (map, position, className, html) {
     };
     control.addTo(map);
     return control.getContainer();
+};
+
+// The legend (geo.map.layers.Legend): a control whose <details> starts closed on a small
+// map. On the briefing screen (opts.dark) it is compact and dark, fades out after
+// opts.fadeMs and comes back while the pointer is on it or after any key press; the map
+// then also shows no zoom buttons (geo.map.view) and draws its controls dark (map.css).
+// opts: {className, position, dark, fadeMs, openMinWidth}.
+window.cmLegend = function (map, opts, html) {
+    var root = window.cmControl(map, opts.position,
+                                opts.className + (opts.dark ? " cm-dark-legend" : ""), html);
+    L.DomEvent.disableClickPropagation(root);
+    L.DomEvent.disableScrollPropagation(root);
+    var details = root.querySelector("details");
+    if (details && map.getSize().x < opts.openMinWidth) { details.open = false; }
+    if (!opts.dark) { return root; }
+    map.getContainer().classList.add("cm-dark");
+    var timer = null;
+    function show() {
+        root.classList.remove("cm-faded");
+        window.clearTimeout(timer);
+        timer = window.setTimeout(function () { root.classList.add("cm-faded"); }, opts.fadeMs);
+    }
+    root.addEventListener("mouseenter", show);
+    root.addEventListener("mousemove", show);
+    document.addEventListener("keydown", show);
+    show();
+    return root;
 };

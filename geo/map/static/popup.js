@@ -28,18 +28,30 @@ window.cmMarked = function (p) {
     return parts.join("");
 };
 
+// The gazetteer's name (sent only where it differs from the name shown) and the GeoNames
+// id, in small type; nothing for a derived place with neither.
+window.cmGazetteer = function (p) {
+    var parts = [];
+    if (p.gn && p.gn !== p.pl) { parts.push(window.cmEsc(p.gn)); }
+    if (p.gid) { parts.push("GeoNames " + Number(p.gid)); }
+    return parts.length ? '<div class="cm-gazetteer">' + parts.join(" · ") + "</div>" : "";
+};
+
 window.cmPopup = function (p, arts, styles) {
     var e = window.cmEsc, a = arts[p.a] || {}, st = styles[p.ty] || styles.other;
     var title = "<bdi>" + e(a.t) + "</bdi>";  // bidi controls stay inside article text
     // a.u is an http(s) URL or "" (geo.escape.safe_url): no javascript: link.
     var link = a.u ? '<a href="' + e(a.u) + '" target="_blank" rel="noopener">' + title + "</a>"
                    : title;
+    // Source and publication date: only the parts the article has, no dangling " · ".
+    var source = [a.s ? "<bdi>" + e(a.s) + "</bdi>" : "", a.p ? "published " + e(a.p) : ""]
+        .filter(Boolean).join(" · ");
     return '<div class="cm-popup"><div class="cm-type" style="border-left:6px solid ' +
         e(st[0]) + '">' + e(st[1]) + " · " + e(p.pl) + ' <span class="cm-level">(' + e(p.lv) +
-        ')</span></div><div class="cm-when">' + e(window.cmWhen(p)) +
-        '</div><blockquote class="cm-snippet">' + window.cmMarked(p) +
-        '</blockquote><div class="cm-article">' + link + "<br><bdi>" + e(a.s) +
-        "</bdi> · published " + e(a.p || "unknown") + "</div>" +
+        ")</span></div>" + window.cmGazetteer(p) + '<div class="cm-when">' +
+        e(window.cmWhen(p)) + '</div><blockquote class="cm-snippet">' + window.cmMarked(p) +
+        '</blockquote><div class="cm-article">' + link + (source ? "<br>" + source : "") +
+        "</div>" +
         (p.ac ? '<div class="cm-actors">Actors: ' + e(p.ac) + "</div>" : "") +
         (p.fg ? '<div class="cm-figures">Figures: ' + e(p.fg) + "</div>" : "") +
         '<div class="cm-conf">confidence ' + p.cf.toFixed(2) +
