@@ -1,7 +1,9 @@
 """`campaign-map`: the command line.
 
 Subcommands: `geoparse` (the JSON Lines contract other tools rely on), `evaluate` (scores
-against a benchmark gold file), `gazetteer` (builds the offline index at set-up).
+against a benchmark gold file), `build` (a corpus's map data), `export` (a self-contained HTML
+map), `snapshot` (that map as a PNG for slides), `serve` (the app), `gazetteer` (builds the
+offline index at set-up).
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from tqdm import tqdm
 
 from geo.corpus.articles import Article, ArticleError, article_from_text, load_article, load_corpus
+
+if TYPE_CHECKING:
+    import folium
 
 
 @contextmanager
@@ -330,24 +335,38 @@ def _ensure_basemap(out: Path) -> int:
     return 0
 
 
-def cmd_export(args: argparse.Namespace) -> int:
+class _Refused(Exception):
+    """A command's arguments or data cannot be used: one line on stderr, exit status 2."""
+
+
+def _date_arg(value: str | None, flag: str) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise _Refused(f"{flag} must be a date as YYYY-MM-DD, not {value!r}") from None
+
+
+def _export_map(args: argparse.Namespace, briefing: bool) -> tuple[folium.Map, int]:
+    """The export's map of `args` (data folder, title, filters) and how many events it has.
+    Its time control opens on the --start/--end window, the rest of the span a drag away."""
     from geo.map.basemap import basemap_for
-    from geo.map.bounds import event_bounds
-    from geo.map.export import export_map, load_articles, write_export
+    from geo.map.export import export_map, load_articles
     from geo.map.filters import EventFilter, filter_events, load_events
 
+    start, end = _date_arg(args.start, "--start"), _date_arg(args.end, "--end")
+    if start and end and end < start:
+        raise _Refused(f"--end {end} is before --start {start}")
     data = Path(args.data)
     features = load_events(data / "events.geojson")
     if not features:
-        print(
-            f"campaign-map export: no events in {data}/events.geojson; run "
-            "`campaign-map build` first",
-            file=sys.stderr,
+        raise _Refused(
+            f"no events in {data}/events.geojson; run `campaign-map build --out {data}` first"
         )
-        return 2
     flt = EventFilter(
-        start=datetime.date.fromisoformat(args.start) if args.start else None,
-        end=datetime.date.fromisoformat(args.end) if args.end else None,
+        start=start,
+        end=end,
         types=frozenset(args.types or ()),
         actors=frozenset(args.actors or ()),
         sources=frozenset(args.sources or ()),
@@ -359,11 +378,48 @@ def cmd_export(args: argparse.Namespace) -> int:
         chosen,
         load_articles(data / "articles.json"),
         title=args.title,
-        briefing=args.briefing,
-        basemap=basemap_for(data, event_bounds(features)),
+        briefing=briefing,
+        basemap=basemap_for(data, features),
+        window=(start or datetime.date.min, end or datetime.date.max) if start or end else None,
     )
+    return m, len(chosen)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from geo.map.export import write_export
+
+    try:
+        m, events = _export_map(args, args.briefing)
+    except _Refused as exc:
+        print(f"campaign-map export: {exc}", file=sys.stderr)
+        return 2
     size = write_export(m, Path(args.out))
-    print(f"wrote {args.out}: {len(chosen)} events, {size / 1e6:.2f} MB")
+    print(f"wrote {args.out}: {events} events, {size / 1e6:.2f} MB")
+    return 0
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    """The export's page (same filters) as a PNG, rendered by chromium (geo.map.snapshot)."""
+    from geo.map import snapshot
+    from geo.map.export import render_export
+
+    started = time.perf_counter()
+    try:
+        size = snapshot.parse_size(args.size)
+        snapshot.check_browser()  # before the export is made: a missing browser says so at once
+        m, events = _export_map(args, args.style == "dark")
+        png = snapshot.render_png(render_export(m), size, scale=args.scale)
+    except (_Refused, ValueError, snapshot.SnapshotError) as exc:
+        print(f"campaign-map snapshot: {exc}", file=sys.stderr)
+        return 2
+    target = Path(args.out)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_bytes(png)
+    tmp.replace(target)
+    print(
+        f"wrote {target}: {size[0]}x{size[1]} px, {events} events, "
+        f"{len(png) / 1e6:.2f} MB in {time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 
@@ -411,6 +467,19 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_export_args(p: argparse.ArgumentParser) -> None:
+    """What `export` and `snapshot` share: the data, the title and the filters."""
+    p.add_argument("--data", default="mapdata", help="folder with events.geojson")
+    p.add_argument("--title", default="Campaign Map")
+    p.add_argument("--start", help="YYYY-MM-DD: events overlapping from this day")
+    p.add_argument("--end", help="YYYY-MM-DD: events overlapping up to this day")
+    p.add_argument("--types", nargs="*", help="event types (offensive, capture, ...)")
+    p.add_argument("--actors", nargs="*")
+    p.add_argument("--sources", nargs="*")
+    p.add_argument("--articles", nargs="*", help="article ids")
+    p.add_argument("--place", help="place name contains")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="campaign-map", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -454,17 +523,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("export", help="write a self-contained HTML map")
     p.add_argument("--out", default="campaign.html")
-    p.add_argument("--data", default="mapdata", help="folder with events.geojson")
-    p.add_argument("--title", default="Campaign Map")
-    p.add_argument("--start", help="YYYY-MM-DD: events overlapping from this day")
-    p.add_argument("--end", help="YYYY-MM-DD: events overlapping up to this day")
-    p.add_argument("--types", nargs="*", help="event types (offensive, capture, ...)")
-    p.add_argument("--actors", nargs="*")
-    p.add_argument("--sources", nargs="*")
-    p.add_argument("--articles", nargs="*", help="article ids")
-    p.add_argument("--place", help="place name contains")
+    _add_export_args(p)
     p.add_argument("--briefing", action="store_true", help="dark, large-type style")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "snapshot", help="a PNG of the map for slides (the export, rendered by chromium)"
+    )
+    p.add_argument("--out", default="campaign.png", help="PNG file (default: campaign.png)")
+    p.add_argument(
+        "--size",
+        default="1920x1080",
+        help="WIDTHxHEIGHT in pixels (default: 1920x1080; up to 7680x4320)",
+    )
+    p.add_argument(
+        "--scale",
+        type=int,
+        choices=(1, 2, 3, 4),
+        help="pixels per CSS pixel: the map is laid out on a page SIZE/SCALE and drawn "
+        "sharper (default: 1, or 2 from 3840x2160 up)",
+    )
+    p.add_argument(
+        "--style",
+        choices=("light", "dark"),
+        default="light",
+        help="light (desk) or dark (briefing room: large type)",
+    )
+    _add_export_args(p)
+    p.set_defaults(func=cmd_snapshot)
 
     p = sub.add_parser("serve", help="open the map app (Streamlit)")
     p.add_argument("--port", type=int, default=8501)

@@ -158,3 +158,56 @@ def test_the_server_preloads_nothing_that_imports_streamlit() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+# -- export and snapshot: arguments refused in one line ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["snapshot", "--size", "1920"], "size must be WIDTHxHEIGHT in pixels"),
+        (["snapshot", "--size", "100000x50"], "out of range"),
+        (["snapshot", "--start", "2015-13-01"], "--start must be a date as YYYY-MM-DD"),
+        (["export", "--end", "March 2015"], "--end must be a date as YYYY-MM-DD"),
+        (["snapshot", "--start", "2015-06-01", "--end", "2015-05-01"], "is before --start"),
+        (["snapshot"], "no events in"),
+    ],
+)
+def test_export_and_snapshot_refuse_bad_arguments_in_one_line(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    assert main([*args, "--out", str(out), "--data", str(tmp_path / "no-data")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err, err
+    assert err.startswith(f"campaign-map {args[0]}: ")
+    assert not out.exists()
+
+
+def test_snapshot_says_when_the_browser_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from geo.map import snapshot
+
+    monkeypatch.setattr(snapshot, "CHROMIUM", tmp_path / "chromium")
+    assert main(["snapshot", "--out", str(tmp_path / "map.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "chromium is missing" in err and "make setup" in err, err
+
+
+def test_sizes_are_read_as_people_write_them() -> None:
+    from geo.map.snapshot import auto_scale, parse_size
+
+    assert parse_size("1920x1080") == (1920, 1080)
+    assert parse_size(" 3840 X 2160 ") == (3840, 2160)
+    for bad in ("1920", "1920x", "x1080", "-1920x1080", "1920x1080x2", "200x100"):
+        with pytest.raises(ValueError):
+            parse_size(bad)
+    # A 4K picture is the 1080p page drawn at twice the pixels, not type half the size.
+    assert [auto_scale(s) for s in ((1400, 900), (1920, 1080), (3840, 2160), (3841, 2160))] == [
+        1,
+        1,
+        2,
+        1,
+    ]

@@ -21,19 +21,10 @@ import pytest
 
 from geo.app import server as app_server
 from geo.corpus.build import build
+from geo.map.snapshot import CHROMIUM, CHROMIUM_ARGS  # the browser's command line, once
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 if not CHROMIUM.exists():  # the set-up (make setup) installs it; say so instead of skipping
