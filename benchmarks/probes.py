@@ -16,17 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+# The browser's command line, once (re-exported for the benchmarks that launch chromium).
+from geo.map.snapshot import CHROMIUM, CHROMIUM_ARGS  # noqa: F401
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 START_THUMB = '.st-key-date_range input[type="range"]'
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -43,7 +36,11 @@ MAP_STATE_JS = """() => {
     });
     return {layers: n, clustered: clustered,
             feature_groups: (window.feature_group || []).length,
-            elements: document.getElementsByTagName("*").length,
+            // the page around the map: what the map draws (markers, clusters, labels, edge
+            // hints) comes and goes as the briefing map follows the window's events
+            elements: document.getElementsByTagName("*").length -
+                document.querySelectorAll(".leaflet-pane *, .leaflet-control-container *")
+                    .length,
             visible: Number(document.documentElement.getAttribute("data-visible-events"))};
 }"""
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime
 import os
 import time
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from geo.corpus.articles import ARTICLE_SUFFIXES
-from geo.corpus.records import EventFeature
+from geo.corpus.records import EventFeature, EventProperties
 from geo.map.assets import static_text
 from geo.map.escape import escape_text
+from geo.map.framing import count_label, is_country_level
 
 # Streamlit's session state (keys str or int) or, in tests, a plain dict.
 Session = MutableMapping[Any, Any]
@@ -24,6 +25,13 @@ SPEEDS = (0.5, 1.0, 2.0, 4.0)  # seconds per step offered in the sidebar
 SPEED_LIMITS = (0.05, 60.0)  # what a URL may ask for (fast: tests; slow: a quiet screen)
 # The briefing screen's page CSS (geo/map/static/briefing.css), as st.markdown takes it.
 BRIEFING_CSS = f"<style>\n{static_text('briefing.css')}</style>"
+# Captions: events longer than this are background ("over the past year"), not news of the
+# window; at most MAX_CAPTIONS are sent (the screen shows those that fit), each sentence cut
+# at CAPTION_CHARS so that one caption never fills the panel alone.
+BACKGROUND_DAYS = 31
+MAX_CAPTIONS = 12
+CAPTION_CHARS = 220
+ONE_DAY = datetime.timedelta(days=1)
 
 
 @dataclass
@@ -141,18 +149,103 @@ def folder_signature(folder: Path) -> tuple[tuple[str, float, int], ...]:
     return tuple(sorted(entries))
 
 
-def caption_panel(st: Any, visible: list[EventFeature], limit: int = 3) -> None:
-    """The briefing screen's captions: the latest events of the window, in big type."""
-    latest = sorted(
-        visible,
-        key=lambda f: (f["properties"]["date_end"] or "", f["properties"]["id"]),
-        reverse=True,
-    )[:limit]
-    for feature in latest:
+def caption_events(
+    visible: Iterable[EventFeature],
+    start: datetime.date,
+    end: datetime.date,
+    limit: int = MAX_CAPTIONS,
+) -> list[EventFeature]:
+    """The briefing screen's captions: the events that start in the window, newest first.
+
+    An event that started before the window is old news however long it lasts; one longer
+    than BACKGROUND_DAYS ("over the past year", "this spring") is background, not something
+    that happened in these weeks, and would otherwise stand at the top of every step it
+    overlaps. A sentence that gives several places is one caption (its places joined), the
+    first of them. `limit` bounds the page's work; the screen shows as many as fit.
+    """
+    low, high = start.isoformat(), end.isoformat()
+    chosen = [
+        f
+        for f in visible
+        if (first := f["properties"]["date_start"])
+        and low <= first <= high
+        and _days(f) <= BACKGROUND_DAYS
+    ]
+    chosen.sort(key=lambda f: (f["properties"]["date_start"] or "", f["properties"]["id"]))
+    chosen.reverse()
+    out: list[EventFeature] = []
+    seen: set[tuple[str, str]] = set()
+    for feature in chosen:
         p = feature["properties"]
-        snippet = p["snippet"] if len(p["snippet"]) < 240 else p["snippet"][:237] + "…"
-        st.markdown(
-            f'<div class="cm-caption"><b>{escape_text(p["date_start"])} · '
-            f"{escape_text(p['place'])}</b> — {escape_text(snippet)}</div>",
-            unsafe_allow_html=True,
-        )
+        if (p["article_id"], p["snippet"]) not in seen:
+            seen.add((p["article_id"], p["snippet"]))
+            out.append(feature)
+    return out[:limit]
+
+
+def _days(feature: EventFeature) -> int:
+    p = feature["properties"]
+    first, last = p["date_start"], p["date_end"] or p["date_start"]
+    if not first or not last:
+        return 0
+    return (datetime.date.fromisoformat(last) - datetime.date.fromisoformat(first)).days
+
+
+def caption_date(p: EventProperties) -> str:
+    """An event's date as a caption says it: "12 Aug 2014", "Aug 2014", "5–11 January 2015"."""
+    first = datetime.date.fromisoformat(p["date_start"] or "")
+    last = datetime.date.fromisoformat(p["date_end"] or p["date_start"] or "")
+    if first == last:
+        return f"{first:%-d %b %Y}"
+    if p["granularity"] == "month" and first.day == 1 and (last + ONE_DAY).day == 1:
+        return f"{first:%b %Y}"
+    return period_label(first, last)
+
+
+def sentence_places(features: Iterable[EventFeature]) -> dict[tuple[str, str], str]:
+    """Each sentence's places, joined: a caption stands for its sentence's events. A country
+    only when the sentence names no place in it ("Kajaani, far from the fighting in
+    Portugal" is about Kajaani; "Kajaani, Portugal" would misplace it)."""
+    located: dict[tuple[str, str], dict[str, None]] = {}
+    countries: dict[tuple[str, str], dict[str, None]] = {}
+    for f in features:
+        p = f["properties"]
+        key = (p["article_id"], p["snippet"])
+        (countries if is_country_level(f) else located).setdefault(key, {})[p["place"]] = None
+    return {key: ", ".join(located.get(key) or countries[key]) for key in {*located, *countries}}
+
+
+def caption_html(feature: EventFeature, places: str | None = None) -> str:
+    """One caption: when and where (`places`, else the event's place) in the caption colour,
+    then the article's sentence. Its `<time datetime>` is the event's start, which the
+    browser test reads."""
+    p = feature["properties"]
+    snippet = p["snippet"]
+    if len(snippet) > CAPTION_CHARS:
+        snippet = snippet[: CAPTION_CHARS - 1].rsplit(" ", 1)[0] + "…"
+    return (
+        f'<div class="cm-caption"><b><time datetime="{escape_text(p["date_start"])}">'
+        f"{escape_text(caption_date(p))}</time> · {escape_text(places or p['place'])}</b>"
+        f" — {escape_text(snippet)}</div>"
+    )
+
+
+def briefing_overlay(st: Any, state: PlaybackState, visible: list[EventFeature]) -> None:
+    """The briefing screen's text, over the map's left side (briefing.css): the period, the
+    count (located and country-level events, as the app and export count them) and the
+    captions of the events that start in it. One block: the page replaces it in one go.
+    The page shows as many captions as fit whole; a caption that would be cut is hidden.
+    The window's dates are on the panel for the browser tests."""
+    captions = caption_events(visible, state.start, state.end)
+    places = sentence_places(visible) if captions else {}
+    body = "".join(
+        caption_html(f, places.get((f["properties"]["article_id"], f["properties"]["snippet"])))
+        for f in captions
+    ) or ('<div class="cm-caption cm-quiet">No new events in this period.</div>')
+    st.markdown(
+        f'<div class="cm-brief" data-start="{state.start}" data-end="{state.end}">'
+        f'<div class="cm-period">{escape_text(period_label(state.start, state.end))}'
+        f'<span class="cm-count">{escape_text(count_label(visible))}</span></div>'
+        f'<div class="cm-captions">{body}</div></div>',
+        unsafe_allow_html=True,
+    )
