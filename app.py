@@ -9,7 +9,6 @@ Run with `campaign-map serve` (or `streamlit run app.py`).
 from __future__ import annotations
 
 import copy
-import datetime
 import gc
 import hashlib
 import json
@@ -17,13 +16,11 @@ import os
 import uuid
 from pathlib import Path
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.app import playback
-from geo.corpus import tables
+from geo.app import dashboard, playback, share, timeline
 from geo.corpus.articles import ArticleError
 from geo.corpus.build import BuildSummary, build, user_corpus
 from geo.corpus.ingest import UPLOAD_TYPES, add_article
@@ -31,10 +28,10 @@ from geo.corpus.records import EventFeature
 from geo.map import filters, layers, tiles
 from geo.map.basemap import basemap_for, region_shapes
 from geo.map.basemap_build import ensure_basemap
-from geo.map.bounds import event_bounds, focus_bounds
+from geo.map.bounds import event_bounds
 from geo.map.escape import escape_markdown, escape_text
-from geo.map.export import export_html
-from geo.map.popup import event_popup
+from geo.map.follow import Follow
+from geo.map.framing import count_label
 from geo.map.styles import EVENT_STYLES
 from geo.map.tiles import TileSource
 from geo.map.view import MapOptions, finish
@@ -48,7 +45,6 @@ ADDED = user_corpus(MAPDATA)
 EVENTS = MAPDATA / "events.geojson"
 ARTICLES = MAPDATA / "articles.json"
 MAP_KEY = "campaign-map"
-TABLE_ROWS = 1000
 
 st.set_page_config(page_title="Campaign Map", page_icon="🗺️", layout="wide")
 briefing = (
@@ -133,26 +129,28 @@ def basemap_file(events_stamp: float) -> Path:
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def base_map(
-    events_stamp: float, basemap_stamp: float, style: str, tiles: TileSource | None
+    events_stamp: float,
+    basemap_stamp: float,
+    style: str,
+    tiles: TileSource | None,
+    follow: bool = False,
 ) -> tuple[object, list[str]]:
     """The map with every event on it, built once per data version, style and tile layer.
     Its data is published as static files, so the map's script is a few kilobytes and
-    reruns are cheap. It opens framing the events (most of them: `focus_bounds`)."""
+    reruns are cheap. The event layers open it on the bulk of the events and add the legend,
+    the edge hints and the country list (`layers.event_layers`)."""
     features, _ = load_data(events_stamp, _stamp(ARTICLES))
     basemap = basemap_file(events_stamp)
     m = new_map(
-        MapOptions(style=style, tiles=tiles, basemap=basemap, bounds=focus_bounds(features)),
+        MapOptions(style=style, tiles=tiles, basemap=basemap),
         publish=publish,
     )
-    regions = layers.event_layers(
+    layers.event_layers(
         m, features, region_shapes(basemap), briefing=style == "dark", publish=publish
     )
-    layers.Legend(
-        note=("No outline for: " + ", ".join(map(escape_text, regions.missing)))
-        if regions.missing
-        else ""
-    ).add_to(m)
-    return finish(m, publish_asset=publish_asset), regions.missing
+    if follow:  # the briefing screen: the map eases to the events of the moving window
+        Follow().add_to(m)
+    return finish(m, publish_asset=publish_asset), []  # (no region goes unshown any more)
 
 
 def build_corpus() -> BuildSummary:
@@ -227,39 +225,42 @@ if "tiles" not in st.session_state:
     st.session_state["tiles"] = wanted
 # A briefing URL can set the pace: ?view=briefing&speed=2&step=month.
 playback.init_pace(st.session_state, st.query_params)
+source_names = sorted({a["source"] or "unknown" for a in articles.values()})
+# A shared link (geo.app.share) sets the view on a visitor's first run; then the widgets rule.
+if "shared_view" not in st.session_state:
+    st.session_state["shared_view"] = True
+    dashboard.restore(
+        st.session_state,
+        share.parse(
+            dashboard.url_params(), steps=playback.STEPS, parse_speed=playback.parse_speed
+        ).restricted(
+            types=EVENT_STYLES,
+            actors=actor_names(_stamp(EVENTS)),
+            sources=source_names,
+            articles=articles,
+        ),
+        span,
+        features,
+    )
 
 if span and playback.WINDOW_KEY not in st.session_state:
     st.session_state[playback.WINDOW_KEY] = playback.default_window(
         span, briefing, filters.busy_range(features)
     )
+if "playing" not in st.session_state:
     st.session_state["playing"] = briefing  # the briefing screen plays on its own
 
-
-def _range_moved() -> None:
-    st.session_state[playback.WINDOW_KEY] = st.session_state["date_range"]
-
-
+# Playback's timer: the window panel reruns on it while playing. Play and the speed are
+# beside the slider, inside that panel, which compares them with this (see there).
 state = playback.PlaybackState.from_session(st.session_state, span)
-if span and "date_range" not in st.session_state:
-    st.session_state["date_range"] = (state.start, state.end)
+timer = timeline.timer(state, span)
 with st.sidebar:
     st.header("Campaign Map")
-    if span:
-        cols = st.columns(2)
-        cols[0].toggle("▶ Play", key="playing", help="Step the date window through time")
-        cols[1].selectbox("Step", list(playback.STEPS), key="step")
-        st.select_slider(
-            "Seconds per step", playback.speed_choices(st.session_state["speed"]), key="speed"
-        )
-        state = playback.PlaybackState.from_session(st.session_state, span)
-        st.caption("The date slider is above the map.")
     types = st.multiselect(
         "Event types", list(EVENT_STYLES), format_func=lambda t: EVENT_STYLES[t][1], key="types"
     )
     actors = st.multiselect("Actors", actor_names(_stamp(EVENTS)), key="actors")
-    sources = st.multiselect(
-        "Sources", sorted({a["source"] or "unknown" for a in articles.values()}), key="sources"
-    )
+    sources = st.multiselect("Sources", source_names, key="sources")
     picked_articles = st.multiselect(
         "Articles", list(articles), format_func=lambda i: articles[i]["title"][:80], key="articles"
     )
@@ -330,133 +331,32 @@ if "unknown" in sources:
 matching = filters.filter_events(features, flt)
 
 
-def _table_picked() -> None:
-    """A row picked in the table shows its event's place, as a click on its marker does."""
-    rows = st.session_state["event_table"].selection.rows
-    shown = st.session_state.get("table_events", [])
-    if rows and rows[0] < len(shown):
-        event_id, (lon, lat) = shown[rows[0]]
-        st.session_state["clicked"] = {"lat": lat, "lng": lon}
-        st.session_state["picked_id"] = event_id  # first among the events of its place
-
-
-def event_details(visible: list[EventFeature]) -> None:
-    st.subheader("Event details")
-    picked = sorted(
-        filters.events_at(visible, st.session_state.get("clicked")),
-        key=lambda f: f["properties"]["id"] != st.session_state.get("picked_id"),
-    )
-    if not picked:
-        st.caption("Click a marker on the map, or pick a row of the table below.")
-    for feature in picked[:10]:
-        st.markdown(event_popup(feature["properties"]), unsafe_allow_html=True)
-        article = articles.get(feature["properties"]["article_id"])
-        if article:
-            with st.expander("Full article text"):
-                st.text(article["text"])
-    if picked:
-        same_place = filters.same_place(features, picked[0])
-        st.caption(f"{len(same_place)} events at {picked[0]['properties']['place']} in the corpus")
-        st.dataframe(
-            pd.DataFrame(tables.rows(same_place))[["date_start", "event_type", "snippet"]],
-            hide_index=True,
-        )
-
-
-def events_chart(visible: list[EventFeature]) -> None:
-    st.subheader("Events over time")
-    if not visible:
-        st.caption("No events match the filters.")
-        return
-    counts = tables.monthly_counts(visible)  # aggregated here: a small chart payload
-    chart = (
-        alt.Chart(pd.DataFrame(counts, columns=["month", "event_type", "events"]))
-        .mark_bar()
-        .encode(
-            x=alt.X("month:T", title="month", timeUnit="yearmonth"),
-            y=alt.Y("events:Q", title="events"),
-            color=alt.Color(
-                "event_type:N",
-                scale=alt.Scale(
-                    domain=list(EVENT_STYLES), range=[c for c, _ in EVENT_STYLES.values()]
-                ),
-            ),
-            tooltip=["month", "event_type", "events"],
-        )
-        .properties(height=220)
-    )
-    st.altair_chart(chart, use_container_width=True)
-
-
-def events_table(visible: list[EventFeature]) -> None:
-    st.subheader(f"Events ({len(visible)})")
-    if len(visible) > TABLE_ROWS:
-        st.caption(
-            f"The table shows the first {TABLE_ROWS:,}; the downloads have all {len(visible):,}."
-        )
-    if not visible:
-        return
-    shown = visible[:TABLE_ROWS]
-    st.session_state["table_events"] = [
-        (f["properties"]["id"], f["geometry"]["coordinates"]) for f in shown
-    ]
-    st.dataframe(
-        pd.DataFrame(tables.rows(shown))[tables.COLUMNS],
-        hide_index=True,
-        on_select=_table_picked,
-        selection_mode="single-row",
-        key="event_table",
-    )
-    stamp = datetime.date.today().isoformat()
-    cols = st.columns(3)
-    # Callables: the files are made when a button is clicked, not on every rerun.
-    cols[0].download_button(
-        "Download GeoJSON",
-        lambda: tables.to_geojson(visible),
-        f"campaign-events-{stamp}.geojson",
-        "application/geo+json",
-    )
-    cols[1].download_button(
-        "Download CSV", lambda: tables.to_csv(visible), f"campaign-events-{stamp}.csv", "text/csv"
-    )
-    cols[2].download_button(
-        "Download HTML map",
-        lambda: export_html(visible, list(articles.values()), style, basemap_file(_stamp(EVENTS))),
-        f"campaign-map-{stamp}.html",
-        "text/html",
-        help="The current view as one self-contained HTML file that works offline",
-    )
-
-
 # The slider, a playback step or a marker click reruns this fragment alone, not the page.
 # The map comes first in it: its update leaves for the browser while the chart and table
 # are computed. (Not a follow-up full rerun for those: a new full run drops the updates
 # still queued for the browser, the map's included: benchmarks/app_speed.py.)
-@st.fragment(run_every=state.seconds if state.playing and span else None)
+@st.fragment(run_every=timer)
 def window_panel() -> None:
     current = playback.PlaybackState.from_session(st.session_state, span)
     if current.playing and span and playback.step_due(st.session_state, current.seconds):
         current = current.advanced()
-        current.store(st.session_state)
-        st.session_state["date_range"] = (current.start, current.end)
+        timeline.set_window(st.session_state, current.start, current.end)
     if span and not briefing:
-        st.slider(
-            "Dates",
-            min_value=span[0],
-            max_value=span[1],
-            format="YYYY-MM-DD",
-            key="date_range",
-            on_change=_range_moved,
-            label_visibility="collapsed",
-            help="Events whose dates overlap this range are on the map",
-        )
+        timeline.controls(st, st.session_state, span)
         current = playback.PlaybackState.from_session(st.session_state, span)
-    visible = filters.in_window(matching, current.start, current.end) if span else []
-    if span:  # no dated event: no period (and not today's date)
-        st.markdown(
-            f'<div class="cm-period">{playback.period_label(current.start, current.end)}'
-            f'<span class="cm-count"> · {len(visible)} event{"s" * (len(visible) != 1)}'
-            f"</span></div>",
+        if timeline.timer(current, span) != timer:  # Play, Pause, a new speed: a new timer
+            st.rerun(scope="app")
+    window = (current.start, current.end) if span else None
+    visible = filters.in_window(matching, *window) if window else []
+    # no dated event: no period (and not today's date); the briefing's is over its map.
+    # "Copy link" goes beside it once the map has said where it is.
+    period, link_slot = (
+        (None, None) if briefing else st.columns([5, 1], vertical_alignment="center")
+    )
+    if window and period is not None:
+        period.markdown(
+            f'<div class="cm-period">{playback.period_label(*window)}'
+            f'<span class="cm-count"> · {count_label(visible)}</span></div>',
             unsafe_allow_html=True,
         )
     if not features:
@@ -465,30 +365,51 @@ def window_panel() -> None:
     # cached map each run; identical copies give identical scripts: no remount.
     m = copy.deepcopy(
         base_map(
-            _stamp(EVENTS), _stamp(basemap_file(_stamp(EVENTS))), style, tile_choices.get(tile_key)
+            _stamp(EVENTS),
+            _stamp(basemap_file(_stamp(EVENTS))),
+            style,
+            tile_choices.get(tile_key),
+            follow=briefing,
         )[0]
     )
-    clicked = st_folium(
+    key = f"{MAP_KEY}-{style}-{tile_key}"
+    # Where the map opens when mounted: a shared link's view, or where it was before a new
+    # style or tile layer mounted it again (the briefing's map follows the events itself).
+    center, zoom = (None, None) if briefing else dashboard.map_view(st.session_state, key)
+    returned = st_folium(
         m,
-        key=f"{MAP_KEY}-{style}-{tile_key}",
-        height=820 if briefing else 620,
+        key=key,
+        height=620,  # the briefing's map fills the screen instead (briefing.css)
         use_container_width=True,
         feature_group_to_add=layers.visible_group(visible),
-        returned_objects=["last_object_clicked"],
+        returned_objects=["last_object_clicked"] if briefing else dashboard.MAP_RETURNS,
+        center=center,
+        zoom=zoom,
     )
     if briefing:
-        playback.caption_panel(st, visible)
+        playback.briefing_overlay(st, current, visible)
         return
-    point = (clicked or {}).get("last_object_clicked")
-    if point and point != st.session_state.get("map_clicked"):
-        st.session_state["map_clicked"] = st.session_state["clicked"] = point
-        st.session_state.pop("picked_id", None)
+    dashboard.take_map_return(st.session_state, returned, visible, key)
+    view = dashboard.current_view(
+        st.session_state,
+        visible,
+        window=window,
+        tiles=None if tile_key == tiles.OFFLINE else tile_key,
+    )
+    dashboard.write_url(view)
+    if link_slot is not None:
+        with link_slot:
+            dashboard.share_link(share.link(st.context.url or "", view))
     left, right = st.columns([3, 2])
     with right:
-        event_details(visible)
+        dashboard.details(st.session_state, visible, features, articles)
     with left:
-        events_chart(visible)
-    events_table(visible)
+        dashboard.chart(visible, window)
+    dashboard.table(st.session_state, visible)
+    if visible:
+        dashboard.downloads(
+            visible, list(articles.values()), style, basemap_file(_stamp(EVENTS)), window
+        )
 
 
 window_panel()

@@ -14,16 +14,19 @@ import html
 import json
 import re
 import shutil
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.app import playback
+from geo.app import dashboard, playback, share, timeline
+from geo.corpus import tables
 from geo.corpus.build import build
 from geo.map import filters, popup, styles, tiles
 from geo.map.escape import escape_text
+from geo.map.framing import count_label
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
@@ -105,16 +108,18 @@ def period(at: AppTest) -> str:
     return labels[0]
 
 
-def period_of(start: datetime.date, end: datetime.date, count: int) -> str:
+def period_of(start: datetime.date, end: datetime.date, events: Features) -> str:
+    """The period line: the window and its count, located and country-level events apart
+    (as the export says it)."""
     return (
         f'<div class="cm-period">{playback.period_label(start, end)}<span class="cm-count">'
-        f" · {count} event{'s' * (count != 1)}</span></div>"
+        f" · {count_label(events)}</span></div>"  # type: ignore[arg-type]
     )
 
 
 def table_ids(at: AppTest) -> list[str]:
-    tables = [d for d in at.dataframe if d.key == "event_table"]
-    return list(tables[0].value["id"]) if tables else []
+    grids = [d for d in at.dataframe if d.key == "event_table"]
+    return list(grids[0].value["id"]) if grids else []
 
 
 def captions(at: AppTest) -> list[str]:
@@ -131,6 +136,18 @@ def ids(features: Features) -> list[str]:
     return [f["properties"]["id"] for f in features]
 
 
+def sorted_by_date(features: Features) -> Features:
+    """By start date, then end date, then id: worked out here, not with the app's sort."""
+    return sorted(
+        features,
+        key=lambda f: (
+            f["properties"]["date_start"],
+            f["properties"]["date_end"],
+            f["properties"]["id"],
+        ),
+    )
+
+
 def expected(
     features: Features, window: tuple[datetime.date, datetime.date], **chosen: Any
 ) -> Features:
@@ -144,10 +161,11 @@ def expected(
 def assert_shows(
     at: AppTest, events: Features, window: tuple[datetime.date, datetime.date]
 ) -> None:
-    """The table, its count and the period label all show `events`, in the file's order."""
+    """The table, its count and the period label all show `events`; the table in date
+    order (start, then end)."""
     assert events_count(at) == len(events)
-    assert table_ids(at) == ids(events)
-    assert period(at) == period_of(*window, len(events))
+    assert table_ids(at) == ids(sorted_by_date(events))
+    assert period(at) == period_of(*window, events)
     if events:
         assert NO_MATCH not in captions(at)
     else:
@@ -224,7 +242,7 @@ def test_undated_events_only(
     assert features and not filters.date_range(features), "the article should be undated"
     at = run(make_app(monkeypatch, *undated_data))
     assert not at.info  # there are events: not the "No events yet" state
-    assert not at.slider and "playing" not in [t.key for t in at.toggle]
+    assert not at.slider and "play" not in [b.key for b in at.button]
     assert events_count(at) == 0 and NO_MATCH in captions(at)
     [article] = json.loads((undated_data[1] / "articles.json").read_text("utf-8"))["articles"]
     text = unmapped_text(at)
@@ -258,7 +276,12 @@ def test_default_window_is_the_corpus_span(
     assert shown == [f for f in features if f["properties"]["date_start"]]  # every dated one
     assert_shows(app, shown, span)
     assert "Events over time" in [s.value for s in app.subheader]
-    assert len(app.download_button) == 3
+    assert [b.label for b in app.download_button] == [
+        "Download GeoJSON",
+        "Download CSV",
+        "Download HTML map",
+        "Download PNG",  # Debian's chromium is installed (tests/e2e/conftest.py needs it)
+    ]
 
 
 def test_slider_narrows_the_events(
@@ -390,6 +413,12 @@ def test_article_filter(
         assert_shows(app, shown, span)
 
 
+def ascii_name(name: str) -> str:
+    """A name as typed on an English keyboard: "Sāmarrā’" -> "samarra" (the test's own
+    folding, not the app's name keys)."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+
+
 def test_place_search(
     app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
 ) -> None:
@@ -401,13 +430,73 @@ def test_place_search(
         run(app.text_input(key="place_query").input(query))
         shown = expected(features, span, place_query=query)
         assert shown and all(
-            query.strip().lower()
-            in " ".join([f["properties"]["place"], *f["properties"]["other_places"]]).lower()
+            ascii_name(query.strip())
+            in ascii_name(" ".join([f["properties"]["place"], *f["properties"]["other_places"]]))
             for f in shown
         )
         assert_shows(app, shown, span)
     run(app.text_input(key="place_query").input("no such place anywhere"))
     assert_shows(app, [], span)
+
+
+def test_place_search_ignores_spelling(
+    app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
+) -> None:
+    """A place spelt with diacritics ("Tikrīt": the name shown, or the gazetteer's under a
+    name readers know) is found by its plain spelling ("Tikrit"), in any case."""
+
+    def names(f: dict[str, Any]) -> set[str]:
+        return {f["properties"]["place"], f["properties"].get("gazetteer_name") or ""}
+
+    marked = sorted({n for f in features for n in names(f) if ascii_name(n) != n.lower()})
+    assert marked, "the seeds should have places with diacritics"
+    for name in marked:
+        query = ascii_name(name).title()
+        run(app.text_input(key="place_query").input(query))
+        at_place = [f for f in expected(features, span) if name in names(f)]
+        shown = expected(features, span, place_query=query)
+        assert at_place and all(f in shown for f in at_place), (name, query)
+        assert_shows(app, shown, span)
+
+
+def named(event_id: str, place: str, gazetteer: str = "", others: tuple[str, ...] = ()) -> Any:
+    return {
+        "properties": {
+            "id": event_id,
+            "place": place,
+            "gazetteer_name": gazetteer,
+            "other_places": list(others),
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("Tikrit", ["t"]),  # the gazetteer's "Tikrīt" without its mark
+        ("TIKR", ["t"]),
+        ("raqqa", ["r"]),  # "Ar Raqqah": the article and the final h
+        ("Qayyarah", ["q"]),  # "Al Qayyārah", doubled letters
+        ("al qay", ["q"]),
+        ("al", ["q", "n"]),  # an article alone: plain folded text
+        ("Ninawa", ["n"]),  # a sentence's other place
+        ("Nīnawá", ["n"]),
+        ("الموصل", ["m"]),  # no Latin letters: matched as it is written
+        ("Kherson", []),
+        ("   ", ["t", "r", "q", "n", "m"]),  # no search
+    ],
+)
+def test_place_matcher_uses_name_keys(query: str, found: list[str]) -> None:
+    events = [
+        named("t", "Tikrit", "Tikrīt"),
+        named("r", "Ar Raqqah"),
+        named("q", "Qayyarah", "Al Qayyārah"),
+        named("n", "Mosul", others=("Al Nīnawá",)),
+        named("m", "الموصل"),
+    ]
+    match = filters.place_matcher(query)
+    shown = [e["properties"]["id"] for e in events if match is None or match(e["properties"])]
+    assert shown == found
 
 
 def test_filters_and_window_combine(
@@ -429,6 +518,220 @@ def test_filters_and_window_combine(
     run(app.text_input(key="place_query").input(""))
     assert app.slider(key="date_range").value == window
     assert_shows(app, expected(features, window), window)
+
+
+# -- the date controls beside the slider -----------------------------------------------
+
+
+def window_controls(at: AppTest) -> tuple[Any, Any, Any]:
+    """The slider's value and the From and To inputs' values."""
+    return (
+        at.slider(key=timeline.RANGE_KEY).value,
+        at.date_input(key=timeline.FROM_KEY).value,
+        at.date_input(key=timeline.TO_KEY).value,
+    )
+
+
+def test_date_inputs_and_slider_move_together(
+    app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
+) -> None:
+    lo, hi = span
+    assert window_controls(app) == (span, lo, hi)
+    # Typing a start date: the slider and the window follow, the end stays.
+    start = lo + (hi - lo) / 3
+    run(app.date_input(key=timeline.FROM_KEY).set_value(start))
+    assert window_controls(app) == ((start, hi), start, hi)
+    assert_shows(app, expected(features, (start, hi)), (start, hi))
+    # An end before the start: the window is that one day.
+    end = start - datetime.timedelta(days=10)
+    run(app.date_input(key=timeline.TO_KEY).set_value(end))
+    assert window_controls(app) == ((end, end), end, end)
+    # The slider: both inputs follow.
+    window = (lo + datetime.timedelta(days=5), lo + datetime.timedelta(days=40))
+    run(app.slider(key=timeline.RANGE_KEY).set_value(window))
+    assert window_controls(app) == (window, *window)
+    assert app.session_state[playback.WINDOW_KEY] == window
+    assert_shows(app, expected(features, window), window)
+
+
+def test_step_buttons_move_the_window_by_the_step(
+    app: AppTest, span: tuple[datetime.date, datetime.date]
+) -> None:
+    lo, _ = span
+    window = (lo + datetime.timedelta(days=30), lo + datetime.timedelta(days=60))
+    run(app.slider(key=timeline.RANGE_KEY).set_value(window))
+    run(app.selectbox(key="step").set_value("month"))
+    run(app.button(key="step_forward").click())
+    days = datetime.timedelta(days=playback.STEPS["month"])
+    later = (window[0] + days, window[1] + days)
+    assert window_controls(app) == (later, *later)
+    run(app.button(key="step_back").click())
+    assert window_controls(app) == (window, *window)
+    run(app.button(key="step_back").click())  # to the start of the span, width kept
+    assert window_controls(app)[0] == (lo, lo + (window[1] - window[0]))
+
+
+def test_play_button_starts_and_stops_playback(app: AppTest) -> None:
+    assert app.button(key="play").label == "Play"
+    run(app.button(key="play").click())
+    assert app.session_state["playing"] is True
+    assert app.button(key="play").label == "Pause"
+    run(app.button(key="play").click())
+    assert app.session_state["playing"] is False
+    assert app.button(key="play").label == "Play"
+
+
+@pytest.mark.parametrize(
+    ("span", "labels"),
+    [
+        # Nine months: every month labelled, the first with its year.
+        (
+            (datetime.date(2015, 2, 10), datetime.date(2015, 11, 20)),
+            ["Mar 2015", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov"],
+        ),
+        # Thirty months: every third, years at January.
+        (
+            (datetime.date(2014, 6, 1), datetime.date(2016, 12, 6)),
+            ["Jul 2014", "Oct", "2015", "Apr", "Jul", "Oct", "2016", "Apr", "Jul", "Oct"],
+        ),
+    ],
+)
+def test_month_ticks_under_the_slider(
+    span: tuple[datetime.date, datetime.date], labels: list[str]
+) -> None:
+    ticks = timeline.month_ticks(span)
+    assert [t.label for t in ticks if t.label] == labels
+    lo, hi = span
+    months = (hi.year - lo.year) * 12 + hi.month - lo.month + (lo.day == 1)
+    assert len(ticks) == months  # every month has its mark
+    assert all(0 <= a.at < b.at <= 1 for a, b in zip(ticks, ticks[1:], strict=False))
+    # A mark sits where its month starts on the slider's scale.
+    first = ticks[0]
+    day = datetime.date(lo.year + lo.month // 12, lo.month % 12 + 1, 1) if lo.day > 1 else lo
+    assert first.at == pytest.approx((day - lo).days / (hi - lo).days)
+
+
+def test_month_ticks_of_a_long_corpus_stay_few() -> None:
+    ticks = timeline.month_ticks((datetime.date(1990, 1, 1), datetime.date(2017, 1, 1)))
+    assert 0 < len([t for t in ticks if t.label]) <= timeline.MAX_LABELS
+    assert len(ticks) <= timeline.MAX_MARKS
+    assert timeline.month_ticks((datetime.date(2015, 1, 1), datetime.date(2015, 1, 1))) == []
+
+
+# -- the chart and the table -----------------------------------------------------------
+
+
+def event(event_id: str, first: str, last: str, kind: str = "offensive") -> dict[str, Any]:
+    return {
+        "properties": {"id": event_id, "date_start": first, "date_end": last, "event_type": kind}
+    }
+
+
+def test_chart_counts_each_month_an_event_overlaps() -> None:
+    events = [
+        event("a", "2014-11-20", "2015-02-03"),  # four months
+        event("b", "2015-03-05", "2015-03-05", "capture"),
+        event("c", "2014-01-01", "2014-12-31"),  # a year-long background event
+    ]
+    counts = tables.monthly_counts(events)  # type: ignore[arg-type]
+    assert ("2014-01-01", "offensive", 1) in counts and ("2014-12-01", "offensive", 2) in counts
+    assert [c for c in counts if c[1] == "capture"] == [("2015-03-01", "capture", 1)]
+    assert sum(n for _, _, n in counts) == 4 + 1 + 12
+    # A March 2015 window: bars in March only, however early an event began.
+    march = tables.monthly_counts(
+        [*events, event("d", "2014-06-01", "2015-04-30")],  # type: ignore[list-item]
+        datetime.date(2015, 3, 1),
+        datetime.date(2015, 3, 31),
+    )
+    assert march == [("2015-03-01", "capture", 1), ("2015-03-01", "offensive", 1)]
+
+
+def test_table_is_in_date_order(
+    app: AppTest, features: Features, span: tuple[datetime.date, datetime.date]
+) -> None:
+    [grid] = [d for d in app.dataframe if d.key == "event_table"]
+    dates = list(zip(grid.value["date_start"], grid.value["date_end"], strict=True))
+    assert dates == sorted(dates) and len(dates) == len(expected(features, span))
+    # The sentence has a wide column of its own, and the table starts with when and what.
+    assert list(grid.value.columns[:5]) == [
+        "date_start",
+        "date_end",
+        "event_type",
+        "place",
+        "snippet",
+    ]
+
+
+# -- shareable views -------------------------------------------------------------------
+
+
+def test_shared_link_opens_its_view(
+    monkeypatch: pytest.MonkeyPatch,
+    seeds_data: tuple[Path, Path],
+    features: Features,
+    span: tuple[datetime.date, datetime.date],
+) -> None:
+    """A link's window, filters, picked event and map view are where a new visitor starts;
+    the app writes the same view back into its URL."""
+    lo, hi = span
+    window = (lo + (hi - lo) / 4, lo + (hi - lo) / 2)
+    in_window = expected(features, window)
+    kind = in_window[0]["properties"]["event_type"]
+    place = ascii_name(in_window[0]["properties"]["place"])
+    shown = expected(features, window, types={kind}, place_query=place)
+    picked = shown[-1]
+    query = {
+        "from": window[0].isoformat(),
+        "to": window[1].isoformat(),
+        "type": kind,
+        "place": place,
+        "event": picked["properties"]["id"],
+        "map": "34.5,43.25,9",
+    }
+    at = make_app(monkeypatch, *seeds_data)
+    at.query_params.update(query)
+    run(at)
+    assert at.multiselect(key="types").value == [kind]
+    assert at.text_input(key="place_query").value == place
+    assert window_controls(at) == (window, *window)
+    assert_shows(at, shown, window)
+    popups = [m.value for m in at.markdown if m.value.startswith('<div class="cm-popup">')]
+    assert popups[0] == popup.event_popup(picked["properties"])
+    assert at.session_state[dashboard.CENTER] == (34.5, 43.25)
+    assert at.session_state[dashboard.ZOOM] == 9
+    assert share.normal(at.query_params) == share.normal(query)
+    # After the first run the widgets rule: a new type replaces the link's in the URL.
+    other = next(t for t in styles.EVENT_STYLES if t != kind)
+    run(at.multiselect(key="types").set_value([other]))
+    assert at.query_params["type"] == other
+
+
+def test_bad_link_opens_the_default_view(
+    monkeypatch: pytest.MonkeyPatch,
+    seeds_data: tuple[Path, Path],
+    features: Features,
+    span: tuple[datetime.date, datetime.date],
+) -> None:
+    at = make_app(monkeypatch, *seeds_data)
+    at.query_params.update(
+        {
+            "from": "2015-13-01",
+            "to": "1900-01-01",  # before the corpus: the window is its first day
+            "type": ["no-such-type", "offensive"],
+            "actor": "nobody",
+            "article": "nothing",
+            "event": "no-such-event",
+            "map": "500,10,3",
+            "speed": "-1",
+        }
+    )
+    run(at)
+    assert at.multiselect(key="types").value == ["offensive"]
+    assert at.multiselect(key="actors").value == []
+    assert at.multiselect(key="articles").value == []
+    assert window_controls(at)[0] == (span[0], span[0])
+    assert "Click a marker on the map, or pick a row of the table below." in captions(at)
+    assert "map" not in at.query_params and "speed" not in at.query_params
 
 
 # -- details of a clicked point --------------------------------------------------------
@@ -460,6 +763,73 @@ def test_clicked_point_shows_its_events(
     run(app.slider(key="date_range").set_value((outside, outside)))
     assert not [m for m in app.markdown if m.value.startswith('<div class="cm-popup">')]
     assert "Click a marker on the map, or pick a row of the table below." in captions(app)
+
+
+def test_map_clicks_pick_events(features: Features) -> None:
+    """What the map reports, as geo.app.dashboard reads it: a click on a marker picks its
+    event (first among those at its place); a click that hits no event changes nothing;
+    the same marker clicked again counts again (a table pick may have moved the panel)."""
+    by_point: dict[tuple[float, float], Features] = {}
+    for f in features:
+        by_point.setdefault(tuple(f["geometry"]["coordinates"]), []).append(f)
+    (lon, lat), crowd = max(by_point.items(), key=lambda item: len(item[1]))
+    assert len(crowd) > 1
+    session: dict[str, Any] = {}
+    last = crowd[-1]["properties"]["id"]
+    click = {"lat": lat, "lng": lon, "id": last}
+    dashboard.take_map_return(
+        session, {"last_object_clicked": click, "last_object_clicked_count": 1}, features, "k"
+    )
+    assert dashboard.picked_id(session, features) == last
+    assert dashboard.picked_events(session, features)[1:] == [
+        f for f in crowd if f["properties"]["id"] != last
+    ]
+    # A click on the land or a cluster bubble (no event there): the panel keeps its event.
+    nowhere = {"last_object_clicked": {"lat": 0.5, "lng": 0.5}, "last_object_clicked_count": 2}
+    dashboard.take_map_return(session, nowhere, features, "k")
+    assert dashboard.picked_id(session, features) == last
+    # A table row elsewhere, then the same marker again: a new click (its count), re-picked.
+    other = next(f for f in features if f["geometry"]["coordinates"] != [lon, lat])
+    dashboard.pick(session, other)
+    again = {"last_object_clicked": click, "last_object_clicked_count": 2}
+    dashboard.take_map_return(session, again, features, "k")
+    assert dashboard.picked_id(session, features) == other["properties"]["id"]  # already seen
+    again["last_object_clicked_count"] = 3
+    dashboard.take_map_return(session, again, features, "k")
+    assert dashboard.picked_id(session, features) == last
+    # A click without an id (an older page): the place's events, the first of them first.
+    dashboard.take_map_return(
+        session,
+        {"last_object_clicked": {"lat": lat, "lng": lon}, "last_object_clicked_count": 4},
+        features,
+        "k",
+    )
+    assert dashboard.picked_id(session, features) == crowd[0]["properties"]["id"]
+    # Another map (a new style: counting starts again) counts its first click.
+    dashboard.pick(session, other)
+    dashboard.take_map_return(
+        session, {"last_object_clicked": click, "last_object_clicked_count": 1}, features, "dark"
+    )
+    assert dashboard.picked_id(session, features) == last
+
+
+def test_map_view_is_kept_for_the_link() -> None:
+    session: dict[str, Any] = {}
+    dashboard.take_map_return(session, {"center": {"lat": 34.5, "lng": 43.1}, "zoom": 8}, [], "k")
+    assert (session[dashboard.CENTER], session[dashboard.ZOOM]) == ((34.5, 43.1), 8)
+    for junk in (
+        {"center": "x", "zoom": 3},
+        {"center": {"lat": "a", "lng": 1}, "zoom": 3},
+        {"zoom": None},
+    ):
+        dashboard.take_map_return(session, junk, [], "k")
+        assert (session[dashboard.CENTER], session[dashboard.ZOOM]) == ((34.5, 43.1), 8)
+    # The view a map is mounted with stays while it is mounted; a new map starts where the
+    # last one was.
+    assert dashboard.map_view(session, "k") == ((34.5, 43.1), 8)
+    dashboard.take_map_return(session, {"center": {"lat": 30.0, "lng": 40.0}, "zoom": 5}, [], "k")
+    assert dashboard.map_view(session, "k") == ((34.5, 43.1), 8)
+    assert dashboard.map_view(session, "dark") == ((30.0, 40.0), 5)
 
 
 # -- what could not be mapped ----------------------------------------------------------
@@ -499,7 +869,10 @@ def test_briefing_view(
     run(at)
     # The sidebar's widgets are still made; this CSS hides the sidebar.
     assert playback.BRIEFING_CSS.strip() in [m.value for m in at.markdown]
-    assert not at.slider  # the date window moves on its own
+    # The date window moves on its own: no slider, date inputs or playback buttons.
+    controls = {timeline.FROM_KEY, timeline.TO_KEY, "play", "step_back", "step_forward"}
+    assert not at.slider
+    assert [w.key for w in [*at.date_input, *at.button] if w.key in controls] == []
     assert "dark" not in [t.key for t in at.toggle]  # always the dark basemap
     # st.stop() after the map: no chart, details, table or expander.
     assert [s.value for s in at.subheader] == []
@@ -512,10 +885,15 @@ def test_briefing_view(
     assert (start, end) == playback.default_window(span, briefing=True)
     run(at)
     assert at.session_state[playback.WINDOW_KEY] == (start, end)
+    # The period, its count and its captions: one panel over the map (geo.app.playback).
     shown = filters.in_window(filters.filter_events(features, filters.EventFilter()), start, end)
-    assert period(at) == period_of(start, end, len(shown))
-    captions_html = [m.value for m in at.markdown if 'class="cm-caption"' in m.value]
-    assert len(captions_html) == min(3, len(shown))
+    [panel] = [m.value for m in at.markdown if 'class="cm-period"' in m.value]
+    assert panel.startswith(f'<div class="cm-brief" data-start="{start}" data-end="{end}">')
+    assert f'<span class="cm-count">{escape_text(count_label(shown))}</span>' in panel
+    captions = playback.caption_events(shown, start, end)
+    assert panel.count('class="cm-caption"') == max(1, len(captions))  # or "no new events"
+    # The screen's URL is left as it was opened (no window written into it every step).
+    assert at.query_params == ({"view": "briefing"} if how == "query" else {})
 
 
 @pytest.mark.parametrize(
@@ -536,9 +914,6 @@ def test_briefing_pace_from_the_url(
     days = playback.STEPS.get(step, playback.STEPS["week"])  # an unknown step: a week
     assert at.session_state["speed"] == seconds
     assert at.session_state["step"] == (step if step in playback.STEPS else "week")
-    assert at.select_slider(key="speed").value == seconds  # offered even if not a preset
-    assert str(seconds) in at.select_slider(key="speed").options
-    assert at.selectbox(key="step").value == at.session_state["step"]
     default = playback.default_window(span, briefing=True)
     assert at.session_state[playback.WINDOW_KEY] == default
     # The next step, when its time comes, moves the window by the step from the URL.
@@ -546,6 +921,21 @@ def test_briefing_pace_from_the_url(
     run(at)
     stepped = playback.PlaybackState(*default, *span, playing=True, step_days=days).advanced()
     assert at.session_state[playback.WINDOW_KEY] == (stepped.start, stepped.end)
+
+
+def test_dashboard_pace_from_the_url(
+    monkeypatch: pytest.MonkeyPatch, seeds_data: tuple[Path, Path]
+) -> None:
+    """The dashboard's step and speed choices (beside the slider) start where the URL says,
+    a speed that is not a preset offered too."""
+    at = make_app(monkeypatch, *seeds_data)
+    at.query_params.update(speed="0.25", step="month")
+    run(at)
+    assert at.selectbox(key="step").value == "month"
+    assert at.selectbox(key="speed").value == 0.25
+    assert 0.25 in at.selectbox(key="speed").options or "0.25 s per step" in (
+        at.selectbox(key="speed").options
+    )
 
 
 def test_tiles_from_the_url(monkeypatch: pytest.MonkeyPatch, seeds_data: tuple[Path, Path]) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from geo.corpus.records import EventFeature
@@ -20,6 +21,7 @@ COLUMNS = [
     "time_basis",
     "event_type",
     "place",
+    "gazetteer_name",  # the gazetteer's spelling of the place ("place" is the readers')
     "level",
     "actors",
     "figures",
@@ -111,11 +113,50 @@ def to_geojson(features: Sequence[EventFeature]) -> bytes:
     return (dumps_geojson(collection) + "\n").encode("utf-8")
 
 
-def monthly_counts(features: Sequence[EventFeature]) -> list[tuple[str, str, int]]:
-    """(first day of the month, event type, events) for the events-over-time chart."""
-    counts: Counter[tuple[str, str]] = Counter(
-        (first[:7] + "-01", f["properties"]["event_type"])
-        for f in features
-        if (first := f["properties"]["date_start"])
+def by_date(features: Iterable[EventFeature]) -> list[EventFeature]:
+    """The events in date order: by start, then end (undated last), then id, so that equal
+    dates keep one order from run to run."""
+    return sorted(
+        features,
+        key=lambda f: (
+            not f["properties"]["date_start"],
+            f["properties"]["date_start"] or "",
+            f["properties"]["date_end"] or "",
+            f["properties"]["id"],
+        ),
     )
-    return [(month, kind, n) for (month, kind), n in sorted(counts.items())]
+
+
+def _month(day: str) -> tuple[int, int]:
+    return int(day[:4]), int(day[5:7])
+
+
+def monthly_counts(
+    features: Iterable[EventFeature],
+    start: datetime.date | None = None,
+    end: datetime.date | None = None,
+) -> list[tuple[str, str, int]]:
+    """(first day of the month, event type, events) for the events-over-time chart.
+
+    An event counts in every month its interval overlaps ("from March to May" is in three
+    bars), clipped to the window `start`..`end`: a window in March 2015 shows no bar in 2014
+    for an event that began then, and a year-long event adds one to each month of the
+    window, not twelve bars outside it.
+    """
+    low = _month(start.isoformat()) if start else None
+    high = _month(end.isoformat()) if end else None
+    counts: Counter[tuple[tuple[int, int], str]] = Counter()
+    for f in features:
+        p = f["properties"]
+        if not (first := p["date_start"]):
+            continue
+        month, last = _month(first), _month(p["date_end"] or first)
+        if low and month < low:
+            month = low
+        if high and last > high:
+            last = high
+        while month <= last:
+            counts[month, p["event_type"]] += 1
+            year, m = month
+            month = (year + m // 12, m % 12 + 1)
+    return [(f"{y:04d}-{m:02d}-01", kind, n) for ((y, m), kind), n in sorted(counts.items())]

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
 from geo.corpus.records import EventFeature, EventProperties
+from geo.pipeline.places.names import fold, name_key
 
 
 def load_events(path: Path) -> list[EventFeature]:
@@ -58,8 +60,45 @@ def overlaps(
     return not (end and first > end.isoformat())
 
 
+@lru_cache(maxsize=1 << 16)
+def _keys(name: str) -> tuple[str, str]:
+    """A place name's spelling-insensitive key and its plain folded form (ASCII, lower
+    case), cached: names repeat over thousands of events."""
+    return name_key(name), fold(name)
+
+
+def place_matcher(query: str) -> Callable[[EventProperties], bool] | None:
+    """Whether an event's places match the analyst's place search; None for no search.
+
+    Spelling-insensitive: the query and the names are compared by their name keys
+    (`geo.pipeline.places.names`), a substring of a key matching, so "Tikrit" finds
+    "Tikrīt", "raqqa" finds "Ar Raqqah" and "mosu" finds "Mosul". The names are the place
+    readers know, the gazetteer's name and the sentence's other places; their plain folded
+    forms match too ("Al" alone has no key). A query with no Latin letters folds to nothing
+    and is matched as lower-case text instead.
+    """
+    text = " ".join(query.split()).lower()
+    if not text:
+        return None
+    key, folded = _keys(text)
+
+    def names(p: EventProperties) -> Iterable[str]:
+        yield p.get("place") or ""
+        yield p.get("gazetteer_name") or ""
+        yield from p.get("other_places") or ()
+
+    def found(name: str) -> bool:
+        name_key_, name_folded = _keys(name)
+        # The folded form too: a query that is only an article ("Al") has no key of its own.
+        return bool(key and key in name_key_) or bool(folded and folded in name_folded)
+
+    if not key and not folded:
+        return lambda p: any(text in name.lower() for name in names(p))
+    return lambda p: any(found(name) for name in names(p) if name)
+
+
 def filter_events(features: Iterable[EventFeature], flt: EventFilter) -> list[EventFeature]:
-    query = flt.place_query.strip().lower()
+    matches_place = place_matcher(flt.place_query)
     out = []
     for feature in features:
         p = feature["properties"]
@@ -76,11 +115,7 @@ def filter_events(features: Iterable[EventFeature], flt: EventFilter) -> list[Ev
             continue
         if flt.sources and (p.get("article_source") or "") not in flt.sources:
             continue
-        if (
-            query
-            and query not in (p["place"] or "").lower()
-            and not any(query in other.lower() for other in p.get("other_places") or ())
-        ):
+        if matches_place is not None and not matches_place(p):
             continue
         out.append(feature)
     return out

@@ -1,10 +1,11 @@
-"""The app in a real browser: map, markers, slider, marker click, briefing view, offline."""
+"""The app in a real browser: map, markers, slider, marker click, offline (the briefing view:
+test_briefing.py)."""
 
 from __future__ import annotations
 
 import time
 
-from geo.corpus import tables
+from geo.app import dashboard
 
 from .conftest import open_a_popup, screenshot, wait_map_data
 
@@ -88,7 +89,7 @@ def test_picking_a_table_row_shows_its_event(page, app_url) -> None:
     grid = pg.locator('.st-key-event_table [data-testid="stDataFrame"]')
     grid.scroll_into_view_if_needed()
     # glide-data-grid draws on a canvas and mirrors its cells in a hidden table: the
-    # fourth row's cells, in tables.COLUMNS order.
+    # fourth row's cells, in the table's column order (dashboard.TABLE_COLUMNS).
     grid.locator("tr").nth(4).locator("td").first.wait_for(state="attached", timeout=20_000)
     cells = (
         grid.locator("tr")
@@ -96,7 +97,7 @@ def test_picking_a_table_row_shows_its_event(page, app_url) -> None:
         .locator("td")
         .evaluate_all("cells => cells.map(c => c.textContent)")
     )
-    place, snippet = (cells[tables.COLUMNS.index(c)] for c in ("place", "snippet"))
+    place, snippet = (cells[dashboard.TABLE_COLUMNS.index(c)] for c in ("place", "snippet"))
     box = grid.locator("canvas").first.bounding_box()
     assert box is not None
     # Row height and header height are glide-data-grid's defaults in Streamlit (35 px);
@@ -111,21 +112,3 @@ def test_picking_a_table_row_shows_its_event(page, app_url) -> None:
     ), cells
     screenshot(pg, "app-table-pick")
     assert not [e for e in errors if "dialog" in e], errors
-
-
-def test_briefing_view_plays_by_itself(page, app_url) -> None:
-    pg, log, errors = page
-    frame = open_map(pg, f"{app_url}/?view=briefing")
-    period = pg.locator(".cm-period")
-    first = period.inner_text()
-    size = period.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
-    assert size >= 48  # readable from the back of a room
-    assert not pg.locator('[data-testid="stSidebar"]').is_visible()
-    pg.wait_for_function(
-        "([text]) => document.querySelector('.cm-period').innerText !== text",
-        arg=[first],
-        timeout=30_000,
-    )
-    assert frame.locator(".leaflet-container").is_visible()
-    screenshot(pg, "app-briefing")
-    assert log.remote() == [], log.remote()
