@@ -233,4 +233,3 @@ def test_briefing_style_has_a_fading_dark_legend_and_no_zoom_buttons(seeds, big_
     pg.keyboard.press("Shift")
     assert "cm-faded" not in (legend.get_attribute("class") or "")
     assert not errors, errors
-
