@@ -12,6 +12,7 @@ from typing import Any
 
 from geo.corpus.articles import ARTICLE_SUFFIXES
 from geo.corpus.records import EventFeature, EventProperties
+from geo.map import export
 from geo.map.assets import static_text
 from geo.map.escape import escape_text
 from geo.map.framing import count_label, is_country_level
@@ -20,8 +21,9 @@ from geo.map.framing import count_label, is_country_level
 Session = MutableMapping[Any, Any]
 
 WINDOW_KEY = "window"
-STEPS = {"week": 7, "day": 1, "month": 30}
-SPEEDS = (0.5, 1.0, 2.0, 4.0)  # seconds per step offered in the sidebar
+# The pace offered beside the dates (days per step; seconds per step): the export's, so
+# that Play moves a window alike in the app and in an exported file.
+STEPS, SPEEDS = export.STEPS, export.SPEEDS
 SPEED_LIMITS = (0.05, 60.0)  # what a URL may ask for (fast: tests; slow: a quiet screen)
 # The briefing screen's page CSS (geo/map/static/briefing.css), as st.markdown takes it.
 BRIEFING_CSS = f"<style>\n{static_text('briefing.css')}</style>"

@@ -30,8 +30,8 @@ from geo.map.framing import count_label
 from geo.map.layers import HtmlControl, event_layers
 from geo.map.view import MapOptions, base_map, finish
 
-# The pace of Play, as the app's (geo.app.playback.STEPS, SPEEDS; the map layer cannot import
-# the app's): days per step by name, and seconds per step.
+# The pace of Play (the app's too: geo.app.playback): days per step by name, and seconds per
+# step.
 STEPS = {"day": 1, "week": 7, "month": 30}
 SPEEDS = (0.5, 1.0, 2.0, 4.0)
 
