@@ -28,6 +28,9 @@ window.cmEdgeHints = function (map, opts) {
     var box = L.DomUtil.create("div", "cm-hints", map.getContainer());
     L.DomEvent.disableClickPropagation(box);
     L.DomEvent.disableScrollPropagation(box);
+    // The hints sit above the map's panes, popups included: step aside while one is open.
+    map.on("popupopen", function () { L.DomUtil.addClass(box, "cm-hints-aside"); });
+    map.on("popupclose", function () { L.DomUtil.removeClass(box, "cm-hints-aside"); });
     var arrows = ["→", "↘", "↓", "↙", "←", "↖", "↑", "↗"];  // by angle, y down
 
     function groups() {
