@@ -44,6 +44,21 @@ def test_between_two_places_is_the_midpoint() -> None:
     assert (point.lat, point.lon) == (35.0, 44.0)
 
 
+def test_a_derived_point_takes_its_anchors_country() -> None:
+    sentence = "the village of Xville, 12 km west of Alpha; Yville, between Alpha and Beta"
+    at = sentence.index("Alpha")
+    alpha = Anchor(at, at + 5, "Alpha", 34.0, 43.0, "AA")
+    point = derive_point(sentence, sentence.index("Xville") + 6, [alpha])
+    assert point is not None and point.country == "AA"
+    at = sentence.index("Beta")
+    for beta_country, expected in (("AA", "AA"), ("BB", "")):  # two countries: neither
+        beta = Anchor(at, at + 4, "Beta", 36.0, 45.0, beta_country)
+        second = sentence.index("Alpha", sentence.index("Yville"))
+        alpha2 = Anchor(second, second + 5, "Alpha", 34.0, 43.0, "AA")
+        point = derive_point(sentence, sentence.index("Yville") + 6, [alpha2, beta])
+        assert point is not None and point.country == expected
+
+
 def test_no_phrase_no_point() -> None:
     assert _derive("Xville fell to Anchortown forces.", "Xville", [("Anchortown", 1, 1)]) is None
     # A distance phrase that leads to something that is not a resolved place.

@@ -248,7 +248,7 @@ def _result(
                 level=res.level,
                 geonameid=place.geonameid if place else None,
                 confidence=res.confidence,
-                country=place.country if place else "",
+                country=place.country if place else res.country,
                 role=top.role,
                 adjectival=top.role == ADJECTIVAL,
                 sentence_start=s_start,

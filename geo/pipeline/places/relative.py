@@ -55,6 +55,7 @@ class DerivedPoint:
     uncertainty_km: float
     phrase: str  # the text the point was derived from
     anchors: tuple[str, ...]  # names of the places it was derived from
+    country: str = ""  # the anchors' country when they share one (a map groups by it)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Anchor:
     name: str
     lat: float
     lon: float
+    country: str = ""
 
 
 def _bearing(direction: str) -> float:
@@ -95,6 +97,7 @@ def derive_point(text: str, name_end: int, anchors: list[Anchor]) -> DerivedPoin
                 uncertainty_km=round(max(2.0, 0.3 * distance), 1),
                 phrase=phrase,
                 anchors=(anchor.name,),
+                country=anchor.country,
             )
     match = BETWEEN_PHRASE.match(window)
     if match:
@@ -110,6 +113,7 @@ def derive_point(text: str, name_end: int, anchors: list[Anchor]) -> DerivedPoin
                     uncertainty_km=round(max(2.0, half), 1),
                     phrase=text[name_end : second.end].strip(" ,"),
                     anchors=(first.name, second.name),
+                    country=first.country if first.country == second.country else "",
                 )
     return None
 

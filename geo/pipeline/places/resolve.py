@@ -51,6 +51,7 @@ class Resolution:
     alternatives: tuple[Place, ...] = ()
     reason: str = ""  # why unresolved, or how a derived point was made
     uncertainty_km: float | None = None
+    country: str = ""  # a derived point's: its anchors' (a resolved place has its own)
 
     @property
     def resolved(self) -> bool:
@@ -235,7 +236,7 @@ def resolve_toponyms(toponyms: list[Toponym], text: str, gazetteer: Gazetteer) -
         _score(group, gazetteer, focus)
     _rescore_by_proximity(list(groups.values()))
     anchors = [
-        Anchor(t.start, t.end, g.chosen.name, g.chosen.lat, g.chosen.lon)
+        Anchor(t.start, t.end, g.chosen.name, g.chosen.lat, g.chosen.lon, g.chosen.country)
         for g in groups.values()
         if g.chosen is not None
         for t in g.toponyms
@@ -345,6 +346,7 @@ def _resolve_mention(top: Toponym, group: _Group, text: str, anchors: list[Ancho
             confidence=0.6,
             reason=f"derived from '{derived.phrase}'",
             uncertainty_km=derived.uncertainty_km,
+            country=derived.country,
         )
     reason = (
         "a river, lake or sea: the gazetteer has no water bodies"
