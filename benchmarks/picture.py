@@ -7,7 +7,7 @@ screen (1920x1080) and a 4K wall screen (3840x2160), on the seeds (or --data), p
 - labels / overlaps: map labels on screen and how many pairs of them overlap, in the first
   view and after zooming in and out twice;
 - outside: visible event markers (or cluster bubbles) not inside the map's viewport.
-With --screenshots DIR it also saves the views as PNGs (the README's pictures).
+With --screenshots DIR it also saves the views as JPEGs (`--screenshots docs`: the README's).
 
     .venv/bin/python benchmarks/picture.py [--data DIR] [--screenshots docs/]
 """
@@ -142,7 +142,7 @@ def export_views(browser: Any, data: Path, shots: Path | None) -> None:
                 page.goto(target.as_uri())
                 _settle(page)
                 if shots and size == (1920, 1080):
-                    page.screenshot(path=str(shots / f"export-{style}.png"))
+                    page.screenshot(path=str(shots / f"export-{style}.jpg"), quality=80)
                 report(f"export-{style[0]}", size, measure(page, page))
                 page.close()
 
@@ -158,14 +158,14 @@ def briefing_views(browser: Any, corpus: Path, data: Path, shots: Path | None) -
             frame = page.wait_for_selector(MAP_FRAME, timeout=90_000).content_frame()
             _settle(frame)
             if shots and size[0] >= 1920:
-                page.screenshot(path=str(shots / f"briefing-{size[0]}x{size[1]}.png"))
+                page.screenshot(path=str(shots / f"briefing-{size[0]}x{size[1]}.jpg"), quality=80)
             report("briefing", size, measure(frame, page))
             page.close()
         if shots:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(server.url)
             _settle(page.wait_for_selector(MAP_FRAME, timeout=90_000).content_frame())
-            page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
+            page.screenshot(path=str(shots / "dashboard.jpg"), full_page=True, quality=80)
             page.close()
 
 
