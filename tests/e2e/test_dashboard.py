@@ -116,6 +116,50 @@ def test_three_marker_clicks_fill_the_details_panel(page, app_url) -> None:
     assert not [e for e in errors if "dialog" in e], errors
 
 
+# A point of the first province outline that a click there would hit (no marker, label or
+# control over it), in the map frame's pixels, and the province's first event.
+REGION_POINT_JS = """() => {
+    const regions = window.campaignLayers.find(l => l.kind === "regions");
+    let found = null;
+    regions.layer.eachLayer(r => {
+        if (found || !r.feature.properties.members.length) { return; }
+        const map = r._map, b = r.getBounds(), path = r.getElement();
+        for (let i = 1; i < 10 && !found; i++) {
+            for (let j = 1; j < 10 && !found; j++) {
+                const ll = L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * i / 10,
+                                    b.getWest() + (b.getEast() - b.getWest()) * j / 10);
+                const p = map.latLngToContainerPoint(ll);
+                if (document.elementFromPoint(p.x, p.y) === path) {
+                    found = {x: p.x, y: p.y, place: r.feature.properties.members[0].pl};
+                }
+            }
+        }
+    });
+    return found;
+}"""
+
+
+def test_a_click_on_a_province_outline_fills_the_details_panel(page, app_url) -> None:
+    pg, _, errors = page
+    frame = open_map(pg, app_url)
+    pg.locator(MAP_FRAME).last.scroll_into_view_if_needed()
+    wait_map_still(frame)
+    point = frame_of(frame).evaluate(REGION_POINT_JS)
+    assert point is not None  # the seeds have province events with an outline in view
+    box = pg.locator(MAP_FRAME).last.bounding_box()
+    assert box is not None
+    pg.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    pg.wait_for_function(
+        "(place) => Array.from(document.querySelectorAll('.cm-popup .cm-type'))"
+        ".some(e => e.innerText.includes(place))",
+        arg=point["place"],
+        timeout=20_000,
+    )
+    heading, _ = details_first(pg)
+    assert point["place"] in heading, (point, heading)
+    assert not [e for e in errors if "dialog" in e], errors
+
+
 def test_place_search_ignores_diacritics(page, app_url, app_data: tuple[Path, Path]) -> None:
     """ "Tikrit" finds the events at the town the gazetteer spells "Tikrīt" (whichever of the
     two the build shows): the map, the period line and the table agree."""

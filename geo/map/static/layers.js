@@ -109,6 +109,17 @@ window.cmRegionLayer = function (map, opts, source) {
                 region.bindPopup(function () { return popup(f.properties.members); },
                                  {maxWidth: opts.popupWidth, maxHeight: 400});
                 region.bindTooltip(f.properties.tooltip, {sticky: true});
+                // As a marker does: the app's details panel shows the region's events (they
+                // share the region's point), its first shown event first.
+                region.on("click", function () {
+                    var first = f.properties.members.filter(window.cmPending || Boolean)[0];
+                    setTimeout(function () {
+                        if (first && window.__GLOBAL_DATA__) {
+                            window.__GLOBAL_DATA__.last_object_clicked = {
+                                lat: first.y, lng: first.x, id: first.id};
+                        }
+                    }, 0);
+                });
             }
         }).addTo(map);
         window.campaignLayers.push({kind: "regions", layer: layer, countries: d.countries});
