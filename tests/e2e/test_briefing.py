@@ -160,6 +160,17 @@ def test_briefing_fills_the_screen(browser, app_url, width: int, height: int) ->
         assert view["events"], view
         for e in view["events"]:
             assert panel <= e["x"] <= width and 0 <= e["y"] <= height, view
+        # No map label under the caption panel, where no one could read it.
+        time.sleep(0.5)  # labels lay out after the last move
+        under = frame.evaluate(
+            """(panel) => Array.from(document.querySelectorAll(".cm-label"))
+                .filter(e => getComputedStyle(e).visibility !== "hidden")
+                .map(e => e.getBoundingClientRect())
+                .filter(r => r.width && r.left < panel && r.right > 0 && r.bottom > 0 &&
+                             r.top < window.innerHeight).length""",
+            panel,
+        )
+        assert under == 0, under
         screenshot(pg, f"app-briefing-{width}x{height}")
         assert log.remote() == [], log.remote()
 

@@ -8,6 +8,9 @@
 // map's smaller side), duration (s), slack (zoom levels), groupKm (places this close are
 // framed together), overlay (a selector of the page's panel over the map's left side)}.
 window.cmFollow = function (map, opts) {
+    // Where the page's caption panel covers the map (briefing-map.css): labels.js keeps
+    // its labels out of it, as out of the map's controls.
+    L.DomUtil.create("div", "cm-covered", map.getContainer());
     var moving = false, pending = false, queued = false, endsAt = 0;
     // Tests and benchmarks: how often the map was moved, and whether a move is under way or
     // about to be decided.

@@ -167,14 +167,15 @@
         return out;
     }
 
-    // The map's controls (legend, title, slider, scale...) and the edge hints (map.css:
-    // .cm-hints) cover the map: a label under them would be hidden, so they are obstacles.
+    // The map's controls (legend, title, slider, scale...), the edge hints (map.css:
+    // .cm-hints) and the briefing's caption panel (.cm-covered, follow.js) cover the map:
+    // a label under them would be hidden, so they are obstacles.
     // Their boxes (container pixels) are read after the page is painted, when reading them
     // costs nothing (read during a layout, right after a zoom, they force the browser to lay
     // out the page first: up to 50 ms on a 4K screen); a change lays the labels out again.
     function readControls() {
         var c = state.map.getContainer(), at = c.getBoundingClientRect(), out = [];
-        c.querySelectorAll(".leaflet-control, .cm-hints > *").forEach(function (el) {
+        c.querySelectorAll(".leaflet-control, .cm-hints > *, .cm-covered").forEach(function (el) {
             var r = el.getBoundingClientRect();
             if (r.width && r.height) {
                 out.push([r.left - at.left, r.top - at.top, r.width, r.height].map(Math.round));
