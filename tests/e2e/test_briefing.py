@@ -171,6 +171,17 @@ def test_briefing_fills_the_screen(browser, app_url, width: int, height: int) ->
             panel,
         )
         assert under == 0, under
+        overlaps = frame.evaluate(
+            """() => { const r = Array.from(document.querySelectorAll(".cm-label"))
+                .filter(e => getComputedStyle(e).visibility !== "hidden")
+                .map(e => e.getBoundingClientRect()).filter(b => b.width);
+              let n = 0;
+              for (let i = 0; i < r.length; i++) { for (let j = i + 1; j < r.length; j++) {
+                if (r[i].left < r[j].right && r[j].left < r[i].right &&
+                    r[i].top < r[j].bottom && r[j].top < r[i].bottom) { n += 1; } } }
+              return n; }"""
+        )
+        assert overlaps == 0, overlaps
         screenshot(pg, f"app-briefing-{width}x{height}")
         assert log.remote() == [], log.remote()
 

@@ -111,7 +111,13 @@ def open_export(browser) -> Iterator:
 
 @pytest.mark.parametrize(
     ("style", "width", "height"),
-    [("light", 1400, 900), ("light", 1920, 1080), ("dark", 3840, 2160)],
+    [
+        ("light", 1400, 900),
+        ("light", 1920, 1080),
+        ("dark", 1920, 1080),
+        ("light", 3840, 2160),
+        ("dark", 3840, 2160),
+    ],
 )
 def test_no_two_labels_overlap_at_any_zoom(exports, open_export, style, width, height) -> None:
     pg = open_export(exports[style], width, height)
