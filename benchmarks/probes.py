@@ -39,8 +39,7 @@ MAP_STATE_JS = """() => {
             // the page around the map: what the map draws (markers, clusters, labels, edge
             // hints) comes and goes as the briefing map follows the window's events
             elements: document.getElementsByTagName("*").length -
-                document.querySelectorAll(".leaflet-pane *, .leaflet-control-container *")
-                    .length,
+                map.getContainer().getElementsByTagName("*").length,
             visible: Number(document.documentElement.getAttribute("data-visible-events"))};
 }"""
 
