@@ -1,8 +1,8 @@
 """One name per place across a build: the name most of the corpus's articles use.
 
 The pipeline names a place as its article spells it (`geo.pipeline.places.reader_names`):
-"Tikrit" where GeoNames has "Tikrīt". Per article is not enough for a map: two articles
-spelling a town "Qayyarah" and "Qaiyara" would put two names on one point, split its
+"Menaka" where GeoNames has "Ménaka". Per article is not enough for a map: two articles
+spelling a town "Timbuktu" and "Tombouctou" would put two names on one point, split its
 search and its "N events at ..." count. So the build decides per corpus, from the
 spellings of all its articles summed.
 

@@ -71,8 +71,8 @@ def place_matcher(query: str) -> Callable[[EventProperties], bool] | None:
     """Whether an event's places match the analyst's place search; None for no search.
 
     Spelling-insensitive: the query and the names are compared by their name keys
-    (`geo.pipeline.places.names`), a substring of a key matching, so "Tikrit" finds
-    "Tikrīt", "raqqa" finds "Ar Raqqah" and "mosu" finds "Mosul". The names are the place
+    (`geo.pipeline.places.names`), a substring of a key matching, so "Menaka" finds
+    "Ménaka", "mykolaiv" finds "Mykolayiv" and "kram" finds "Kramatorsk". The names are the place
     readers know, the gazetteer's name and the sentence's other places; their plain folded
     forms match too ("Al" alone has no key). A query with no Latin letters folds to nothing
     and is matched as lower-case text instead.

@@ -281,7 +281,7 @@ _THE_ENDINGS = ("lands", "pines", "ives", "amas", "oros", "elles")
 
 
 def country_phrase(iso2: str | None) -> str:
-    """ "the United States", "Iraq": the country's name as it follows "in" ("" unknown)."""
+    """ "the United States", "Mali": the country's name as it follows "in" ("" unknown)."""
     name = country_name(iso2)
     if name.startswith("The "):  # GeoNames' "The Netherlands"
         return "the " + name[4:]

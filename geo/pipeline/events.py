@@ -78,7 +78,7 @@ class Mark:
 class Event:
     id: str
     article: ArticleRef
-    place: str  # the name readers know (`reader_names`): "Tikrit"
+    place: str  # the name readers know (`reader_names`): "Menaka"
     gazetteer_name: str  # the gazetteer's name of the place: "Tikrīt"
     lat: float
     lon: float
@@ -318,7 +318,7 @@ def mention_place_id(mention: PlaceMention) -> str:
 
 def article_place_names(mentions: list[PlaceMention]) -> dict[str, str]:
     """The article's name of each of its places, by place id: its own spelling, so that
-    the map shows "Tikrit" where the gazetteer has "Tikrīt" (`reader_names`); the build
+    the map shows "Menaka" where the gazetteer has "Ménaka" (`reader_names`); the build
     then makes one name per place across the corpus."""
     return {pid: reader_name(votes) for pid, votes in name_votes(mentions).items()}
 

@@ -58,7 +58,7 @@ class PlaceMention:
     derived_from: str | None = None
     alternatives: list[dict[str, object]] = field(default_factory=list)
     capital: bool = False  # a national capital, often a government's name ("Moscow said")
-    feature_word: str = ""  # what the text calls it: "province" in "Anbar province"
+    feature_word: str = ""  # what the text calls it: "region" in "Mopti region"
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ window.cmEdgeHints = function (map, opts) {
 };
 
 // The country-level events, by country, in a collapsible control: "Country-level (17):
-// Iraq 12, Syria 2, ..."; each country opens a popup listing its visible events.
+// Mali 12, France 2, ..."; each country opens a popup listing its visible events.
 // groups: [{name, members}]; popup(members) -> HTML; opts: {popupWidth}.
 window.cmCountryList = function (map, groups, popup, opts) {
     var root = window.cmControl(map, "topright", "cm-countries",

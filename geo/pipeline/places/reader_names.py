@@ -3,23 +3,23 @@ the gazetteer's name in ASCII.
 
 A gazetteer's main name is often a transliteration news in English never prints: GeoNames
 has "Tikrīt", "Sāmarrā’", "Nīnawá". The articles themselves say how their readers know the
-place ("Tikrit", "Samarra", "Nineveh province"), so that is the name shown; the
+place ("Menaka", "Gao", "Mopti region"), so that is the name shown; the
 gazetteer's name and id stay beside it (`gazetteer_name`, `geonameid`) for lookups
 (region outlines) and for the details.
 
 Two steps, because the pipeline sees one article and the map a whole corpus:
 - `name_votes` (per article): the Latin-script spellings the article uses for each of its
-  places, and for a province the division word it puts beside the name ("Anbar
-  province", "the Kherson region"); `reader_name` makes the article's name from them.
+  places, and for a province the division word it puts beside the name ("Mopti
+  region", "the Kherson region"); `reader_name` makes the article's name from them.
 - `merge_votes` (per corpus, in `geo.corpus.build`): the votes of all articles summed,
   so that one place has one name on the whole map, in its table and in its search,
   whichever article an event comes from.
 
 What is not a spelling: acronyms and capitals-only text ("U. S.", "UAE", a dateline's
-"MOSUL"), demonyms ("Iraqi"), non-Latin script. Countries and continents keep the
+"GAO"), demonyms ("Malian"), non-Latin script. Countries and continents keep the
 gazetteer's name (GeoNames names them in English already; an article's "America" or
 "the U.S." is an alias, not a spelling). A place no article spells in Latin script gets
-the gazetteer's name without diacritics and ayn/hamza marks ("Tikrīt" -> "Tikrit").
+the gazetteer's name without diacritics and ayn/hamza marks ("Ménaka" -> "Menaka").
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from geo.pipeline.places.wordlists import words
 if TYPE_CHECKING:  # spaCy loads only when something is parsed, not for cached builds
     from geo.pipeline.geoparse import PlaceMention
 
-# Words that say a place is an administrative division ("Anbar province", "the Kherson
+# Words that say a place is an administrative division ("Mopti region", "the Kherson
 # region"): the recognition word list resolution reads them from.
 DIVISION_WORDS = words("province_words")
 # Levels whose gazetteer name is already the English one (GeoNames' country names).
@@ -53,7 +53,7 @@ def place_id(geonameid: int | None, name: str, lat: float, lon: float) -> str:
 def spelling(text: str) -> str | None:
     """The mention's text as a name to show, or None when it is no spelling of a name
     (non-Latin script, an acronym or capitals only). The first letter is capitalised:
-    "al-Qayyarah" in mid-sentence is the same spelling as "Al-Qayyarah"."""
+    "al-Brega" in mid-sentence is the same spelling as "Al-Brega"."""
     text = _POSSESSIVE.sub("", " ".join(text.split()))
     if not text or not is_latin_name(text) or not any(c.islower() for c in text):
         return None
