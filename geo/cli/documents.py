@@ -1,0 +1,188 @@
+"""`campaign-map geoparse`: the JSON Lines contract other tools rely on (documents in,
+their places out), and reading a file or a folder of articles as documents."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from tqdm import tqdm
+
+from geo.corpus.articles import Article, ArticleError, article_from_text, load_article, load_corpus
+
+if TYPE_CHECKING:
+    pass
+
+
+@contextmanager
+def _open(path: str, mode: str) -> Iterator[IO[str]]:
+    """UTF-8 text; bytes that are not UTF-8 are read as surrogate escapes, so that one bad
+    line becomes an error record instead of stopping the run (see `_read_jsonl`)."""
+    errors = "surrogateescape" if "r" in mode else "strict"
+    if path == "-":
+        stream = sys.stdin if "r" in mode else sys.stdout
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(encoding="utf-8", errors=errors)
+        yield stream
+        return
+    with open(path, mode, encoding="utf-8", errors=errors) as fh:
+        yield fh
+
+
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def _scalar_values(value: object) -> object:
+    """Strings with lone surrogates ("\\ud83d" escapes of a cut emoji) as U+FFFD, as browsers
+    do: they cannot be written as UTF-8, and one-for-one replacement keeps every offset."""
+    if isinstance(value, str):
+        return _SURROGATE_RE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_scalar_values(v) for v in value]
+    if isinstance(value, dict):
+        return {_scalar_values(k): _scalar_values(v) for k, v in value.items()}
+    return value
+
+
+# Characters that JSON leaves raw in strings but that str.splitlines() and some other line
+# readers take for line breaks; escaped, one record is always one line for every reader.
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_LINE_BREAK_RE = re.compile("[\x85\u2028\u2029]")
+
+
+def _json_line(record: dict[str, object]) -> str:
+    text = json.dumps(record, ensure_ascii=False)
+    return _LINE_BREAK_RE.sub(lambda m: _LINE_BREAKS[m.group(0)], text) + "\n"
+
+
+@dataclass
+class _Input:
+    """One document to geoparse, or the reason it cannot be."""
+
+    id: str
+    article: Article | None = None
+    error: str | None = None
+
+
+def _published(value: object, number: int) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"line {number}: 'published' must be YYYY-MM-DD or null") from None
+
+
+def _read_jsonl(lines: IO[str]) -> Iterator[_Input]:
+    """One input per line; a bad line becomes an error record instead of stopping the run."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        if _SURROGATE_RE.search(line):  # undecodable bytes, escaped by `_open`
+            yield _Input(f"line-{number}", error=f"line {number}: not valid UTF-8")
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield _Input(f"line-{number}", error=f"line {number}: not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(item, dict):
+            yield _Input(f"line-{number}", error=f"line {number}: expected a JSON object")
+            continue
+        item = {key: _scalar_values(value) for key, value in item.items()}
+        doc_id = str(item.get("id", f"line-{number}"))
+        text = item.get("text")
+        if not isinstance(text, str):
+            yield _Input(doc_id, error=f"line {number}: 'text' must be a string")
+            continue
+        try:
+            published = _published(item.get("published"), number)
+            article = article_from_text(
+                doc_id,
+                text,
+                published=published,
+                title=item.get("title"),
+                source=item.get("source"),
+                url=item.get("url"),
+            )
+        except (ValueError, ArticleError) as exc:
+            yield _Input(doc_id, error=str(exc))
+            continue
+        yield _Input(doc_id, article)
+
+
+def _inputs(source: str) -> Iterator[_Input]:
+    path = Path(source)
+    if source != "-" and path.is_dir():
+        articles, errors = load_corpus(path)
+        for err in errors:
+            yield _Input(err.path.stem if err.path else source, error=str(err))
+        for article in articles:
+            yield _Input(article.id, article)
+        return
+    if source != "-" and path.suffix.lower() not in {".jsonl", ".json", ".ndjson"}:
+        try:
+            yield _Input(path.stem, load_article(path))
+        except ArticleError as exc:
+            yield _Input(path.stem, error=str(exc))
+        return
+    with _open(source, "r") as fh:
+        yield from _read_jsonl(fh)
+
+
+def cmd_geoparse(args: argparse.Namespace) -> int:
+    from geo.corpus.build import article_events, event_properties
+    from geo.pipeline.geoparse import Geoparser
+
+    items = list(_inputs(args.input))
+    good = [(item.id, item.article.raw) for item in items if item.article is not None]
+    parser = Geoparser() if good else None
+    # In input order, not by id: two documents may share an id.
+    results = iter(
+        list(
+            tqdm(
+                parser.parse_many(good, processes=args.processes) if parser else [],
+                total=len(good),
+                desc="geoparse",
+                unit="doc",
+                disable=args.quiet or len(good) < 20,
+                file=sys.stderr,
+            )
+        )
+    )
+    failures = 0
+    with _open(args.output, "w") as out:
+        for item in items:
+            record: dict[str, object]
+            if item.article is None:
+                failures += 1
+                print(f"campaign-map geoparse: {item.id}: {item.error}", file=sys.stderr)
+                record = {
+                    "id": item.id,
+                    "toponyms": [],
+                    "unresolved": [],
+                    "events": [],
+                    "error": item.error,
+                }
+            else:
+                result = next(results)
+                record = result.to_json()
+                if result.error:
+                    failures += 1
+                    print(f"campaign-map geoparse: {item.id}: {result.error}", file=sys.stderr)
+                    record["events"] = []
+                else:
+                    _, events = article_events(item.article, result)
+                    record["events"] = [
+                        event_properties(e) | {"lat": e.lat, "lon": e.lon} for e in events
+                    ]
+            out.write(_json_line(record))
+    return 1 if failures and failures == len(items) else 0
