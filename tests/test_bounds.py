@@ -149,19 +149,6 @@ def test_a_basemap_is_built_only_when_none_serves(
     assert len(built) == 2
 
 
-def test_the_view_frames_the_bulk_of_the_events() -> None:
-    iraq = [point(43 + i / 10, 35 + i / 20) for i in range(20)]
-    few = iraq[:3] + [point(-77.04, 38.9)]
-    assert bounds.focus_bounds(few) == bounds.event_bounds(few)  # few events: all of them
-    focus = bounds.focus_bounds([*iraq, point(-77.04, 38.9)])  # one statement in Washington
-    assert (
-        focus is not None
-        and focus[0] >= 43
-        and bounds.contains(focus, bounds.event_bounds(iraq[1:-1]))
-    )
-    assert bounds.focus_bounds([]) is None
-
-
 def test_a_view_toml_fixes_the_region(tmp_path: Path) -> None:
     assert bounds.configured_region(tmp_path) is None
     (tmp_path / "view.toml").write_text("bbox = [-10, 30, 40, 60]\n", "utf-8")

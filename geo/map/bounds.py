@@ -20,7 +20,6 @@ from typing import Any
 import shapely
 
 from geo.corpus.records import EventFeature
-from geo.map.filters import BUSY_MIN_EVENTS, densest
 from geo.map.framing import is_country_level
 
 Bbox = tuple[float, float, float, float]  # min_lon, min_lat, max_lon, max_lat, degrees
@@ -51,21 +50,6 @@ def _points(features: Iterable[EventFeature]) -> list[tuple[float, float]]:
         (float(f["geometry"]["coordinates"][0]), float(f["geometry"]["coordinates"][1]))
         for f in features
     ]
-
-
-def focus_bounds(features: Iterable[EventFeature]) -> Bbox | None:
-    """The box the map opens on: where the reporting is. As the time slider opens on the
-    busy period, a few events far from the rest (a statement in Washington about a war in
-    Mali) do not zoom the view out to half the world; they are on the map and the basemap,
-    a zoom out away. With few events, all of them."""
-    points = _points(features)
-    if len(points) < BUSY_MIN_EVENTS:
-        return event_bounds_of(points)
-    (min_lon, max_lon), (min_lat, max_lat) = (
-        densest(p[0] for p in points),
-        densest(p[1] for p in points),
-    )
-    return min_lon, min_lat, max_lon, max_lat
 
 
 def event_bounds_of(points: list[tuple[float, float]]) -> Bbox | None:

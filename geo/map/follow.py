@@ -29,7 +29,7 @@ FOLLOW_SECONDS = 1.2
 FOLLOW_SLACK = 1
 # Places this close to another (km) are one group; the map frames the group with the most
 # events of the window, so that a statement in a far capital does not zoom it out to half
-# the world (the first view keeps such outliers out too: geo.map.bounds.focus_bounds).
+# the world (the first view keeps such outliers out too: geo.map.framing.frame_bounds).
 FOLLOW_GROUP_KM = 2500.0
 
 
