@@ -195,9 +195,11 @@ def test_briefing_type_follows_the_screen(exports, open_export) -> None:
     font = """() => [getComputedStyle(document.documentElement).getPropertyValue('--cm-scale'),
                      parseFloat(getComputedStyle(document.querySelector(
                          '.cm-label-city')).fontSize)]"""
+    bubble = "() => document.querySelector('.marker-cluster').getBoundingClientRect().width"
     pg = open_export(exports["dark"], 1920, 1080)
     scale, px = pg.evaluate(font)
     assert float(scale) == pytest.approx(1.6)
+    bubble_px = pg.evaluate(bubble)
     pg.set_viewport_size({"width": 3840, "height": 2160})
     pg.wait_for_function(
         "() => getComputedStyle(document.documentElement).getPropertyValue('--cm-scale') > 3"
@@ -205,6 +207,8 @@ def test_briefing_type_follows_the_screen(exports, open_export) -> None:
     settle(pg)
     scale_4k, px_4k = pg.evaluate(font)
     assert float(scale_4k) == pytest.approx(3.2) and px_4k == pytest.approx(2 * px, abs=0.5)
+    # cluster bubbles are made again at the new scale
+    pg.wait_for_function(f"() => ({bubble})() > 1.5 * {bubble_px}", timeout=10_000)
     assert overlapping(settle(pg)) == []  # measured again at the new size
     # A smaller screen keeps the briefing's floor, and the desk's scale stays 1.
     pg.set_viewport_size({"width": 1280, "height": 720})

@@ -22,5 +22,14 @@ window.cmFitScreen = function (base, fit) {
 };
 window.addEventListener("resize", function () {
     var a = window.cmFitScreen.args;
-    if (a) { window.cmFitScreen(a[0], a[1]); }
+    if (!a) { return; }
+    var before = document.documentElement.style.getPropertyValue("--cm-scale");
+    window.cmFitScreen(a[0], a[1]);
+    // Cluster bubbles take their size from the scale when they are made (shapes.js): a
+    // new scale makes them again.
+    if (document.documentElement.style.getPropertyValue("--cm-scale") !== before) {
+        (window.campaignLayers || []).forEach(function (l) {
+            if (l.cluster) { l.cluster.refreshClusters(); }
+        });
+    }
 });
