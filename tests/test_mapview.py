@@ -386,6 +386,29 @@ def test_add_article_checks_and_writes(tmp_path) -> None:
     ]
 
 
+def test_an_upload_never_takes_another_articles_sidecar(tmp_path) -> None:
+    """report.md beside report.txt (with or without a sidecar) gets a stem of its own: its
+    sidecar must not become report.txt's too."""
+    (tmp_path / "report.txt").write_text("Shelling near Kherson on 3 May 2022.", "utf-8")
+    path = add_article(tmp_path, b"Fighting at Bakhmut.", "report.md", source="Wire")
+    assert path.name == "report-2.md"
+    assert not (tmp_path / "report.toml").exists()
+    assert (tmp_path / "report-2.toml").read_text("utf-8") == 'source = "Wire"\n'
+    (tmp_path / "notes.toml").write_text('title = "Old"\n', "utf-8")  # a sidecar alone
+    assert add_article(tmp_path, b"Text.", "notes.html").name == "notes-2.html"
+    assert (tmp_path / "notes.toml").read_text("utf-8") == 'title = "Old"\n'
+
+
+def test_control_characters_in_a_title_or_source_are_written_as_spaces(tmp_path) -> None:
+    import tomllib
+
+    path = add_article(
+        tmp_path, b"Text.", "a.txt", title="Bad\x00title\x1b[31m", source="Wire\x01\tfeed\n"
+    )
+    meta = tomllib.loads(path.with_suffix(".toml").read_text("utf-8"))
+    assert meta == {"title": "Bad title [31m", "source": "Wire feed"}
+
+
 def test_app_download_exports_the_current_view() -> None:
     from geo.map.assets import remote_urls
     from geo.map.export import export_html

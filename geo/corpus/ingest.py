@@ -18,8 +18,25 @@ def _slug(text: str) -> str:
     return slug or "article"
 
 
+# Control characters (a pasted NUL, ESC or line break) mean nothing in a title or a source,
+# and TOML would refuse most of them: they become spaces.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _toml_string(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+    value = " ".join(_CONTROLS.sub(" ", value).split())
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _free_stem(corpus: Path, stem: str) -> str:
+    """`stem`, or `stem-2`, `stem-3`...: the first that no article and no sidecar of the
+    folder uses. A sidecar belongs to every article of its stem, so "report.md" beside
+    "report.txt" would give the old article the new one's title, source and date."""
+    taken = {p.stem.lower() for p in corpus.iterdir()}
+    candidate, n = stem, 2
+    while candidate in taken:
+        candidate, n = f"{stem}-{n}", n + 1
+    return candidate
 
 
 def add_article(
@@ -44,12 +61,7 @@ def add_article(
     if not text.strip():
         raise ArticleError(name, "empty file")
     corpus.mkdir(parents=True, exist_ok=True)
-    stem = _slug(Path(name).stem)
-    target = corpus / f"{stem}{suffix}"
-    n = 2
-    while target.exists() or target.with_suffix(".toml").exists():
-        target = corpus / f"{stem}-{n}{suffix}"
-        n += 1
+    target = corpus / f"{_free_stem(corpus, _slug(Path(name).stem))}{suffix}"
     lines = []
     if title:
         lines.append(f"title = {_toml_string(title)}")
