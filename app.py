@@ -218,7 +218,9 @@ if "tiles" not in st.session_state:
     wanted = st.query_params.get("tiles", tiles.OFFLINE)
     if wanted != tiles.OFFLINE and wanted not in tile_choices:
         st.warning(
-            f"Unknown tiles {wanted!r}: choose one of "
+            # The value comes from a link anyone can craft: literal text, never Markdown (an
+            # image or a link in the app's own warning box).
+            f"Unknown tiles {escape_markdown(repr(wanted))}: choose one of "
             f"{', '.join([tiles.OFFLINE, *tile_choices])}. Showing the offline map."
         )
         wanted = tiles.OFFLINE

@@ -954,3 +954,17 @@ def test_tiles_from_the_url(monkeypatch: pytest.MonkeyPatch, seeds_data: tuple[P
     run(at)
     assert not at.warning
     assert at.selectbox(key="tiles").value == "osm"
+
+
+def test_a_crafted_tiles_link_stays_literal_text(
+    monkeypatch: pytest.MonkeyPatch, seeds_data: tuple[Path, Path]
+) -> None:
+    """`?tiles=` is shown back in a warning: an image or a link in it stays text."""
+    at = make_app(monkeypatch, *seeds_data)
+    crafted = "![x](http://host.example/pixel.png) [log in](http://host.example/)"
+    at.query_params["tiles"] = crafted
+    at = run(at)
+    (warning,) = [w.value for w in at.warning if "Unknown tiles" in w.value]
+    assert "](" not in warning and "![" not in warning  # no Markdown image or link forms
+    # named, as text (punctuation as character references, which Markdown shows as such)
+    assert crafted in html.unescape(warning)
