@@ -44,6 +44,26 @@ def test_contract(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert records[1]["toponyms"] == []
 
 
+def test_ids_and_dates_as_other_tools_write_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A numeric id is kept as text, a missing one is the line's; an id that is an object
+    is refused (not its Python repr); a date written otherwise costs the document its date,
+    with a warning, never its places."""
+    docs = [
+        json.dumps({"id": 7, "text": "Shelling hit Kherson.", "published": "17 December 2022"}),
+        json.dumps({"id": None, "text": "Fighting in Bakhmut."}),
+        json.dumps({"id": {"a": 1}, "text": "Fighting in Bakhmut."}),
+    ]
+    records = _run(tmp_path, docs, capsys)
+    assert [r["id"] for r in records] == ["7", "line-2", "line-3"]
+    assert [t["text"] for t in records[0]["toponyms"]] == ["Kherson"]
+    assert "read as undated" in records[0]["warning"] and "error" not in records[0]
+    assert [t["text"] for t in records[1]["toponyms"]] == ["Bakhmut"]
+    assert "'id' must be a string or a number" in records[2]["error"]
+    assert "read as undated" in capsys.readouterr().err
+
+
 def test_bad_lines_get_error_records_and_the_rest_go_on(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -183,6 +203,16 @@ def test_export_and_snapshot_refuse_bad_arguments_in_one_line(
     assert err.count("\n") == 1 and message in err, err
     assert err.startswith(f"campaign-map {args[0]}: ")
     assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["export", "snapshot"])
+def test_an_output_folder_that_does_not_exist_is_named(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "missing" / "dir" / "map.out"
+    assert main([command, "--out", str(out), "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"campaign-map {command}: --out {out}: no folder {out.parent}\n"
 
 
 def test_snapshot_says_when_the_browser_is_missing(

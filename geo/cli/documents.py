@@ -70,15 +70,33 @@ class _Input:
     id: str
     article: Article | None = None
     error: str | None = None
+    warning: str | None = None  # read all the same (a publication date it could not use)
 
 
-def _published(value: object, number: int) -> datetime.date | None:
+def _published(value: object, number: int) -> tuple[datetime.date | None, str | None]:
+    """The publication date, or None with a warning: a date written otherwise ("17 December
+    2016") costs the document its date, not its places."""
     if value in (None, ""):
-        return None
+        return None, None
     try:
-        return datetime.date.fromisoformat(str(value))
+        return datetime.date.fromisoformat(str(value)), None
     except ValueError:
-        raise ValueError(f"line {number}: 'published' must be YYYY-MM-DD or null") from None
+        return None, (
+            f"line {number}: 'published' must be YYYY-MM-DD or null, not {str(value)[:40]!r}:"
+            " read as undated"
+        )
+
+
+def _doc_id(value: object, number: int) -> str | None:
+    """A document's id as a string: a string or a number as given, `line-N` when there is
+    none; None for anything else (an object, a list, true), which is refused."""
+    if value is None or value == "":
+        return f"line-{number}"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def _read_jsonl(lines: IO[str]) -> Iterator[_Input]:
@@ -98,13 +116,18 @@ def _read_jsonl(lines: IO[str]) -> Iterator[_Input]:
             yield _Input(f"line-{number}", error=f"line {number}: expected a JSON object")
             continue
         item = {key: _scalar_values(value) for key, value in item.items()}
-        doc_id = str(item.get("id", f"line-{number}"))
+        doc_id = _doc_id(item.get("id"), number)
+        if doc_id is None:
+            yield _Input(
+                f"line-{number}", error=f"line {number}: 'id' must be a string or a number"
+            )
+            continue
         text = item.get("text")
         if not isinstance(text, str):
             yield _Input(doc_id, error=f"line {number}: 'text' must be a string")
             continue
+        published, warning = _published(item.get("published"), number)
         try:
-            published = _published(item.get("published"), number)
             article = article_from_text(
                 doc_id,
                 text,
@@ -116,7 +139,7 @@ def _read_jsonl(lines: IO[str]) -> Iterator[_Input]:
         except (ValueError, ArticleError) as exc:
             yield _Input(doc_id, error=str(exc))
             continue
-        yield _Input(doc_id, article)
+        yield _Input(doc_id, article, warning=warning)
 
 
 def _inputs(source: str) -> Iterator[_Input]:
@@ -175,6 +198,9 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
             else:
                 result = next(results)
                 record = result.to_json()
+                if item.warning:
+                    print(f"campaign-map geoparse: {item.id}: {item.warning}", file=sys.stderr)
+                    record["warning"] = item.warning
                 if result.error:
                     failures += 1
                     print(f"campaign-map geoparse: {item.id}: {result.error}", file=sys.stderr)

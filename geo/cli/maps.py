@@ -27,6 +27,14 @@ def _date_arg(value: str | None, flag: str) -> datetime.date | None:
         raise _Refused(f"{flag} must be a date as YYYY-MM-DD, not {value!r}") from None
 
 
+def _check_out(out: str) -> Path:
+    """Where a command writes: its folder must exist (said before any work is done)."""
+    target = Path(out)
+    if not target.parent.is_dir():
+        raise _Refused(f"--out {out}: no folder {target.parent}")
+    return target
+
+
 def _export_map(args: argparse.Namespace, briefing: bool) -> tuple[folium.Map, int]:
     """The export's map of `args` (data folder, title, filters) and how many events it has.
     Its time control opens on the --start/--end window, the rest of the span a drag away."""
@@ -68,11 +76,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     from geo.map.export import write_export
 
     try:
+        target = _check_out(args.out)
         m, events = _export_map(args, args.briefing)
     except _Refused as exc:
         print(f"campaign-map export: {exc}", file=sys.stderr)
         return 2
-    size = write_export(m, Path(args.out))
+    size = write_export(m, target)
     print(f"wrote {args.out}: {events} events, {size / 1e6:.2f} MB")
     return 0
 
@@ -85,13 +94,13 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     try:
         size = snapshot.parse_size(args.size)
+        target = _check_out(args.out)
         snapshot.check_browser()  # before the export is made: a missing browser says so at once
         m, events = _export_map(args, args.style == "dark")
         png = snapshot.render_png(render_export(m), size, scale=args.scale)
     except (_Refused, ValueError, snapshot.SnapshotError) as exc:
         print(f"campaign-map snapshot: {exc}", file=sys.stderr)
         return 2
-    target = Path(args.out)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_bytes(png)
     tmp.replace(target)
