@@ -349,3 +349,26 @@ def test_article_from_text() -> None:
     assert future.published is None and "outside" in future.warnings[0]
     with pytest.raises(ArticleError, match="empty"):
         article_from_text("z", "  \n")
+
+
+def test_a_link_out_of_the_corpus_is_never_read(tmp_path: Path) -> None:
+    """`passwd.txt -> /outside/secret` is skipped with its reason; nothing of the target
+    reaches the map's data. A link to a file inside the folder is an ordinary article."""
+    from geo.corpus.build import build
+
+    outside, corpus, out = tmp_path / "outside", tmp_path / "corpus", tmp_path / "out"
+    outside.mkdir()
+    corpus.mkdir()
+    (outside / "secret").write_text("Secret words about Odesa on 3 May 2022.", "utf-8")
+    (corpus / "passwd.txt").symlink_to(outside / "secret")
+    (corpus / "real.txt").write_text("Shelling hit Kherson on 4 May 2022.", "utf-8")
+    (corpus / "alias.txt").symlink_to(corpus / "real.txt")
+    with pytest.raises(ArticleError, match="outside the corpus folder"):
+        load_article(corpus / "passwd.txt")
+    build(corpus, out, processes=1, progress=False)
+    written = (out / "articles.json").read_text("utf-8") + (out / "events.geojson").read_text(
+        "utf-8"
+    )
+    assert "Secret" not in written and "Odesa" not in written
+    assert "passwd.txt" in written and "outside the corpus folder" in written
+    assert load_article(corpus / "alias.txt").raw.startswith("Shelling hit Kherson")

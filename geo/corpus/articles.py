@@ -175,7 +175,18 @@ def article_from_text(
     return _build_article(id, None, text, meta, warnings)
 
 
+def outside_link(path: Path) -> bool:
+    """A symbolic link to a file outside the article's folder (`passwd.txt -> /etc/passwd`):
+    never read, so that a corpus shows only what was put in it."""
+    try:
+        return path.is_symlink() and not path.resolve().is_relative_to(path.parent.resolve())
+    except (OSError, RuntimeError):  # a loop of links
+        return True
+
+
 def _read_bytes(path: Path) -> bytes:
+    if outside_link(path):
+        raise ArticleError(path, "a link to a file outside the corpus folder: not read")
     try:
         size = path.stat().st_size
     except OSError as exc:

@@ -37,6 +37,7 @@ from geo.corpus.articles import (
     article_ids,
     corpus_files,
     load_article,
+    outside_link,
 )
 from geo.corpus.place_names import corpus_names, entry_names, renamed_features
 from geo.corpus.records import EventProperties
@@ -129,7 +130,7 @@ def file_key(path: Path, article_id: str) -> tuple[str, str] | None:
     unchanged article is recognised without decoding or cleaning it.
     """
     try:
-        if path.stat().st_size > MAX_BYTES:
+        if outside_link(path) or path.stat().st_size > MAX_BYTES:
             return None
         data = path.read_bytes()
         sidecar = path.with_suffix(".toml")
