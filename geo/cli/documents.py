@@ -90,7 +90,7 @@ def _published(value: object, number: int) -> tuple[datetime.date | None, str | 
 def _doc_id(value: object, number: int) -> str | None:
     """A document's id as a string: a string or a number as given, `line-N` when there is
     none; None for anything else (an object, a list, true), which is refused."""
-    if value is None or value == "":
+    if value is None:
         return f"line-{number}"
     if isinstance(value, str):
         return value
