@@ -943,7 +943,7 @@ def test_tiles_from_the_url(monkeypatch: pytest.MonkeyPatch, seeds_data: tuple[P
     at.query_params["tiles"] = "no-such-tiles"
     run(at)
     [warning] = at.warning
-    assert warning.value.startswith("Unknown tiles 'no-such-tiles'")
+    assert html.unescape(warning.value).startswith("Unknown tiles 'no-such-tiles'")
     assert at.selectbox(key="tiles").value == tiles.OFFLINE
     assert at.selectbox(key="tiles").options == [
         "None (offline)",
