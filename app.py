@@ -275,8 +275,10 @@ with st.sidebar:
         format_func=lambda k: tile_choices[k].label if k in tile_choices else "None (offline)",
         help="Online tiles fetch images from that service; the default needs no network.",
     )
+    # The last article added stays said until the next one (a message shown for one run
+    # only is gone when a second run follows at once: the map reporting its view, say).
     if "added" in st.session_state:
-        st.success(st.session_state.pop("added"))
+        st.success(st.session_state["added"])
 
     with st.expander("Add an article"), st.form("add_article", clear_on_submit=True):
         uploaded = st.file_uploader("File", type=list(UPLOAD_TYPES))
@@ -314,6 +316,7 @@ with st.sidebar:
                     st.session_state.pop("date_range", None)
                     st.rerun()
                 except ArticleError as exc:
+                    st.session_state.pop("added", None)
                     st.error(escape_markdown(exc))
 
 # Every filter but the dates: the date window moves often (slider, playback) and is
