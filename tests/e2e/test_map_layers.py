@@ -195,19 +195,23 @@ def test_markers_have_a_shape_per_type_and_clusters_are_neutral(seeds, big_page)
     _, files = seeds
     pg, errors = big_page
     open_export(pg, files["light"])
-    # An offensive's marker out of its cluster: at the deepest zoom, spiderfied if need be
-    # (set directly: zoomToShowLayer waits for an icon circle markers lack, see test_hardening).
-    pg.evaluate("""async () => { const l = window.campaignLayers.find(l => l.kind === "points");
+    # An offensive's marker out of its cluster: at the deepest zoom, spiderfied if need be,
+    # retried until it is drawn (the cluster layer redraws after a move in its own time).
+    # Not zoomToShowLayer: it waits for an icon circle markers lack (see test_hardening).
+    pg.evaluate("""() => { const l = window.campaignLayers.find(l => l.kind === "points");
         const m = window.__cmTestMarker = l.markers.find(m => m.feature.properties.ty ===
                                                                  "offensive");
         const map = l.cluster._map;
-        map.setView(m.getLatLng(), map.getMaxZoom(), {animate: false});
-        await new Promise(done => setTimeout(done, 300));
-        const parent = l.cluster.getVisibleParent(m);
-        if (parent && parent !== m && parent.spiderfy) { parent.spiderfy(); } }""")
+        map.setView(m.getLatLng(), map.getMaxZoom(), {animate: false}); }""")
     pg.wait_for_function(
-        "() => { const m = window.__cmTestMarker; return m._path && m._path.isConnected; }",
-        timeout=10_000,
+        """() => { const l = window.campaignLayers.find(l => l.kind === "points");
+            const m = window.__cmTestMarker;
+            if (m._path && m._path.isConnected) { return true; }
+            const parent = l.cluster.getVisibleParent(m);
+            if (parent && parent !== m && parent.spiderfy) { parent.spiderfy(); }
+            return false; }""",
+        polling=500,
+        timeout=30_000,
     )
     paths = pg.evaluate("""() => window.campaignLayers.find(l => l.kind === "points").markers
         .filter(m => m._path && m._path.isConnected)
