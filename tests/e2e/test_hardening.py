@@ -661,6 +661,9 @@ def submit(sidebar, file_input, name: str, data: bytes, mime: str = "text/plain"
     file_input.set_input_files(files=[{"name": name, "mimeType": mime, "buffer": data}])
     # The chip shows a long name shortened in the middle; its title is the whole name.
     sidebar.locator(f'[data-testid="stFileChipName"][title={json.dumps(name)}]').wait_for()
+    # The chip shows while the file is still on its way to the server; a form sent before
+    # the upload has finished arrives without the file.
+    sidebar.locator('[data-testid="stFileChipIconSpinner"]').wait_for(state="detached")
     sidebar.get_by_role("button", name="Add and map").click()
 
 
