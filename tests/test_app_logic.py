@@ -220,6 +220,21 @@ def test_corpus_of_unreadable_files_warns_by_name(
         assert f"{s['file']}: {s['reason']}" in html.unescape(warning.value)
 
 
+def test_damaged_map_data_is_repaired_and_said(
+    monkeypatch: pytest.MonkeyPatch, seeds_data: tuple[Path, Path], tmp_path: Path
+) -> None:
+    corpus, good = seeds_data
+    data = tmp_path / "mapdata"
+    shutil.copytree(good, data)
+    events = data / "events.geojson"
+    events.write_bytes(events.read_bytes()[:5000])  # cut short (a full disk, a bad copy)
+    at = run(make_app(monkeypatch, corpus, data))
+    [warning] = [html.unescape(w.value) for w in at.warning if "Repaired" in w.value]
+    assert warning.startswith("Repaired the map data: events.geojson: damaged")
+    assert events.read_bytes() == (good / "events.geojson").read_bytes()
+    assert events_count(at) > 0
+
+
 @pytest.fixture(scope="module")
 def undated_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A corpus of one article with events but no date (no dateline, no sidecar)."""

@@ -256,6 +256,26 @@ def corpus_files(folder: Path) -> list[Path]:
     ]
 
 
+SIDECAR_SUFFIX = ".toml"
+
+
+def unsupported_files(folder: Path) -> list[Path]:
+    """Files of a corpus folder that are neither articles nor sidecars (a .docx, a .pdf):
+    not read, but reported, so that nobody wonders where an article went. Hidden files
+    and folders are passed over."""
+    try:
+        entries = sorted(Path(folder).iterdir(), key=lambda p: p.name)
+    except OSError:
+        return []  # `corpus_files` has said why already
+    return [
+        path
+        for path in entries
+        if not path.name.startswith(".")
+        and path.suffix.lower() not in (*ARTICLE_SUFFIXES, SIDECAR_SUFFIX)
+        and path.is_file()
+    ]
+
+
 def article_ids(paths: list[Path]) -> dict[Path, str]:
     """Each file's article id, unique: its stem, or its full name when an earlier file has
     the stem, or its folder and name when an earlier file (in another folder) has both."""

@@ -7,8 +7,10 @@ Writes into the output folder (default `mapdata/`):
 
 Incremental: each article's result is cached under `<out>/cache/` by a key over its text,
 its sidecar, the pipeline version and the curated data, so unchanged articles are not parsed
-again. Deterministic: the same corpus gives byte-identical files. Atomic: outputs are written
-beside their targets and renamed into place, so a crash leaves the last good build intact.
+again. Deterministic: the same corpus gives byte-identical files. Old or new, never a mix:
+the two outputs are put in place together (`geo.corpus.outputs`), so a build killed at any
+moment leaves the last good build readable; damaged outputs and cache entries are found
+(checksums) and written again, and the summary says so.
 Each place gets one name across the corpus, the one its articles use most
 (`geo.corpus.place_names`), decided when the cached articles are put together.
 """
@@ -21,7 +23,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from tqdm import tqdm
 
 from geo.corpus.articles import (
+    ARTICLE_SUFFIXES,
     MAX_BYTES,
     Article,
     ArticleError,
@@ -38,6 +40,15 @@ from geo.corpus.articles import (
     corpus_files,
     load_article,
     outside_link,
+    unsupported_files,
+)
+from geo.corpus.outputs import (
+    ARTICLES_FILE,
+    EVENTS_FILE,
+    damage,
+    tidy,
+    write_atomically,
+    write_build,
 )
 from geo.corpus.place_names import corpus_names, entry_names, renamed_features
 from geo.corpus.records import EventProperties
@@ -91,10 +102,6 @@ def pipeline_version() -> str:
     return digest.hexdigest()[:16]
 
 
-EVENTS_FILE = "events.geojson"
-ARTICLES_FILE = "articles.json"
-
-
 @dataclass
 class BuildSummary:
     articles: int = 0
@@ -104,6 +111,8 @@ class BuildSummary:
     unresolved: int = 0
     undated: int = 0
     skipped: list[str] = field(default_factory=list)  # "file: reason"
+    repaired: list[str] = field(default_factory=list)  # "file: what was wrong; what was done"
+    corpus: str = ""  # the corpus folder, for the empty-corpus line
 
     def __str__(self) -> str:
         lines = [
@@ -112,8 +121,19 @@ class BuildSummary:
             f"{self.places} places, {self.unresolved} unresolved place names, "
             f"{self.undated} undated articles, {len(self.skipped)} files skipped",
         ]
+        if self.empty:
+            lines.append(f"  {self.empty}")
         lines += [f"  skipped {item}" for item in self.skipped]
+        lines += [f"  repaired {item}" for item in self.repaired]
         return "\n".join(lines)
+
+    @property
+    def empty(self) -> str:
+        """Why the map is empty when no article could be read, else ""."""
+        if self.articles:
+            return ""
+        kinds = ", ".join(ARTICLE_SUFFIXES)
+        return f"no articles to map in {self.corpus or 'the corpus'} (it reads {kinds} files)"
 
 
 def _json_default(value: object) -> object:
@@ -224,18 +244,6 @@ def event_properties(event: Event) -> EventProperties:
     }
 
 
-def _write_atomically(target: Path, write: Any) -> None:
-    """Write through a temporary file in the same folder, then rename over the target."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def feature_json(event: Event) -> str:
     """One GeoJSON Feature as a line of JSON (RFC 7946: longitude, latitude in WGS 84).
 
@@ -250,7 +258,7 @@ def feature_json(event: Event) -> str:
     return dumps_geojson(feature)
 
 
-def write_events_geojson(feature_lines: list[str], target: Path) -> None:
+def events_geojson(feature_lines: list[str]) -> bytes:
     """The FeatureCollection, one feature a line, no `crs` member (RFC 7946).
 
     Written directly rather than through geopandas/GDAL, from lines serialised once when
@@ -259,7 +267,7 @@ def write_events_geojson(feature_lines: list[str], target: Path) -> None:
     (pyogrio) and geopandas.
     """
     text = '{"type": "FeatureCollection", "features": [\n' + ",\n".join(feature_lines) + "\n]}\n"
-    _write_atomically(target, lambda p: p.write_text(text, encoding="utf-8"))
+    return text.encode("utf-8")
 
 
 USER_CORPUS = "corpus"  # the data folder's folder of articles added in the app
@@ -270,14 +278,57 @@ def user_corpus(out: Path) -> Path:
     return Path(out) / USER_CORPUS
 
 
-def _corpus_paths(corpus: Path, out: Path) -> list[Path]:
-    """The corpus folder's articles, then those added in the app; ArticleError for a
-    missing or unreadable corpus folder."""
-    paths = corpus_files(corpus)
+def _corpus_paths(corpus: Path, out: Path) -> tuple[list[Path], list[Path]]:
+    """The corpus folder's articles, then those added in the app; and the files of either
+    folder the build cannot read (a .docx, a .pdf). ArticleError for a missing or
+    unreadable corpus folder."""
+    paths, others = corpus_files(corpus), unsupported_files(corpus)
     added = user_corpus(out)
     if added.is_dir() and added.resolve() != Path(corpus).resolve():
         paths += corpus_files(added)
-    return paths
+        others += unsupported_files(added)
+    return paths, others
+
+
+@dataclass
+class _Gathered:
+    """What the build found before parsing: cached entries, articles to parse, errors."""
+
+    entries: dict[Path, dict[str, Any]] = field(default_factory=dict)
+    todo: list[tuple[Article, str | None]] = field(default_factory=list)
+    errors: list[ArticleError] = field(default_factory=list)
+    repaired: list[str] = field(default_factory=list)
+
+
+def _gather(paths: list[Path], ids: dict[Path, str], cache_dir: Path) -> _Gathered:
+    """Each file: its cache entry when its key matches, else the article to parse (or
+    why it cannot be read)."""
+    found = _Gathered()
+    first_with: dict[str, Path] = {}
+    for path in paths:
+        keyed = file_key(path, ids[path])
+        if keyed is not None:
+            if keyed[1] in first_with:
+                found.errors.append(ArticleError(path, f"duplicate of {first_with[keyed[1]].name}"))
+                continue
+            first_with[keyed[1]] = path
+            entry, broken = _read_cache(cache_dir / f"{ids[path]}.json", keyed[0])
+            if entry is not None:
+                found.entries[path] = entry
+                continue
+            if broken:
+                found.repaired.append(f"cache/{ids[path]}.json: {broken}; {path.name} parsed again")
+        try:
+            article = load_article(path)
+        except ArticleError as exc:
+            found.errors.append(exc)
+            continue
+        except Exception as exc:  # noqa: BLE001 - one bad file never stops the corpus
+            found.errors.append(ArticleError(path, f"could not load: {exc!r}"))
+            continue
+        article.id = ids[path]
+        found.todo.append((article, keyed[0] if keyed else None))
+    return found
 
 
 def build(
@@ -292,41 +343,28 @@ def build(
     the map shows the corpus and what its users added, and the corpus folder (tracked
     seeds, say) is never written to.
     """
-    paths = _corpus_paths(corpus, out)
+    paths, unsupported = _corpus_paths(corpus, out)
     ids = article_ids(paths)
     out.mkdir(parents=True, exist_ok=True)
     cache_dir = out / "cache"
     cache_dir.mkdir(exist_ok=True)
     for stale in [*out.glob(".*.tmp"), *cache_dir.glob(".*.tmp")]:
         stale.unlink()  # left by a build that was killed while writing
+    tidy(out)
 
-    entries: dict[Path, dict[str, Any]] = {}
-    todo: list[tuple[Article, str | None]] = []
-    errors: list[ArticleError] = []
-    first_with: dict[str, Path] = {}
-    for path in paths:
-        keyed = file_key(path, ids[path])
-        if keyed is not None:
-            if keyed[1] in first_with:
-                errors.append(ArticleError(path, f"duplicate of {first_with[keyed[1]].name}"))
-                continue
-            first_with[keyed[1]] = path
-            entry = _read_cache(cache_dir / f"{ids[path]}.json", keyed[0])
-            if entry is not None:
-                entries[path] = entry
-                continue
-        try:
-            article = load_article(path)
-        except ArticleError as exc:
-            errors.append(exc)
-            continue
-        except Exception as exc:  # noqa: BLE001 - one bad file never stops the corpus
-            errors.append(ArticleError(path, f"could not load: {exc!r}"))
-            continue
-        article.id = ids[path]
-        todo.append((article, keyed[0] if keyed else None))
+    found = _gather(paths, ids, cache_dir)
+    entries, todo = found.entries, found.todo
     if todo:
         entries.update(_process(todo, cache_dir, processes, progress))
+    errors = found.errors + [
+        ArticleError(
+            path,
+            f"not an article file ({path.suffix or 'no extension'}): "
+            f"the build reads {', '.join(ARTICLE_SUFFIXES)}",
+        )
+        for path in unsupported
+    ]
+    errors.sort(key=lambda e: str(e.path))
 
     records: list[dict[str, Any]] = []
     features: list[str] = []
@@ -347,6 +385,8 @@ def build(
         unresolved=sum(len(r["unresolved"]) for r in records),
         undated=sum(1 for r in records if r["published"] is None),
         skipped=[str(e) for e in errors],
+        repaired=found.repaired,
+        corpus=str(corpus),
     )
     # Nothing changed since the last build: leave the outputs (and their times) alone.
     build_key = hashlib.sha256(
@@ -354,21 +394,17 @@ def build(
             [pipeline_version(), [e["key"] for e in entries.values()], skipped], sort_keys=True
         ).encode()
     ).hexdigest()
-    if todo or _previous_build_key(out) != build_key or not (out / EVENTS_FILE).exists():
+    broken = damage(out)
+    if broken:
+        summary.repaired.append(f"{broken}; written again")
+    if todo or broken or _previous_build_key(out) != build_key or not (out / EVENTS_FILE).exists():
         document = {
             "pipeline_version": pipeline_version(),
             "build_key": build_key,
             "articles": records,
             "skipped": skipped,
         }
-        write_events_geojson(features, out / EVENTS_FILE)
-        _write_atomically(
-            out / ARTICLES_FILE,
-            lambda p: p.write_text(
-                json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
-                encoding="utf-8",
-            ),
-        )
+        write_build(out, events_geojson(features), document)
     _prune_cache(cache_dir, {ids[p] for p in entries})
     return summary
 
@@ -377,28 +413,43 @@ def _previous_build_key(out: Path) -> str | None:
     try:
         with (out / ARTICLES_FILE).open(encoding="utf-8") as fh:
             return json.load(fh).get("build_key")
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         return None
 
 
-# A cache entry is a file of lines: first the article's key, record and event positions as
-# JSON, then its events as ready-to-write GeoJSON feature lines (never parsed again).
+# A cache entry is a file of lines: first the article's key, record, event positions and
+# the checksum of the lines that follow, as JSON; then its events as ready-to-write
+# GeoJSON feature lines (never parsed again: the checksum vouches for them).
 
 
-def _read_cache(path: Path, key: str) -> dict[str, Any] | None:
+def _features_digest(features: list[str]) -> str:
+    return hashlib.sha256("\n".join(features).encode("utf-8")).hexdigest()
+
+
+def _read_cache(path: Path, key: str) -> tuple[dict[str, Any] | None, str]:
+    """(the entry, "") when it is there for this key and whole; (None, "") when it is
+    missing or for another key (the article changed); (None, what is wrong) when damaged."""
     try:
         head, *features = path.read_text(encoding="utf-8").split("\n")
+    except FileNotFoundError:
+        return None, ""
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"unreadable ({exc})"
+    try:
         entry = json.loads(head)
-    except (OSError, ValueError):
-        return None
-    if entry.get("key") != key:
-        return None
+    except (ValueError, RecursionError):
+        return None, "damaged (its first line is not JSON)"
+    if not isinstance(entry, dict) or entry.get("key") != key:
+        return None, ""
     entry["features"] = [line for line in features if line]
-    return entry
+    if features[-1:] != [""] or entry.get("features_sha256") != _features_digest(entry["features"]):
+        return None, "damaged (cut short or changed)"
+    return entry, ""
 
 
 def _cache_text(entry: dict[str, Any]) -> str:
     head = {k: v for k, v in entry.items() if k != "features"}
+    head["features_sha256"] = _features_digest(entry["features"])
     return (
         "\n".join(
             [
@@ -443,11 +494,7 @@ def _process(
             "features": [feature_json(e) for e in events],
         }
         if key is not None and article.path is not None:
-            text = _cache_text(entry)
-            _write_atomically(
-                cache_dir / f"{article.id}.json",
-                lambda p, text=text: p.write_text(text, encoding="utf-8"),
-            )
+            write_atomically(cache_dir / f"{article.id}.json", _cache_text(entry).encode())
         done[article.path] = entry  # type: ignore[index]
     return done
 

@@ -10,7 +10,6 @@ network, for years.
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from branca.element import Figure, MacroElement
 from folium.elements import JSCSSMixin
 from jinja2 import Template
 
+from geo.corpus.outputs import ARTICLES_FILE, read_build
 from geo.corpus.records import EventFeature
 from geo.map.assets import static_links
 from geo.map.basemap import basemap_for, region_shapes
@@ -209,6 +209,9 @@ def write_export(m: folium.Map, target: Path) -> int:
 
 
 def load_articles(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    return json.loads(path.read_text(encoding="utf-8")).get("articles", [])
+    """The articles of the build whose articles.json is `path` (MapDataError, a
+    ValueError, when it is damaged)."""
+    if path.name != ARTICLES_FILE:
+        raise ValueError(f"{path}: a build's articles are in {ARTICLES_FILE}")
+    articles: list[dict[str, Any]] = read_build(path.parent).articles["articles"]
+    return articles

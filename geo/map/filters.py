@@ -8,7 +8,6 @@ has; here the lists are made that tell it which.
 from __future__ import annotations
 
 import datetime
-import json
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from geo.corpus.outputs import EVENTS_FILE, read_build
 from geo.corpus.records import EventFeature, EventProperties
 from geo.pipeline.places.names import fold, name_key
 
@@ -26,9 +26,14 @@ def load_events(path: Path) -> list[EventFeature]:
     Each feature gets `n`, its position: the app tells the page which events to show by
     these small numbers rather than by their ids.
     """
-    if not path.exists():
-        return []
-    features = json.loads(path.read_text(encoding="utf-8")).get("features", [])
+    if path.name != EVENTS_FILE:
+        raise ValueError(f"{path}: a build's events are in {EVENTS_FILE}")
+    # Checked against its build's manifest: MapDataError (a ValueError) when damaged.
+    return numbered(read_build(path.parent).features)
+
+
+def numbered(features: list[EventFeature]) -> list[EventFeature]:
+    """The features, each given `n`, its position (see `load_events`)."""
     for n, feature in enumerate(features):
         feature["n"] = n
     return features
