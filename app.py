@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import copy
 import gc
-import hashlib
 import json
 import os
-import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -21,9 +19,11 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.app import dashboard, playback, share, timeline
+from geo.app.static_files import StaticFiles
 from geo.corpus.articles import ArticleError
 from geo.corpus.build import BuildSummary, build, user_corpus
 from geo.corpus.ingest import UPLOAD_TYPES, add_article
+from geo.corpus.outputs import MapDataError, read_build
 from geo.corpus.records import EventFeature
 from geo.map import filters, layers, tiles
 from geo.map.basemap import basemap_for, region_shapes
@@ -73,14 +73,10 @@ def _stamp(path: Path) -> float:
 
 @st.cache_resource(show_spinner=False, max_entries=2)  # shared, never copied per rerun
 def load_data(events_stamp: float, articles_stamp: float) -> tuple[list[EventFeature], dict]:
-    articles = (
-        json.loads(ARTICLES.read_text("utf-8"))
-        if ARTICLES.exists()
-        else {"articles": [], "skipped": []}
-    )
-    events = filters.load_events(EVENTS)
+    """The build's events and articles, checked (MapDataError when a file is damaged)."""
+    data = read_build(MAPDATA)
     keep_out_of_gc()
-    return events, articles
+    return filters.numbered(data.features), data.articles
 
 
 def keep_out_of_gc() -> None:
@@ -94,7 +90,7 @@ def keep_out_of_gc() -> None:
     gc.freeze()
 
 
-STATIC = Path(__file__).resolve().parent / "static" / "cm"
+STATIC_FILES = StaticFiles(Path(__file__).resolve().parent / "static" / "cm", "/app/static/cm")
 
 
 def publish(name: str, data: object) -> str:
@@ -103,17 +99,9 @@ def publish(name: str, data: object) -> str:
 
 
 def publish_asset(file_name: str, text: str) -> str:
-    """Write a file the map loads (its data, Leaflet) to the static files; the name carries
-    a hash of the content, so a browser never sees a stale copy."""
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-    stem, suffix = os.path.splitext(file_name)
-    STATIC.mkdir(parents=True, exist_ok=True)
-    target = STATIC / f"{stem}-{digest}{suffix}"
-    if not target.exists():
-        tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}")  # one per writer
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
-    return f"/app/static/cm/{target.name}"
+    """Write a file the map loads (its data, Leaflet) to the static files
+    (geo.app.static_files: content-named, old versions removed)."""
+    return STATIC_FILES.publish(file_name, text)
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -170,6 +158,25 @@ def actor_names(events_stamp: float) -> list[str]:
     return sorted({a for f in features for a in f["properties"]["actors"] if a})
 
 
+def load_or_repair() -> tuple[list[EventFeature], dict]:
+    """The map data; damaged files are built again (and the user told), and a build that
+    cannot repair them is one line naming the file, not a traceback."""
+    try:
+        return load_data(_stamp(EVENTS), _stamp(ARTICLES))
+    except MapDataError as exc:
+        problem = exc
+    with st.spinner("Repairing the map data…"):
+        summary = build_corpus()
+    try:
+        loaded = load_data(_stamp(EVENTS), _stamp(ARTICLES))
+    except MapDataError as exc:
+        st.error(escape_markdown(exc))
+        st.stop()
+    repaired = summary.repaired or [f"{problem.path.name}: {problem.problem}"]
+    st.warning(escape_markdown("Repaired the map data: " + "; ".join(repaired)))
+    return loaded
+
+
 def refresh_if_corpus_changed() -> None:
     """New files dropped into the corpus folder are picked up on the next refresh."""
     signature = playback.folder_signature(CORPUS) + playback.folder_signature(ADDED)
@@ -182,7 +189,7 @@ def refresh_if_corpus_changed() -> None:
 
 
 refresh_if_corpus_changed()
-features, articles_doc = load_data(_stamp(EVENTS), _stamp(ARTICLES))
+features, articles_doc = load_or_repair()
 articles = {a["id"]: a for a in articles_doc["articles"]}
 span = filters.date_range(features)
 
