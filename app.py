@@ -22,7 +22,7 @@ from geo.app import dashboard, playback, share, timeline
 from geo.app.static_files import StaticFiles
 from geo.corpus.articles import ArticleError
 from geo.corpus.build import BuildSummary, build, user_corpus
-from geo.corpus.ingest import UPLOAD_TYPES, add_article
+from geo.corpus.ingest import UPLOAD_LIMIT_MB, UPLOAD_TYPES, add_article
 from geo.corpus.outputs import MapDataError, read_build
 from geo.corpus.records import EventFeature
 from geo.map import filters, layers, tiles
@@ -288,7 +288,9 @@ with st.sidebar:
         st.success(st.session_state["added"])
 
     with st.expander("Add an article"), st.form("add_article", clear_on_submit=True):
-        uploaded = st.file_uploader("File", type=list(UPLOAD_TYPES))
+        uploaded = st.file_uploader(
+            "File", type=list(UPLOAD_TYPES), max_upload_size=UPLOAD_LIMIT_MB
+        )
         pasted = st.text_area("…or paste the text")
         title = st.text_input("Title (optional)")
         source = st.text_input("Source (optional)")

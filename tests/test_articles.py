@@ -372,3 +372,16 @@ def test_a_link_out_of_the_corpus_is_never_read(tmp_path: Path) -> None:
     assert "Secret" not in written and "Odesa" not in written
     assert "passwd.txt" in written and "outside the corpus folder" in written
     assert load_article(corpus / "alias.txt").raw.startswith("Shelling hit Kherson")
+
+
+def test_upload_limit_is_the_article_limit() -> None:
+    """Streamlit refuses uploads over its limit before reading them (the browser counts
+    10**6 bytes a megabyte, the server 2**20): the smallest that lets every allowed article
+    through, the same in the uploader and the server's setting."""
+    import tomllib
+
+    from geo.corpus.ingest import UPLOAD_LIMIT_MB
+
+    config = tomllib.loads((Path(__file__).parents[1] / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == UPLOAD_LIMIT_MB
+    assert (UPLOAD_LIMIT_MB - 1) * 10**6 < MAX_BYTES <= UPLOAD_LIMIT_MB * 10**6

@@ -178,7 +178,9 @@ def _build_killed_at(corpus: Path, out: Path, write: int) -> int:
             for name in WRITES:
                 real = getattr(os, name)
 
-                def dying(*args: object, _real: Callable[..., object] = real, **kw: object) -> object:
+                def dying(
+                    *args: object, _real: Callable[..., object] = real, **kw: object
+                ) -> object:
                     nonlocal count
                     count += 1
                     if count == write:

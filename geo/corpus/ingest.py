@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import re
 import tomllib
 from pathlib import Path
@@ -11,6 +12,11 @@ from geo.corpus.articles import ARTICLE_SUFFIXES, MAX_BYTES
 from geo.pipeline.text.decode import ArticleError, decode_bytes
 
 UPLOAD_TYPES = tuple(s.lstrip(".") for s in ARTICLE_SUFFIXES)
+# The uploader's limit in Streamlit's megabytes: its browser side counts 1,000,000 bytes a
+# megabyte, so this is the article limit exactly, and bigger files are refused before they
+# are sent; the server refuses bodies over as many MiB (`server.maxUploadSize` in
+# .streamlit/config.toml, the same figure), so a 150 MB file is never read into memory.
+UPLOAD_LIMIT_MB = math.ceil(MAX_BYTES / 1_000_000)
 
 
 def _slug(text: str) -> str:
