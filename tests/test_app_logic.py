@@ -983,3 +983,36 @@ def test_a_crafted_tiles_link_stays_literal_text(
     assert "](" not in warning and "![" not in warning  # no Markdown image or link forms
     # named, as text (punctuation as character references, which Markdown shows as such)
     assert crafted in html.unescape(warning)
+
+
+# Every query parameter the app reads (geo.app.share, the pace, the view, the tiles).
+QUERY_PARAMETERS = [
+    share.START, share.END, share.TYPES, share.ACTORS, share.SOURCES, share.ARTICLES,
+    share.PLACE, share.EVENT, share.MAP, share.DARK, share.TILES, share.VIEW, share.SPEED,
+    share.STEP,
+]  # fmt: skip
+MARKDOWN_PAYLOAD = (
+    "**bold** [log in](http://host.example/) ![x](http://host.example/p.png) "
+    "$x^2$ :red[red] <b>tag</b>"
+)
+MARKDOWN_FORMS = ("](http", "![", "$x^2$", ":red[", "<b>", "**bold**")
+
+
+@pytest.mark.parametrize("name", QUERY_PARAMETERS)
+def test_markdown_in_any_query_parameter_stays_text(
+    monkeypatch: pytest.MonkeyPatch, seeds_data: tuple[Path, Path], name: str
+) -> None:
+    """A link anyone can craft: whatever of it the app shows back is literal text (in
+    Markdown elements escaped, so no link, image, formula, colour or tag is made)."""
+    at = make_app(monkeypatch, *seeds_data)
+    at.query_params[name] = MARKDOWN_PAYLOAD
+    at = run(at)
+    shown = [
+        element.value
+        for kind in ("markdown", "warning", "info", "error", "success", "caption", "subheader")
+        for element in getattr(at, kind)
+        if isinstance(element.value, str)
+    ]
+    for value in shown:
+        for form in MARKDOWN_FORMS:
+            assert form not in value, (name, value[:200])
