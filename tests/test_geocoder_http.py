@@ -8,6 +8,7 @@ the cache keeps the answers and never the failures.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
@@ -46,6 +47,8 @@ class FakeNominatim(ThreadingHTTPServer):
         self.mode = "ok"
         self.script: list[str] = []  # modes for the next requests, then `mode`
         self.retry_after = "0"
+        self.redirect_to = ""  # the Location of the "redirect" mode
+        self.lat_shift = 0.0  # added to every latitude: tells two fake servers apart
         self.queries: list[str] = []
         self.release = threading.Event()  # ends the "timeout" mode's wait (at teardown)
         self.lock = threading.Lock()
@@ -83,7 +86,7 @@ class _Handler(BaseHTTPRequestHandler):
             found = (
                 [
                     {
-                        "lat": str(KNOWN[query][0]),
+                        "lat": str(KNOWN[query][0] + self.server.lat_shift),
                         "lon": str(KNOWN[query][1]),
                         "display_name": f"{query}, Testland",
                         "addresstype": "town",
@@ -106,6 +109,23 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, b'[{"lat": "12.5", "lon": ', "application/json")
         elif mode == "no-point":  # valid JSON, but a result without coordinates
             self._send(200, b'[{"display_name": "Somewhere"}]', "application/json")
+        elif mode == "redirect":
+            self._send(302, b"", "text/plain", {"Location": self.server.redirect_to + self.path})
+        elif mode == "padded":  # a real answer just under the cap (1 MB)
+            name = f"{query}, " + "x" * 990_000
+            body = [{"lat": "12.5", "lon": "45.25", "display_name": name, "type": "town"}]
+            self._send(200, json.dumps(body).encode(), "application/json")
+        elif mode in ("huge", "huge-declared"):  # 2 MB, then held open: never ends
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            if mode == "huge-declared":
+                self.send_header("Content-Length", "200000000")
+            self.end_headers()
+            self.wfile.write(b'[{"lat": "12.5", "lon": "45.25", "display_name": "')
+            for _ in range(32):
+                self.wfile.write(b"x" * 65536)
+            self.wfile.flush()
+            self.server.release.wait(120)
         else:
             raise AssertionError(mode)
 
@@ -134,17 +154,33 @@ def local_network_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", local_only)
 
 
-@pytest.fixture()
-def server() -> Iterator[FakeNominatim]:
+@contextlib.contextmanager
+def fake_nominatim() -> Iterator[FakeNominatim]:
     fake = FakeNominatim()
     thread = threading.Thread(
         target=fake.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
     thread.start()
-    yield fake
-    fake.release.set()
-    fake.shutdown()
-    fake.server_close()
+    try:
+        yield fake
+    finally:
+        fake.release.set()
+        fake.shutdown()
+        fake.server_close()
+
+
+@pytest.fixture()
+def server() -> Iterator[FakeNominatim]:
+    with fake_nominatim() as fake:
+        yield fake
+
+
+@pytest.fixture()
+def other_server() -> Iterator[FakeNominatim]:
+    """A second service: another host, as far as a URL can tell (another origin)."""
+    with fake_nominatim() as fake:
+        fake.lat_shift = 1.0
+        yield fake
 
 
 def dead_url() -> str:
@@ -182,6 +218,22 @@ def settled(fake: FakeNominatim, expected: int) -> list[str]:
     return fake.queries
 
 
+def saved(cache: Path, url: str) -> dict[str, Any]:
+    """The answers the cache file keeps for the fake Nominatim at `url`."""
+    return json.loads(cache.read_text("utf-8"))["services"][f"Nominatim at {url}"]
+
+
+def seed(cache: Path, url: str, names: list[str]) -> None:
+    """The cache as an earlier run against `url` left it, with the answers for `names`."""
+    empty: dict[str, Any] = {"format": 2, "services": {}}
+    data = json.loads(cache.read_text("utf-8")) if cache.exists() else empty
+    answers = data["services"].setdefault(f"Nominatim at {url}", {})
+    for name in names:
+        lat, lon = KNOWN[name]
+        answers[name] = {"lat": lat, "lon": lon, "address": f"{name}, Testland", "raw": {}}
+    cache.write_text(json.dumps(data), encoding="utf-8")
+
+
 def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [
         r.getMessage()
@@ -201,8 +253,8 @@ def test_answers_and_no_results_are_cached(
     assert first.geocode("Qwxzyville") is None  # a genuine "no such place"
     assert first.geocode("Mosul").latitude == pytest.approx(36.34, abs=0.05)  # offline
     assert server.queries == ["Alphaville", "Qwxzyville"]
-    saved = json.loads(cache.read_text("utf-8"))
-    assert saved["Qwxzyville"] is None and saved["Alphaville"]["lat"] == 12.5
+    answers = saved(cache, server.url)
+    assert answers["Qwxzyville"] is None and answers["Alphaville"]["lat"] == 12.5
     assert list(tmp_path.glob("*.tmp")) == []
 
     again = make(gazetteer, server.url, cache)  # the next run: all from the cache
@@ -230,13 +282,12 @@ def test_a_failing_service_never_breaks_the_run(
     server.mode = mode
     server.script = ["ok"]  # this run's first answer still comes through
     url = dead_url() if mode == "refused" else server.url
+    if mode == "refused":  # nothing there to answer: its earlier answers as a run left them
+        seed(cache, url, ["Alphaville", "Betaville"])
     waits: list[float] = []
     run = make(
         gazetteer, url, cache, waits=waits, timeout=CLIENT_TIMEOUT if mode == "timeout" else 2.0
     )
-    if mode == "refused":  # nothing there to answer Betaville: seed it via the live server
-        make(gazetteer, server.url, cache).geocode("Betaville")
-        run = make(gazetteer, url, cache, waits=waits)
     before = len(server.queries)
 
     with caplog.at_level(logging.DEBUG, logger="geo.pipeline.places.geocoder"):
@@ -265,14 +316,13 @@ def test_a_failing_service_never_breaks_the_run(
         and "failed for 'Qwxzyville'" in (messages[0])
     )
     assert "3 names in a row failed; not asking it again in this run" in messages[1]
-    saved = json.loads(cache.read_text("utf-8"))
-    assert set(saved) == {"Alphaville", "Betaville"}  # the failures are not cached
+    assert set(saved(cache, url)) == {"Alphaville", "Betaville"}  # the failures are not cached
 
     server.mode, server.script = "ok", []  # the next run asks for the failed names again
     count = len(server.queries)
     assert make(gazetteer, server.url, cache).geocode("Qwxzyville") is None
     assert server.queries[count:] == ["Qwxzyville"]
-    assert json.loads(cache.read_text("utf-8"))["Qwxzyville"] is None
+    assert saved(cache, server.url)["Qwxzyville"] is None
 
 
 def test_retries_back_off_then_succeed(
@@ -286,7 +336,7 @@ def test_retries_back_off_then_succeed(
     assert (alpha.latitude, alpha.longitude) == KNOWN["Alphaville"]
     assert server.queries == ["Alphaville"] * 3 and waits == [WAIT, 2 * WAIT]
     assert warnings_of(caplog) == []  # a retry that worked is no failure
-    assert "Alphaville" in json.loads((tmp_path / "online.json").read_text("utf-8"))
+    assert "Alphaville" in saved(tmp_path / "online.json", server.url)
 
 
 def test_rate_limit_honours_retry_after_within_a_cap(
@@ -442,3 +492,98 @@ def test_forked_workers_share_one_circuit_breaker(
     # No wait needed: the fake logs a request before it answers, each worker waits for the
     # answer, and the pool has shut down (its workers joined) when parse_many ends.
     assert len(server.queries) == 9
+
+
+def test_redirects_are_never_followed(
+    gazetteer: Gazetteer,
+    server: FakeNominatim,
+    other_server: FakeNominatim,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A redirect could send the run's questions (and trust) to any host: it is a failure
+    that names its target, and the service, which would redirect every request, is left
+    alone for the run."""
+    server.mode, server.redirect_to = "redirect", other_server.url
+    run = make(gazetteer, server.url, tmp_path / "online.json")
+    with caplog.at_level(logging.WARNING, logger="geo.pipeline.places.geocoder"):
+        assert run.geocode("Alphaville") is None
+        assert run.geocode("Betaville") is None
+    assert server.queries == ["Alphaville"] and other_server.queries == []
+    messages = warnings_of(caplog)
+    assert len(messages) == 2, messages
+    assert f"redirect to '{other_server.url}/search?" in messages[0]
+    assert "not asking it again in this run" in messages[1]
+    assert not (tmp_path / "online.json").exists()  # a failure: nothing cached
+
+
+@pytest.mark.parametrize("mode", ["huge", "huge-declared"])
+def test_an_answer_over_the_cap_is_a_failure_read_no_further(
+    mode: str,
+    gazetteer: Gazetteer,
+    server: FakeNominatim,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The fake sends 2 MB and then holds the answer open: a client that read on would wait
+    for its timeout (and retry); this one stops at 1 MB (or at a Content-Length over it)."""
+    server.script = [mode, "padded"]
+    run = make(gazetteer, server.url, tmp_path / "online.json", timeout=30)
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="geo.pipeline.places.geocoder"):
+        assert run.geocode("Qwxzyville") is None
+    assert time.monotonic() - started < 10  # far under the 30 s timeout
+    assert server.queries == ["Qwxzyville"]  # not retried: it would be as large again
+    messages = warnings_of(caplog)
+    assert len(messages) == 1 and "AnswerTooLarge" in messages[0], messages
+    assert "limit is 1,000,000" in messages[0] or "over 1,000,000 bytes" in messages[0]
+    # An answer just under the cap is read as any other.
+    alpha = run.geocode("Alphaville")
+    assert alpha is not None and alpha.latitude == 12.5
+
+
+def test_the_cache_belongs_to_the_service_and_address_that_answered(
+    gazetteer: Gazetteer,
+    server: FakeNominatim,
+    other_server: FakeNominatim,
+    tmp_path: Path,
+) -> None:
+    """After CAMPAIGN_MAP_ONLINE_GEOCODER_URL moves to another server, that server is asked:
+    the first one's answers are not reused (nor lost: switching back asks nobody)."""
+    cache = tmp_path / "online.json"
+    first = make(gazetteer, server.url, cache).geocode("Alphaville")
+    assert first is not None and first.latitude == 12.5
+
+    moved = make(gazetteer, other_server.url, cache).geocode("Alphaville")
+    assert moved is not None and moved.latitude == 13.5  # the other server's answer
+    assert other_server.queries == ["Alphaville"]
+
+    back = make(gazetteer, server.url, cache).geocode("Alphaville")
+    assert back is not None and back.latitude == 12.5
+    assert server.queries == ["Alphaville"]  # from the cache
+    assert saved(cache, server.url)["Alphaville"]["lat"] == 12.5
+    assert saved(cache, other_server.url)["Alphaville"]["lat"] == 13.5
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"Alphaville": [1.0, 2.0], "Qwxzyville": null}',  # the first format: names only
+        '{"Alphaville": {"lat": 1.0, "lon": 2.0}}',  # the second: still names only
+        '{"format": 2, "services": []}',
+        '{"format": 2, "services": {"Nominatim at x": 5}}',
+        "[" * 5000 + "]" * 5000,
+        "not json",
+    ],
+)
+def test_an_old_or_damaged_cache_file_is_ignored(
+    content: str, gazetteer: Gazetteer, server: FakeNominatim, tmp_path: Path
+) -> None:
+    """A cache file keyed by name only cannot say which server answered: none of it is
+    used, the service is asked, and the file is rewritten in the current format."""
+    cache = tmp_path / "online.json"
+    cache.write_text(content, encoding="utf-8")
+    alpha = make(gazetteer, server.url, cache).geocode("Alphaville")
+    assert alpha is not None and (alpha.latitude, alpha.longitude) == KNOWN["Alphaville"]
+    assert server.queries == ["Alphaville"]
+    assert saved(cache, server.url)["Alphaville"]["lat"] == 12.5

@@ -23,7 +23,11 @@ with a warning. The online service can never break a run:
   answer without a point, any other exception) are not retried;
 - a name that still fails stays unresolved offline and is *not* cached, so the next run
   asks again; answers, "no such place" included, are cached (the file is replaced
-  atomically);
+  atomically), under the service and its address: a cache filled by one server is never
+  read for another (a file in the first format, keyed by name only, is ignored);
+- redirects are never followed (a redirect is a failure that names its target: set the URL
+  to the address that answers) and an answer larger than `MAX_ANSWER_BYTES` is a failure,
+  with no more than that read (a service cannot send the run elsewhere or fill its memory);
 - the first failure of a run is logged once, as a warning naming the service and the
   error; after `failure_limit` names in a row have failed (at once on an authentication
   or quota error) the service is not asked again in this run, which is logged once too.
@@ -34,7 +38,6 @@ No test uses the network: they run a fake server on 127.0.0.1.
 from __future__ import annotations
 
 import contextlib
-import functools
 import inspect
 import json
 import logging
@@ -50,7 +53,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from geopy.adapters import RequestsAdapter
+from geopy.adapters import AdapterHTTPError, RequestsAdapter
 from geopy.exc import (
     ConfigurationError,
     GeocoderAuthenticationFailure,
@@ -60,6 +63,8 @@ from geopy.exc import (
     GeocoderQuotaExceeded,
     GeocoderRateLimited,
     GeocoderServiceError,
+    GeocoderTimedOut,
+    GeocoderUnavailable,
 )
 from geopy.geocoders import get_geocoder_for_service
 from geopy.geocoders.base import Geocoder
@@ -83,6 +88,88 @@ _HOPELESS = (
 )
 # What the cache keeps of a provider's raw answer (the geoparser reads the kind of place).
 _RAW_KEYS = ("addresstype", "type", "class")
+# The largest answer read: a geocoding answer is a few kilobytes; more is a broken or hostile
+# service, and reading it all would hold the run (and its memory) hostage.
+MAX_ANSWER_BYTES = 1_000_000
+# The cache file's format: answers grouped by the service (and address) that gave them.
+CACHE_FORMAT = 2
+
+
+class RedirectRefused(ConfigurationError):
+    """The service answered with a redirect: never followed (it could point anywhere), and
+    every later request would get the same, so the service is left alone for the run."""
+
+
+class AnswerTooLarge(GeocoderServiceError):
+    """An answer over `MAX_ANSWER_BYTES`: a failure for this name, not retried."""
+
+
+class GuardedAdapter(RequestsAdapter):
+    """geopy's requests adapter that follows no redirect and reads at most `max_bytes`
+    of an answer; no hidden retries either (FallbackGeocoder does them, with backoff, a cap
+    and a circuit breaker; geopy's default lets urllib3 retry twice, sleeping out any
+    Retry-After)."""
+
+    def __init__(self, *, max_bytes: int | None = None, **options: Any) -> None:
+        super().__init__(**{**options, "max_retries": 0})
+        self.max_bytes = MAX_ANSWER_BYTES if max_bytes is None else max_bytes
+
+    def get_text(self, url: str, *, timeout: float, headers: dict[str, str]) -> str:
+        return self._fetch(url, timeout, headers).decode("utf-8", errors="replace")
+
+    def get_json(self, url: str, *, timeout: float, headers: dict[str, str]) -> Any:
+        body = self._fetch(url, timeout, headers)
+        try:
+            return json.loads(body)
+        except (ValueError, RecursionError):
+            raise GeocoderParseError(f"an answer that is not JSON: {body[:120]!r}") from None
+
+    def _fetch(self, url: str, timeout: float, headers: dict[str, str]) -> bytes:
+        """The answer's body; geopy's exceptions for what went wrong (as its own adapter)."""
+        import requests
+
+        try:
+            with self.session.get(
+                url, timeout=timeout, headers=headers, allow_redirects=False, stream=True
+            ) as reply:
+                if 300 <= reply.status_code < 400:
+                    target = reply.headers.get("Location", "nowhere")
+                    raise RedirectRefused(  # repr: a header's control characters, escaped
+                        f"HTTP {reply.status_code} redirect to {target[:120]!r} not followed; "
+                        f"set {URL_ENV} to the address that answers"
+                    )
+                body = self._capped_body(reply)
+                if reply.status_code >= 400:
+                    raise AdapterHTTPError(
+                        f"Non-successful status code {reply.status_code}",
+                        status_code=reply.status_code,
+                        headers=reply.headers,
+                        text=body.decode("utf-8", errors="replace"),
+                    )
+                return body
+        except (RedirectRefused, AnswerTooLarge, AdapterHTTPError):
+            raise
+        except requests.Timeout:
+            raise GeocoderTimedOut("Service timed out") from None
+        except requests.ConnectionError as exc:  # refused, reset, or a read that timed out
+            raise GeocoderUnavailable(str(exc)) from None
+        except Exception as exc:  # noqa: BLE001 - any other transport failure, as geopy does
+            raise GeocoderServiceError(str(exc)) from None
+
+    def _capped_body(self, reply: Any) -> bytes:
+        declared = reply.headers.get("Content-Length", "")
+        if declared.strip().isdigit() and int(declared) > self.max_bytes:
+            raise AnswerTooLarge(
+                f"an answer of {int(declared):,} bytes (the limit is {self.max_bytes:,}) not read"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in reply.iter_content(chunk_size=64 * 1024):
+            size += len(chunk)
+            if size > self.max_bytes:  # stop reading here: the rest is never fetched
+                raise AnswerTooLarge(f"an answer over {self.max_bytes:,} bytes: not read")
+            chunks.append(chunk)
+        return b"".join(chunks)
 
 
 def place_location(place: Place) -> Location:
@@ -119,13 +206,12 @@ def online_geocoder(service: str, url: str = "", timeout: float | str = "") -> G
     seconds = float(timeout) if str(timeout).strip() else DEFAULT_TIMEOUT
     if not (math.isfinite(seconds) and seconds > 0):
         raise ValueError(f"{TIMEOUT_ENV} must be a positive number of seconds, not {timeout!r}")
-    options: dict[str, Any] = {"timeout": seconds}
+    if "adapter_factory" not in params or not GuardedAdapter.is_available:
+        # Without it, redirects would be followed and answers read whole.
+        raise ValueError(f"geopy's {factory.__name__} cannot use a guarded HTTP client")
+    options: dict[str, Any] = {"timeout": seconds, "adapter_factory": GuardedAdapter}
     if "user_agent" in params:
         options["user_agent"] = USER_AGENT
-    if "adapter_factory" in params and RequestsAdapter.is_available:
-        # geopy's default lets urllib3 retry twice, sleeping out any Retry-After: no hidden
-        # retries, FallbackGeocoder does them (with backoff, a cap and a circuit breaker).
-        options["adapter_factory"] = functools.partial(RequestsAdapter, max_retries=0)
     if url.strip():
         parts = urlsplit(url.strip())
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
@@ -155,7 +241,7 @@ def _retryable(exc: BaseException) -> bool:
     """Might work after a pause: timeouts, refused connections, 429, 5xx, unreadable bodies."""
     if isinstance(exc, GeocoderRateLimited):
         return True
-    if isinstance(exc, (GeocoderQueryError, *_HOPELESS)):
+    if isinstance(exc, (GeocoderQueryError, AnswerTooLarge, *_HOPELESS)):
         return False
     return isinstance(exc, GeocoderServiceError)
 
@@ -306,20 +392,36 @@ class FallbackGeocoder:
 
     # -- the persistent cache ----------------------------------------------------------
 
-    def _load_cache(self) -> dict[str, dict[str, Any] | None]:
+    def _read_services(self) -> dict[str, Any]:
+        """The cache file's answers by service; {} for a file that is missing, unreadable or
+        in the first format (names only: which server gave them is unknown, so none is used)."""
         try:
             data = json.loads(self.cache_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return {}
+        if not (isinstance(data, dict) and data.get("format") == CACHE_FORMAT):
+            return {}
+        services = data.get("services")
+        return services if isinstance(services, dict) else {}
+
+    def _load_cache(
+        self, services: dict[str, Any] | None = None
+    ) -> dict[str, dict[str, Any] | None]:
+        """This service's answers (its name and address are the key), of `services` or of
+        the file; entries that are not answers are dropped."""
+        answers = (self._read_services() if services is None else services).get(self.service)
         cache: dict[str, dict[str, Any] | None] = {}
-        for name, value in data.items() if isinstance(data, dict) else ():
+        for name, value in answers.items() if isinstance(answers, dict) else ():
             with contextlib.suppress(ValueError):
                 cache[name] = _entry(value)
         return cache
 
     def _save_cache(self) -> None:
-        # Merged with the file as it is now: other processes of the run may have added names.
-        self._cache = {**self._load_cache(), **self._cache}
+        # Merged with the file as it is now: other processes of the run may have added names,
+        # and other services' answers are kept as they are.
+        services = self._read_services()
+        self._cache = {**self._load_cache(services), **self._cache}
+        services[self.service] = self._cache
         tmp = None
         try:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
@@ -327,7 +429,12 @@ class FallbackGeocoder:
                 prefix=f".{self.cache_path.name}.", suffix=".tmp", dir=self.cache_path.parent
             )
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(self._cache, fh, sort_keys=True, ensure_ascii=False)
+                json.dump(
+                    {"format": CACHE_FORMAT, "services": services},
+                    fh,
+                    sort_keys=True,
+                    ensure_ascii=False,
+                )
             os.replace(tmp, self.cache_path)
         except OSError as exc:
             if tmp is not None:
