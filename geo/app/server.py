@@ -7,22 +7,32 @@ can be drawn. Imported once when the server starts, they are in
 `sys.modules` for every visitor, the first one included (benchmarks/app_speed.py: "cold").
 
 Also the one place that says how the app is started: `command` (the command line, used by
-`campaign-map serve`), `wait_until_up` and `running` (start, wait until it answers, stop; used
-by the browser tests and the benchmarks).
+`campaign-map serve`), `port_in_use` and `next_free_port` (checked before it starts),
+`serve_until_stopped` (the server as a child that the signals stopping `campaign-map serve` stop
+too), `wait_until_up` and `running` (start, wait until it answers, stop; used by the browser
+tests and the benchmarks).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import importlib
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+# The environment variables the app (app.py) reads: its map data folder, its corpus folder,
+# and the view every visitor opens ("briefing"); `campaign-map serve` sets them for it.
+DATA_ENV = "CAMPAIGN_MAP_DATA"
+CORPUS_ENV = "CAMPAIGN_MAP_CORPUS"
+VIEW_ENV = "CAMPAIGN_MAP_VIEW"
 
 # Nothing that imports Streamlit (streamlit-folium does): Streamlit reads its configuration
 # when first imported, before the command line's options, which it would then ignore.
@@ -83,6 +93,94 @@ def wait_until_up(url: str, server: subprocess.Popen | None = None, timeout: flo
             pass
         time.sleep(0.1)  # between polls, not a guess at the start-up time
     return False
+
+
+def port_in_use(port: int) -> bool:
+    """Whether Streamlit could not listen on `port`: it binds every interface (IPv4 and IPv6,
+    with SO_REUSEADDR as here), so a server on any address of the port takes it."""
+    for family, address in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+        try:
+            sock = socket.socket(family, socket.SOCK_STREAM)
+        except OSError:  # no IPv6 on this machine: nothing can listen there either
+            continue
+        with sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            try:
+                sock.bind((address, port))
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    return True
+                if family == socket.AF_INET:  # EACCES (a port below 1024) and the like
+                    raise
+    return False
+
+
+def next_free_port(port: int, tries: int = 50) -> int | None:
+    """The first port after `port` that nothing listens on, or None within `tries`."""
+    for candidate in range(port + 1, min(port + 1 + tries, 65536)):
+        with contextlib.suppress(OSError):
+            if not port_in_use(candidate):
+                return candidate
+    return None
+
+
+# What stops `campaign-map serve`: a terminal's Ctrl-C, `kill`, a closed terminal.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STOP_GRACE_SECONDS = 10.0  # then the child is killed: a stop must stop
+
+
+def serve_until_stopped(
+    line: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    then: Callable[[subprocess.Popen], object] | None = None,
+    grace: float = STOP_GRACE_SECONDS,
+) -> int:
+    """Run the server command `line` as a child until it exits; `then(server)` runs
+    meanwhile (waiting for it to answer, opening a browser). A stop signal to this process
+    is passed on to the child, which is killed if it has not exited `grace` seconds later.
+    The child has its own process group, so a terminal's Ctrl-C reaches it once, from here.
+    The exit status is the child's (128 + N when signal N ended it, as a shell says)."""
+    received: list[tuple[int, float]] = []
+    children: list[subprocess.Popen] = []
+
+    def forward(signum: int, _frame: object) -> None:
+        received.append((signum, time.monotonic()))
+        for child in children:
+            with contextlib.suppress(OSError):
+                child.send_signal(signum)
+
+    # Installed before the child exists: a stop that comes while it starts is not lost.
+    previous = {sig: signal.signal(sig, forward) for sig in STOP_SIGNALS}
+    try:
+        server = subprocess.Popen(list(line), env=dict(env), cwd=cwd, process_group=0)
+        children.append(server)
+        if received:  # stopped before the child could be told
+            server.send_signal(received[0][0])
+        elif then is not None:
+            then(server)
+        while True:
+            try:
+                code = server.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                if received and time.monotonic() - received[0][1] > grace:
+                    server.kill()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for child in children:  # this command failed (not the child): the child stops too
+            if child.poll() is None:
+                child.terminate()
+                try:
+                    child.wait(timeout=grace)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+    return 128 - code if code < 0 else code
 
 
 def free_port() -> int:
