@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -81,6 +82,36 @@ def test_bad_lines_get_error_records_and_the_rest_go_on(
     assert [t["text"] for t in records[3]["toponyms"]] == ["Tikrit"]
     err = capsys.readouterr().err
     assert "line 1" in err and "x:" in err
+
+
+def test_deeply_nested_lines_cost_only_themselves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line of 1,000 nested brackets overflows Python's JSON decoder: that line gets an
+    error record, and a document with a deep field it does not read keeps its places."""
+    deep = "[" * 1000 + "]" * 1000
+    docs = [
+        json.dumps({"id": "first", "text": "Fighting in Tikrit."}),
+        deep,
+        '{"id": "deep-field", "text": "x", "extra": ' + deep + "}",
+        '{"id": "kept", "text": "Shelling hit Kherson.", "extra": '
+        + "[" * 700
+        + "]" * 700
+        + ', "published": '
+        + "[" * 700
+        + "]" * 700
+        + "}",
+        json.dumps({"id": "last", "text": "Clashes near Kirkuk."}),
+    ]
+    records = _run(tmp_path, docs, capsys)
+    assert [r["id"] for r in records] == ["first", "line-2", "line-3", "kept", "last"]
+    assert [r.get("error") for r in records[1:3]] == ["line 2: JSON nested too deeply"] + [
+        "line 3: JSON nested too deeply"
+    ]
+    assert [t["text"] for t in records[3]["toponyms"]] == ["Kherson"]
+    assert "not a list: read as undated" in records[3]["warning"]
+    assert [t["text"] for t in records[4]["toponyms"]] == ["Kirkuk"]
+    assert "line 2: JSON nested too deeply" in capsys.readouterr().err
 
 
 def test_stdin_stdout_and_text_files(tmp_path: Path) -> None:
@@ -241,3 +272,171 @@ def test_sizes_are_read_as_people_write_them() -> None:
         2,
         1,
     ]
+
+
+# -- export and snapshot: filters that name nothing --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Map data of two articles written for these tests: a capture in Tikrīt (so spelled),
+    a shelling of Kirkuk."""
+    from geo.corpus.build import build
+
+    base = tmp_path_factory.mktemp("tiny")
+    corpus = base / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(
+        "Troops take the town\n\nJune 12, 2016\n\n"
+        "Iraqi troops captured Tikr\u012bt on Thursday after a week of fighting, officials said.\n",
+        encoding="utf-8",
+    )
+    (corpus / "b.txt").write_text(
+        "Shelling in the north\n\nJuly 3, 2016\n\nISIS fighters shelled Kirkuk on Sunday.\n",
+        encoding="utf-8",
+    )
+    build(corpus, base / "data", processes=1, progress=False)
+    return base / "data"
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "message"),
+    [
+        ("export", ["--types", "offence"], "--types 'offence': not one of airstrike, capture,"),
+        ("snapshot", ["--types", "offence"], "--types 'offence': not one of airstrike, capture,"),
+        ("export", ["--actors", "Nobody"], "--actors 'Nobody': not one of "),
+        ("export", ["--sources", "Nowhere News"], "--sources 'Nowhere News': not one of"),
+        ("export", ["--articles", "zz"], "--articles 'zz': not one of a, b"),
+        ("export", ["--place", "Atlantis"], "--place 'Atlantis' matches no place in "),
+        ("export", ["--place", "Tikrit", "--types", "airstrike"], "passes these filters"),
+        ("snapshot", ["--start", "2030-01-01"], "no event of the 2 in "),
+    ],
+)
+def test_filters_that_name_nothing_are_refused_in_one_line(
+    command: str,
+    args: list[str],
+    message: str,
+    tiny_data: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """An unknown type or actor, a place that matches nothing, filters that leave no event:
+    one line naming the problem (and the choices), exit 2, no file written."""
+    from geo.pipeline.actions import EVENT_TYPES
+
+    out = tmp_path / "map.out"
+    assert main([command, "--data", str(tiny_data), "--out", str(out), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"campaign-map {command}: ") and err.count("\n") == 1, err
+    assert message in err, err
+    if "--types" in message:
+        assert all(name in err for name in EVENT_TYPES)
+    if "--actors" in message:
+        assert "Iraqi security forces" in err and "ISIS" in err
+    assert not out.exists()
+
+
+def test_filters_are_read_as_people_type_them(
+    tiny_data: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--place Tikrit finds Tikr\u012bt (the app's spelling-insensitive place search); a type
+    or an actor in other capitals is still that type or actor."""
+    out = tmp_path / "map.html"
+    argv = ["export", "--data", str(tiny_data), "--out", str(out)]
+    assert main([*argv, "--place", "Tikrit", "--types", "CAPTURE", "--actors", "isis"]) == 2
+    assert "passes these filters" in capsys.readouterr().err  # Tikrīt's actor is not ISIS
+    assert main([*argv, "--place", "tikrit", "--types", "Capture"]) == 0
+    assert "1 events" in capsys.readouterr().out and out.exists()
+
+
+# -- the help ----------------------------------------------------------------------------
+
+SUBCOMMAND_NAMES = ["geoparse", "evaluate", "build", "serve", "export", "snapshot", "gazetteer"]
+
+
+def _helps(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The top-level help ("") and each subcommand's, unwrapped (a wide terminal)."""
+    import argparse
+
+    from geo.cli import build_parser
+
+    monkeypatch.setenv("COLUMNS", "1000")
+    parser = build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return {"": parser.format_help()} | {n: p.format_help() for n, p in sub.choices.items()}
+
+
+def test_help_lists_every_subcommand_with_a_line_and_an_example(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    helps = _helps(monkeypatch)
+    assert sorted(helps) == sorted(["", *SUBCOMMAND_NAMES])
+    top = helps[""].splitlines()
+    for name in SUBCOMMAND_NAMES:
+        described = [line for line in top if re.match(rf"  {name} +\w", line)]
+        assert len(described) == 1, (name, helps[""])
+        assert any(line.strip().startswith(f"campaign-map {name} ") for line in top), name
+        assert f"example:\n  campaign-map {name} " in helps[name], helps[name]
+
+
+def test_help_is_plain_text_with_defaults_and_choices(monkeypatch: pytest.MonkeyPatch) -> None:
+    from geo.pipeline.actions import EVENT_TYPES, load_actors
+
+    helps = _helps(monkeypatch)
+    for name, text in helps.items():
+        assert "`" not in text, (name, text)
+    expected_defaults = {
+        "build": ["folder of articles (default: seeds)", "output folder (default: mapdata)"],
+        "export": ["(default: campaign.html)", "(default: mapdata)", "(default: Campaign Map)"],
+        "snapshot": ["(default: campaign.png)", "(default: 1920x1080)", "(default: light)"],
+        "serve": ["(default: 8501)", "(default: $CAMPAIGN_MAP_DATA"],
+        "geoparse": ["stdout (default: -)"],
+    }
+    for name, defaults in expected_defaults.items():
+        for default in defaults:
+            assert default in helps[name], (name, default, helps[name])
+    for name in ("export", "snapshot"):
+        types = next(
+            line for line in helps[name].splitlines() if line.strip().startswith("--types")
+        )
+        assert all(kind in types for kind in EVENT_TYPES), types
+        actors = next(
+            line for line in helps[name].splitlines() if line.strip().startswith("--actors")
+        )
+        assert all(actor.name in actors for actor in load_actors()), actors
+    briefing = next(
+        line for line in helps["serve"].splitlines() if line.strip().startswith("--briefing")
+    )
+    assert "open" in briefing and "print" not in briefing, briefing
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["geoparse", "--input", "{tmp}/none.jsonl"],
+            "--input {tmp}/none.jsonl: no such file or folder",
+        ),
+        (
+            ["geoparse", "--input", "-", "--output", "{tmp}/no/dir/out.jsonl"],
+            "--output {tmp}/no/dir/out.jsonl: no folder {tmp}/no/dir",
+        ),
+        (["evaluate", "{tmp}/gold.jsonl"], "{tmp}/gold.jsonl: no such file"),
+        (
+            ["evaluate", "{tmp}/there.jsonl", "--predictions", "{tmp}/no-dir"],
+            "--predictions {tmp}/no-dir: no such folder",
+        ),
+        (
+            ["evaluate", "{tmp}/there.jsonl", "--judged", "{tmp}/judged.jsonl"],
+            "--judged {tmp}/judged.jsonl: no such file",
+        ),
+    ],
+)
+def test_missing_files_and_folders_are_said_before_any_work(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "there.jsonl").write_text("", encoding="utf-8")
+    argv = [arg.format(tmp=tmp_path) for arg in args]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err == f"campaign-map {args[0]}: {message.format(tmp=tmp_path)}\n"

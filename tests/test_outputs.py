@@ -287,3 +287,17 @@ def test_an_empty_corpus_is_said(tmp_path: Path) -> None:
     assert summary.articles == 0
     assert f"no articles to map in {corpus}" in str(summary)
     assert "notes.docx" in str(summary)
+
+
+def test_build_of_an_empty_corpus_fails_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notes.docx").write_bytes(b"PK")
+    code = main(["build", "--corpus", str(corpus), "--out", str(tmp_path / "out"), "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    kinds = ".txt, .md, .html, .htm"
+    assert err == f"campaign-map build: no articles to map in {corpus} (it reads {kinds} files)\n"
+    assert "skipped notes.docx: not an article file (.docx)" in out

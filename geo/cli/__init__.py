@@ -1,24 +1,93 @@
-"""`campaign-map`: the command line.
+"""campaign-map: the events of news articles on a map, from the command line.
 
-Subcommands: `geoparse` (the JSON Lines contract other tools rely on; documents.py),
-`evaluate` (scores against a benchmark gold file; scoring.py), `build` (a corpus's map data),
-`export` (a self-contained HTML map) and `snapshot` (that map as a PNG for slides; maps.py),
-`serve` (the app), `gazetteer` (builds the offline index at set-up).
+Subcommands (SUBCOMMANDS below, the one list the help is made from): geoparse (the JSON
+Lines contract other tools rely on; documents.py), evaluate (scores against a benchmark gold
+file; scoring.py), build (a corpus's map data), serve (the app), export (a self-contained HTML
+map) and snapshot (that map as a PNG for slides; maps.py), gazetteer (builds the offline index
+at set-up).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from geo.cli.documents import cmd_geoparse
 from geo.cli.maps import add_export_args, cmd_export, cmd_snapshot
 from geo.cli.scoring import cmd_evaluate
 from geo.corpus.articles import ArticleError
+
+DEFAULT_PORT = 8501
+
+
+class Subcommand(NamedTuple):
+    name: str
+    summary: str  # one line: the top-level help's list and the subcommand's description
+    example: str
+
+
+SUBCOMMANDS = (
+    Subcommand(
+        "build",
+        "build the map data (events, articles) of a folder of articles",
+        "campaign-map build --corpus articles --out mapdata",
+    ),
+    Subcommand(
+        "serve",
+        "open the map app in a browser",
+        "campaign-map serve --data mapdata --corpus articles",
+    ),
+    Subcommand(
+        "export",
+        "write the map as one self-contained HTML file",
+        "campaign-map export --out map.html --start 2016-01-01 --types capture offensive",
+    ),
+    Subcommand(
+        "snapshot",
+        "draw the map as a PNG for slides (in Chromium)",
+        "campaign-map snapshot --out map.png --size 3840x2160 --style dark",
+    ),
+    Subcommand(
+        "geoparse",
+        "find and resolve the places of documents (JSON Lines in and out)",
+        "campaign-map geoparse --input docs.jsonl --output places.jsonl",
+    ),
+    Subcommand(
+        "evaluate",
+        "score the geoparser against benchmark gold files",
+        "campaign-map evaluate gold.jsonl --limit 100",
+    ),
+    Subcommand(
+        "gazetteer",
+        "build the offline gazetteer index (make setup does it)",
+        "campaign-map gazetteer --force",
+    ),
+)
+
+
+class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    """Each option's default after its help, where it has one worth saying (not None, not
+    an off switch, not already said); descriptions and examples as written."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        if (
+            not action.option_strings
+            or action.default in (None, False, argparse.SUPPRESS)
+            or "default" in text
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
+def _refuse(command: str, problem: str) -> int:
+    """A user's error: one line naming the problem, exit status 2 (as argparse's own)."""
+    print(f"campaign-map {command}: {problem}", file=sys.stderr)
+    return 2
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -30,9 +99,10 @@ def cmd_build(args: argparse.Namespace) -> int:
             Path(args.corpus), Path(args.out), processes=args.processes, progress=not args.quiet
         )
     except ArticleError as exc:
-        print(f"campaign-map build: {exc}", file=sys.stderr)
-        return 2
+        return _refuse("build", str(exc))
     print(f"{summary}\nbuilt {args.out}/ in {time.perf_counter() - started:.1f} s")
+    if summary.empty:  # an empty map is written (the app's empty state), but it is no success
+        return _refuse("build", summary.empty)
     return _ensure_basemap(Path(args.out))
 
 
@@ -45,9 +115,8 @@ def _ensure_basemap(out: Path) -> int:
     started = time.perf_counter()
     try:
         path, built = ensure_basemap(out, load_events(out / "events.geojson"))
-    except ValueError as exc:  # an unusable view.toml
-        print(f"campaign-map build: {exc}", file=sys.stderr)
-        return 2
+    except ValueError as exc:  # an unusable view.toml, damaged map data
+        return _refuse("build", str(exc))
     if built and path is not None:
         print(
             f"basemap for the events: {path} ({path.stat().st_size / 1e6:.1f} MB, "
@@ -56,28 +125,72 @@ def _ensure_basemap(out: Path) -> int:
     return 0
 
 
+def _serve_environment(args: argparse.Namespace) -> dict[str, str] | str:
+    """The app's environment: --data and --corpus as absolute paths (the app runs from the
+    project folder, not from where the command was typed); or what is wrong with them."""
+    from geo.app import server as app_server
+
+    env = dict(os.environ)
+    for flag, variable, value in (
+        ("--data", app_server.DATA_ENV, args.data),
+        ("--corpus", app_server.CORPUS_ENV, args.corpus),
+    ):
+        if value is None:
+            continue  # the app's own default, or the variable already set
+        folder = Path(value).expanduser().resolve()
+        if not folder.is_dir():
+            return f"{flag} {value}: no such folder"
+        env[variable] = str(folder)
+    if args.briefing:
+        env[app_server.VIEW_ENV] = "briefing"  # every visitor opens the briefing view
+    return env
+
+
+def _port_problem(port: int) -> str | None:
+    """Why Streamlit could not listen on `port` (said before it starts), or None."""
+    from geo.app import server as app_server
+
+    if not 1 <= port <= 65535:
+        return f"--port {port}: a port is a number from 1 to 65535"
+    try:
+        if not app_server.port_in_use(port):
+            return None
+    except OSError as exc:  # a port below 1024 without the right to it, say
+        return f"port {port} cannot be used ({exc.strerror or exc})"
+    free = app_server.next_free_port(port)
+    return f"port {port} is in use" + (f"; try --port {free}" if free else "")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
+    import subprocess
     import webbrowser
 
     from geo.app import server as app_server
 
+    env = _serve_environment(args)
+    if isinstance(env, str):
+        return _refuse("serve", env)
+    problem = _port_problem(args.port)
+    if problem:
+        return _refuse("serve", problem)
+    if args.data and not args.corpus and app_server.CORPUS_ENV not in os.environ:
+        # The app rebuilds its data folder from its corpus (an article added, a repair):
+        # from seeds/, data built from other articles would be replaced without a word.
+        return _refuse("serve", f"--data {args.data} needs --corpus, the folder it was built from")
     app = Path(__file__).resolve().parents[2] / "app.py"
-    # Headless (geo.app.server.OPTIONS): we open the browser ourselves, once the app answers
-    # (a browser opened earlier shows "cannot connect").
-    command = app_server.command(app, args.port)
-    env = dict(os.environ)
-    if args.briefing:
-        env["CAMPAIGN_MAP_VIEW"] = "briefing"  # the app opens in the briefing view
     url = f"http://localhost:{args.port}/" + ("?view=briefing" if args.briefing else "")
     print(f"Campaign Map: {url}", flush=True)
-    server = subprocess.Popen(command, env=env, cwd=app.parent)
-    if not args.headless and app_server.wait_until_up(f"http://localhost:{args.port}", server):
-        webbrowser.open(url)  # a no-op where there is no browser (a server, CI)
-    try:
-        return server.wait()
-    except KeyboardInterrupt:
-        server.terminate()
-        return server.wait()
+
+    def open_browser(server: subprocess.Popen) -> None:
+        # Headless (geo.app.server.OPTIONS): we open the browser ourselves, once the app
+        # answers (a browser opened earlier shows "cannot connect").
+        if not args.headless and app_server.wait_until_up(f"http://localhost:{args.port}", server):
+            webbrowser.open(url)  # a no-op where there is no browser (a server, CI)
+
+    # SIGTERM, SIGINT and SIGHUP stop the app too: it never outlives this command.
+    return app_server.serve_until_stopped(
+        app_server.command(app, args.port), env=env, cwd=app.parent, then=open_browser
+    )
 
 
 def cmd_gazetteer(args: argparse.Namespace) -> int:
@@ -100,29 +213,42 @@ def cmd_gazetteer(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="campaign-map", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-
-    p = sub.add_parser("geoparse", help="find and resolve the places of documents")
+def _add_geoparse(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--input",
+        metavar="FILE",
         required=True,
-        help="JSON Lines file ({id, text, published}), '-' for stdin, "
-        "or a .txt/.md/.html file or a folder of them",
+        help="JSON Lines file ({id, text, published} per line), - for stdin, "
+        "or a .txt/.md/.html file or a folder of them (required)",
     )
-    p.add_argument("--output", default="-", help="JSON Lines output file, '-' for stdout")
-    p.add_argument("--processes", type=int, default=None, help="worker processes")
+    p.add_argument(
+        "--output", metavar="FILE", default="-", help="JSON Lines output file, - for stdout"
+    )
+    p.add_argument(
+        "--processes",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per CPU, at most 4)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_geoparse)
 
-    p = sub.add_parser("evaluate", help="score against benchmark gold files")
+
+def _add_evaluate(p: argparse.ArgumentParser) -> None:
     p.add_argument("gold", nargs="+", help="gold JSON Lines files (shared/benchmarks format)")
-    p.add_argument("--limit", type=int, default=None, help="first N documents only")
-    p.add_argument("--processes", type=int, default=None)
-    p.add_argument("--predictions", help="folder to write the predictions to")
+    p.add_argument(
+        "--limit", type=int, metavar="N", help="the first N documents only (default: all)"
+    )
+    p.add_argument(
+        "--processes",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per CPU, at most 4)",
+    )
+    p.add_argument("--predictions", metavar="DIR", help="a folder to write the predictions to")
     p.add_argument(
         "--judged",
+        metavar="FILE",
         help="events gold: a second list of events judged correct "
         "(JSON Lines: article, place, lat, lon, level, dates)",
     )
@@ -131,31 +257,59 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="events gold: list missed gold events and unmatched system events",
     )
-    p.add_argument("--quiet", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("build", help="build the map data (events, articles) of a corpus")
-    p.add_argument("--corpus", default="seeds", help="folder of articles (default: seeds)")
-    p.add_argument("--out", default="mapdata", help="output folder (default: mapdata)")
-    p.add_argument("--processes", type=int, default=None)
+
+def _add_build(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--corpus", metavar="DIR", default="seeds", help="folder of articles")
+    p.add_argument("--out", metavar="DIR", default="mapdata", help="output folder")
+    p.add_argument(
+        "--processes",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per CPU, at most 4)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("export", help="write a self-contained HTML map")
-    p.add_argument("--out", default="campaign.html")
+
+def _add_serve(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help="the port the app listens on")
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        help="the map data folder the app shows and rebuilds (events.geojson, articles.json) "
+        "(default: $CAMPAIGN_MAP_DATA, else mapdata/ in the project folder)",
+    )
+    p.add_argument(
+        "--corpus",
+        metavar="DIR",
+        help="the folder of articles the app maps "
+        "(default: $CAMPAIGN_MAP_CORPUS, else seeds/ in the project folder)",
+    )
+    p.add_argument(
+        "--briefing",
+        action="store_true",
+        help="open the briefing view (the dark, large-type map for a wall screen) instead "
+        "of the analyst's view, for every visitor",
+    )
+    p.add_argument(
+        "--headless", action="store_true", help="do not open a browser (the address is printed)"
+    )
+    p.set_defaults(func=cmd_serve)
+
+
+def _add_export(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", metavar="FILE", default="campaign.html", help="the HTML file to write")
     add_export_args(p)
     p.add_argument("--briefing", action="store_true", help="dark, large-type style")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser(
-        "snapshot", help="a PNG of the map for slides (the export, rendered by chromium)"
-    )
-    p.add_argument("--out", default="campaign.png", help="PNG file (default: campaign.png)")
-    p.add_argument(
-        "--size",
-        default="1920x1080",
-        help="WIDTHxHEIGHT in pixels (default: 1920x1080; up to 7680x4320)",
-    )
+
+def _add_snapshot(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", metavar="FILE", default="campaign.png", help="the PNG file to write")
+    p.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT in pixels, up to 7680x4320")
     p.add_argument(
         "--scale",
         type=int,
@@ -172,16 +326,52 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_args(p)
     p.set_defaults(func=cmd_snapshot)
 
-    p = sub.add_parser("serve", help="open the map app (Streamlit)")
-    p.add_argument("--port", type=int, default=8501)
-    p.add_argument("--briefing", action="store_true", help="print the briefing view's URL")
-    p.add_argument("--headless", action="store_true", help="do not open a browser")
-    p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("gazetteer", help="build the offline gazetteer index")
+def _add_gazetteer(p: argparse.ArgumentParser) -> None:
     p.add_argument("--path", help="where to write it (default: the user cache)")
     p.add_argument("--force", action="store_true", help="rebuild even if present")
     p.set_defaults(func=cmd_gazetteer)
+
+
+_OPTIONS = {
+    "geoparse": _add_geoparse,
+    "evaluate": _add_evaluate,
+    "build": _add_build,
+    "serve": _add_serve,
+    "export": _add_export,
+    "snapshot": _add_snapshot,
+    "gazetteer": _add_gazetteer,
+}
+
+
+def _overview() -> str:
+    width = max(len(s.name) for s in SUBCOMMANDS)
+    lines = ["subcommands, each with an example:"]
+    for s in SUBCOMMANDS:
+        lines += [f"  {s.name:<{width}}  {s.summary}", f"  {'':<{width}}    {s.example}"]
+    lines += ["", "campaign-map SUBCOMMAND --help lists its options and their defaults."]
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="campaign-map",
+        description="Campaign Map: the events of news articles (what happened, where, "
+        "when) on a map.",
+        epilog=_overview(),
+        formatter_class=HelpFormatter,
+    )
+    sub = parser.add_subparsers(
+        dest="command", required=True, metavar="SUBCOMMAND", help="one of those below"
+    )
+    for s in SUBCOMMANDS:
+        p = sub.add_parser(
+            s.name,
+            description=f"campaign-map {s.name}: {s.summary}.",
+            epilog=f"example:\n  {s.example}",
+            formatter_class=HelpFormatter,
+        )
+        _OPTIONS[s.name](p)
     return parser
 
 

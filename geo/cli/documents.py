@@ -4,6 +4,7 @@ their places out), and reading a file or a folder of articles as documents."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import json
 import re
@@ -42,13 +43,11 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 def _scalar_values(value: object) -> object:
     """Strings with lone surrogates ("\\ud83d" escapes of a cut emoji) as U+FFFD, as browsers
-    do: they cannot be written as UTF-8, and one-for-one replacement keeps every offset."""
+    do: they cannot be written as UTF-8, and one-for-one replacement keeps every offset.
+    Lists and objects are left as they are: no field is read from inside one, and walking a
+    deeply nested one would overflow the stack."""
     if isinstance(value, str):
         return _SURROGATE_RE.sub("\ufffd", value)
-    if isinstance(value, list):
-        return [_scalar_values(v) for v in value]
-    if isinstance(value, dict):
-        return {_scalar_values(k): _scalar_values(v) for k, v in value.items()}
     return value
 
 
@@ -78,13 +77,20 @@ def _published(value: object, number: int) -> tuple[datetime.date | None, str | 
     2016") costs the document its date, not its places."""
     if value in (None, ""):
         return None, None
-    try:
-        return datetime.date.fromisoformat(str(value)), None
-    except ValueError:
-        return None, (
-            f"line {number}: 'published' must be YYYY-MM-DD or null, not {str(value)[:40]!r}:"
-            " read as undated"
-        )
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            return datetime.date.fromisoformat(value), None
+    # A list or an object is named, not shown: its text could be nested 900 deep.
+    shown = (
+        "a list"
+        if isinstance(value, list)
+        else "an object"
+        if isinstance(value, dict)
+        else repr(str(value)[:40])
+    )
+    return None, (
+        f"line {number}: 'published' must be YYYY-MM-DD or null, not {shown}: read as undated"
+    )
 
 
 def _doc_id(value: object, number: int) -> str | None:
@@ -111,6 +117,9 @@ def _read_jsonl(lines: IO[str]) -> Iterator[_Input]:
             item = json.loads(line)
         except json.JSONDecodeError as exc:
             yield _Input(f"line-{number}", error=f"line {number}: not valid JSON ({exc.msg})")
+            continue
+        except RecursionError:  # a line of 1,000 nested brackets: this line, not the run
+            yield _Input(f"line-{number}", error=f"line {number}: JSON nested too deeply")
             continue
         if not isinstance(item, dict):
             yield _Input(f"line-{number}", error=f"line {number}: expected a JSON object")
@@ -161,10 +170,23 @@ def _inputs(source: str) -> Iterator[_Input]:
         yield from _read_jsonl(fh)
 
 
+def _unusable(source: str, output: str) -> str | None:
+    """A missing input or output folder, said before any document is parsed."""
+    if source != "-" and not Path(source).exists():
+        return f"--input {source}: no such file or folder"
+    if output != "-" and not Path(output).parent.is_dir():
+        return f"--output {output}: no folder {Path(output).parent}"
+    return None
+
+
 def cmd_geoparse(args: argparse.Namespace) -> int:
     from geo.corpus.build import article_events, event_properties
     from geo.pipeline.geoparse import Geoparser
 
+    problem = _unusable(args.input, args.output)
+    if problem:
+        print(f"campaign-map geoparse: {problem}", file=sys.stderr)
+        return 2
     items = list(_inputs(args.input))
     good = [(item.id, item.article.raw) for item in items if item.article is not None]
     parser = Geoparser() if good else None

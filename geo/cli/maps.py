@@ -7,11 +7,17 @@ import argparse
 import datetime
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from geo.pipeline.actions import EVENT_TYPES, load_actors
+
 if TYPE_CHECKING:
     import folium
+
+    from geo.corpus.records import EventFeature
+    from geo.map.filters import EventFilter
 
 
 class _Refused(Exception):
@@ -35,35 +41,116 @@ def _check_out(out: str) -> Path:
     return target
 
 
-def _export_map(args: argparse.Namespace, briefing: bool) -> tuple[folium.Map, int]:
-    """The export's map of `args` (data folder, title, filters) and how many events it has.
-    Its time control opens on the --start/--end window, the rest of the span a drag away."""
-    from geo.map.basemap import basemap_for
-    from geo.map.export import export_map, load_articles
-    from geo.map.filters import EventFilter, filter_events, load_events
+def _listed(values: Iterable[str], most: int = 12) -> str:
+    """Choices for a message: sorted, the first `most` of many and how many there are."""
+    names = sorted(set(values), key=str.casefold)
+    shown = ", ".join(names[:most])
+    return shown if len(names) <= most else f"{shown}... ({len(names)} in all)"
 
+
+def _chosen(asked: list[str] | None, known: Iterable[str], flag: str) -> frozenset[str]:
+    """The values asked for, each as the data spells it (case aside); _Refused names the
+    first one that is none of them, and the choices."""
+    by_key = {value.casefold(): value for value in known if value}
+    chosen = set()
+    for value in asked or ():
+        found = by_key.get(value.strip().casefold())
+        if found is None:
+            raise _Refused(f"{flag} {value!r}: not one of {_listed(by_key.values())}")
+        chosen.add(found)
+    return frozenset(chosen)
+
+
+def _quoted(name: str) -> str:
+    """A name as a shell needs it typed: in quotes when it has a space."""
+    return f'"{name}"' if " " in name else name
+
+
+def _lexicon_actors() -> list[str]:
+    """The actor names of mapdata/actors.toml, or none if it cannot be read."""
+    try:
+        return [actor.name for actor in load_actors()]
+    except (OSError, ValueError, KeyError):  # a broken lexicon: only the data's names count
+        return []
+
+
+def _load(data: Path) -> tuple[list[EventFeature], list[dict[str, object]]]:
+    """The build's events and articles; _Refused (one line) when there are none or they are
+    damaged."""
+    from geo.map.export import load_articles
+    from geo.map.filters import load_events
+
+    try:
+        features = load_events(data / "events.geojson")
+        articles = load_articles(data / "articles.json")
+    except ValueError as exc:  # MapDataError: says what is damaged and how to rebuild it
+        raise _Refused(str(exc)) from None
+    if not features:
+        raise _Refused(
+            f"no events in {data}/events.geojson; run campaign-map build --out {data} first"
+        )
+    return features, articles
+
+
+def _dates(args: argparse.Namespace) -> tuple[datetime.date | None, datetime.date | None]:
     start, end = _date_arg(args.start, "--start"), _date_arg(args.end, "--end")
     if start and end and end < start:
         raise _Refused(f"--end {end} is before --start {start}")
-    data = Path(args.data)
-    features = load_events(data / "events.geojson")
-    if not features:
-        raise _Refused(
-            f"no events in {data}/events.geojson; run `campaign-map build --out {data}` first"
-        )
-    flt = EventFilter(
+    return start, end
+
+
+def _event_filter(
+    args: argparse.Namespace,
+    dates: tuple[datetime.date | None, datetime.date | None],
+    features: list[EventFeature],
+    data: Path,
+) -> EventFilter:
+    """The filters of `args`, each value checked against what can be chosen."""
+    from geo.map.filters import EventFilter, place_matcher
+
+    start, end = dates
+    props = [f["properties"] for f in features]
+    place = args.place or ""
+    matches = place_matcher(place)
+    if matches is not None and not any(matches(p) for p in props):
+        raise _Refused(f"--place {place!r} matches no place in {data}/events.geojson")
+    return EventFilter(
         start=start,
         end=end,
-        types=frozenset(args.types or ()),
-        actors=frozenset(args.actors or ()),
-        sources=frozenset(args.sources or ()),
-        articles=frozenset(args.articles or ()),
-        place_query=args.place or "",
+        types=_chosen(args.types, EVENT_TYPES, "--types"),
+        actors=_chosen(
+            args.actors,
+            [*_lexicon_actors(), *(a for p in props for a in p.get("actors") or ())],
+            "--actors",
+        ),
+        sources=_chosen(args.sources, (p.get("article_source") or "" for p in props), "--sources"),
+        articles=_chosen(args.articles, (p["article_id"] for p in props), "--articles"),
+        place_query=place,
     )
+
+
+def _export_map(args: argparse.Namespace, briefing: bool) -> tuple[folium.Map, int]:
+    """The export's map of `args` (data folder, title, filters) and how many events it has.
+    Its time control opens on the --start/--end window, the rest of the span a drag away.
+    Filters that leave no event are refused: an empty map is never what was asked for."""
+    from geo.map.basemap import basemap_for
+    from geo.map.export import export_map
+    from geo.map.filters import filter_events
+
+    dates = _dates(args)  # before the data is read: a typo is said at once
+    data = Path(args.data)
+    features, articles = _load(data)
+    flt = _event_filter(args, dates, features, data)
     chosen = filter_events(features, flt)
+    if not chosen:
+        raise _Refused(
+            f"no event of the {len(features)} in {data}/events.geojson passes these filters; "
+            "nothing written"
+        )
+    start, end = flt.start, flt.end
     m = export_map(
         chosen,
-        load_articles(data / "articles.json"),
+        articles,
         title=args.title,
         briefing=briefing,
         basemap=basemap_for(data, features),
@@ -113,12 +200,39 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def add_export_args(p: argparse.ArgumentParser) -> None:
     """What `export` and `snapshot` share: the data, the title and the filters."""
-    p.add_argument("--data", default="mapdata", help="folder with events.geojson")
-    p.add_argument("--title", default="Campaign Map")
-    p.add_argument("--start", help="YYYY-MM-DD: events overlapping from this day")
-    p.add_argument("--end", help="YYYY-MM-DD: events overlapping up to this day")
-    p.add_argument("--types", nargs="*", help="event types (offensive, capture, ...)")
-    p.add_argument("--actors", nargs="*")
-    p.add_argument("--sources", nargs="*")
-    p.add_argument("--articles", nargs="*", help="article ids")
-    p.add_argument("--place", help="place name contains")
+    actors = _lexicon_actors()
+    p.add_argument(
+        "--data",
+        metavar="DIR",
+        default="mapdata",
+        help="the map data folder (from campaign-map build)",
+    )
+    p.add_argument("--title", default="Campaign Map", help="the title on the map")
+    p.add_argument("--start", metavar="DATE", help="YYYY-MM-DD: events overlapping from this day")
+    p.add_argument("--end", metavar="DATE", help="YYYY-MM-DD: events overlapping up to this day")
+    p.add_argument(
+        "--types",
+        nargs="*",
+        metavar="TYPE",
+        help=f"event types, any of: {', '.join(EVENT_TYPES)} (default: all)",
+    )
+    p.add_argument(
+        "--actors",
+        nargs="*",
+        metavar="ACTOR",
+        help="actors (quote names with spaces)"
+        + (f", any of: {', '.join(map(_quoted, actors))}".replace("%", "%%") if actors else "")
+        + " (default: all)",
+    )
+    p.add_argument("--sources", nargs="*", metavar="SOURCE", help="article sources (default: all)")
+    p.add_argument(
+        "--articles",
+        nargs="*",
+        metavar="ID",
+        help="article ids: file names without extension (default: all)",
+    )
+    p.add_argument(
+        "--place",
+        metavar="NAME",
+        help="part of a place name, spelling aside: Menaka finds Ménaka (default: all places)",
+    )

@@ -18,10 +18,27 @@ if TYPE_CHECKING:
     pass
 
 
+def _unusable(args: argparse.Namespace) -> str | None:
+    """What makes the run impossible, said before any document is parsed: a gold or judged
+    file that is not there, a predictions folder that is not."""
+    for gold in args.gold:
+        if not Path(gold).is_file():
+            return f"{gold}: no such file"
+    if args.judged and not Path(args.judged).is_file():
+        return f"--judged {args.judged}: no such file"
+    if args.predictions and not Path(args.predictions).is_dir():
+        return f"--predictions {args.predictions}: no such folder"
+    return None
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from geo.evaluation import evaluate, evaluate_events
     from geo.pipeline.geoparse import Geoparser
 
+    problem = _unusable(args)
+    if problem:
+        print(f"campaign-map evaluate: {problem}", file=sys.stderr)
+        return 2
     rows = []
     for gold_path in args.gold:
         if evaluate_events.is_events_gold(gold_path):
