@@ -49,20 +49,28 @@ def test_ids_and_dates_as_other_tools_write_them(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A numeric id is kept as text, a missing one is the line's; an id that is an object
-    is refused (not its Python repr); a date written otherwise costs the document its date,
-    with a warning, never its places."""
+    is refused (not its Python repr); a date in another common form is read with a warning,
+    one that cannot be read (or could be two days) costs the document its date, with a
+    warning, never its places."""
     docs = [
         json.dumps({"id": 7, "text": "Shelling hit Kherson.", "published": "17 December 2022"}),
-        json.dumps({"id": None, "text": "Fighting in Bakhmut."}),
+        json.dumps({"id": None, "text": "Fighting in Bakhmut.", "published": "Dec. 3, 2022"}),
         json.dumps({"id": {"a": 1}, "text": "Fighting in Bakhmut."}),
+        json.dumps({"id": "d", "text": "Shelling hit Kherson.", "published": "12/11/2022"}),
+        json.dumps({"id": "e", "text": "Shelling hit Kherson.", "published": "late 2022"}),
     ]
     records = _run(tmp_path, docs, capsys)
-    assert [r["id"] for r in records] == ["7", "line-2", "line-3"]
+    assert [r["id"] for r in records] == ["7", "line-2", "line-3", "d", "e"]
     assert [t["text"] for t in records[0]["toponyms"]] == ["Kherson"]
-    assert "read as undated" in records[0]["warning"] and "error" not in records[0]
+    assert "'17 December 2022' read as 2022-12-17" in records[0]["warning"]
+    assert "'Dec. 3, 2022' read as 2022-12-03" in records[1]["warning"]
+    assert "error" not in records[0] and "error" not in records[1]
     assert [t["text"] for t in records[1]["toponyms"]] == ["Bakhmut"]
     assert "'id' must be a string or a number" in records[2]["error"]
-    assert "read as undated" in capsys.readouterr().err
+    for record in records[3:]:
+        assert "read as undated" in record["warning"] and "error" not in record
+        assert [t["text"] for t in record["toponyms"]] == ["Kherson"]
+    assert "read as 2022-12-17" in capsys.readouterr().err
 
 
 def test_bad_lines_get_error_records_and_the_rest_go_on(

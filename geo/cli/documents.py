@@ -72,14 +72,36 @@ class _Input:
     warning: str | None = None  # read all the same (a publication date it could not use)
 
 
+# Other ways a feed writes a day, read with a warning: spelled-out months either way round,
+# slashes year first, an ISO timestamp. Not "12/11/2016" (day or month first?).
+_OTHER_DATE_FORMATS = ("%d %B %Y", "%d %b %Y", "%B %d, %Y", "%b %d, %Y", "%B %d %Y", "%Y/%m/%d")
+
+
+def _other_date_form(text: str) -> datetime.date | None:
+    text = " ".join(text.replace(".", " ").split())
+    with contextlib.suppress(ValueError):
+        return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    for form in _OTHER_DATE_FORMATS:
+        with contextlib.suppress(ValueError):
+            return datetime.datetime.strptime(text, form).date()
+    return None
+
+
 def _published(value: object, number: int) -> tuple[datetime.date | None, str | None]:
-    """The publication date, or None with a warning: a date written otherwise ("17 December
-    2016") costs the document its date, not its places."""
+    """The publication date, and a warning when it is not YYYY-MM-DD: a date written in
+    another common form ("17 December 2016") is read, anything else costs the document
+    its date, never its places."""
     if value in (None, ""):
         return None, None
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
             return datetime.date.fromisoformat(value), None
+        other = _other_date_form(value)
+        if other is not None:
+            return other, (
+                f"line {number}: 'published' {value[:40]!r} read as {other.isoformat()} "
+                "(write YYYY-MM-DD)"
+            )
     # A list or an object is named, not shown: its text could be nested 900 deep.
     shown = (
         "a list"
