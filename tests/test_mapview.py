@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import folium
+import pytest
 
 from geo.app import playback
 from geo.corpus import tables
@@ -397,6 +398,24 @@ def test_an_upload_never_takes_another_articles_sidecar(tmp_path) -> None:
     (tmp_path / "notes.toml").write_text('title = "Old"\n', "utf-8")  # a sidecar alone
     assert add_article(tmp_path, b"Text.", "notes.html").name == "notes-2.html"
     assert (tmp_path / "notes.toml").read_text("utf-8") == 'title = "Old"\n'
+
+
+@pytest.mark.parametrize("uploaded", ["txt", "md", "html", "htm"])
+@pytest.mark.parametrize("existing", ["txt", "md", "html", "htm"])
+def test_every_pair_of_extensions_keeps_its_own_sidecar(tmp_path, existing, uploaded) -> None:
+    """Whatever the two extensions (the same one too), the article already there keeps its
+    sidecar and its id, and the upload gets a stem of its own."""
+    old = tmp_path / f"report.{existing}"
+    old.write_text("Shelling near Kherson on 3 May 2022.", "utf-8")
+    (tmp_path / "report.toml").write_text("published = 2022-05-04\n", "utf-8")
+    path = add_article(
+        tmp_path, b"Fighting at Bakhmut.", f"report.{uploaded}", title="New", source="Wire"
+    )
+    assert path.stem != "report" and path.suffix == f".{uploaded}"
+    assert (tmp_path / "report.toml").read_text("utf-8") == "published = 2022-05-04\n"
+    assert path.with_suffix(".toml").exists()
+    stems = [p.stem for p in tmp_path.iterdir() if p.suffix != ".toml"]
+    assert sorted(stems) == sorted(["report", path.stem])  # two ids, one per article
 
 
 def test_control_characters_in_a_title_or_source_are_written_as_spaces(tmp_path) -> None:
