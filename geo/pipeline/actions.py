@@ -113,12 +113,25 @@ def event_type(
     wins: in "the offensive to liberate X stalled when a delegation arrived there Sunday",
     Sunday dates the arrival. Otherwise the most specific type with a trigger wins.
     """
+    return type_near(trigger_hits(sentence, types), near)
+
+
+# A trigger word found in a sentence: (its type's rank in the list, offset, type).
+TriggerHit = tuple[int, int, EventType]
+
+
+def trigger_hits(sentence: str, types: EventTypes | None = None) -> list[TriggerHit]:
+    """Every trigger word of a sentence, read once for all the events of the sentence."""
     types = types or load_event_types()
-    hits = [
+    return [
         (rank, match.start(), kind)
         for rank, (kind, pattern) in enumerate(zip(types.names, types.patterns, strict=True))
         for match in pattern.finditer(sentence)
     ]
+
+
+def type_near(hits: list[TriggerHit], near: int | None = None) -> EventType:
+    """The event type the trigger words give (see `event_type`)."""
     if not hits:
         return "other"
     # "Troops stormed the city, officials said": the saying reports the action.

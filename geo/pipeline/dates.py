@@ -47,11 +47,14 @@ from __future__ import annotations
 
 import datetime
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
 import dateparser
+
+from geo.pipeline.budget import NO_DEADLINE, Deadline
 
 Granularity = Literal["day", "week", "month", "season", "year"]
 Basis = Literal["explicit", "relative", "publication"]
@@ -879,6 +882,7 @@ def find_time_expressions(
     anchor_events: Sequence[AnchorEvent] | None = None,
     *,
     narrative: bool = False,
+    deadline: Deadline = NO_DEADLINE,
 ) -> list[TimeExpression]:
     """Every time expression in ``text`` that resolves, in text order, without overlaps.
 
@@ -892,10 +896,15 @@ def find_time_expressions(
     so a date without a year takes the year of the text's closest preceding date that
     names one ("On 6 September 2022 ... On 7 September"), and such a date or a step of
     the story after P is not thereby planned (expressions read from P still are).
+
+    The work is linear in the length of the text (each pass goes through the text or the
+    expressions once); `deadline` is checked as the rules and matches go by and raises
+    `budget.BudgetExceeded` when it passes.
     """
-    found = _expressions_from_rules(text, published, narrative)
+    found = _expressions_from_rules(text, published, narrative, deadline)
     found = _add_anchored(text, found, published, anchor_events or ())
-    return _add_chained(text, found, published, narrative)
+    deadline.check()
+    return _add_chained(text, found, published, narrative, deadline)
 
 
 # The rules whose year comes from P in news and from the story's own dates in a narrative.
@@ -903,7 +912,10 @@ _YEAR_FROM_CONTEXT = {"month day", "day month"}
 
 
 def _expressions_from_rules(
-    text: str, published: Date | None, narrative: bool = False
+    text: str,
+    published: Date | None,
+    narrative: bool = False,
+    deadline: Deadline = NO_DEADLINE,
 ) -> list[TimeExpression]:
     """The first pass: every rule over the text, then the longest of overlapping matches.
 
@@ -912,9 +924,15 @@ def _expressions_from_rules(
     """
     candidates: list[TimeExpression] = []
     for rule in RULES:
-        for match in rule.pattern.finditer(text):
-            if narrative and rule.name in _YEAR_FROM_CONTEXT:
-                interval = _month_day_in_story(match, candidates) or rule.resolve(match, published)
+        deadline.check()
+        story = _StoryDates(candidates) if narrative and rule.name in _YEAR_FROM_CONTEXT else None
+        for count, match in enumerate(rule.pattern.finditer(text)):
+            deadline.check_every(count)
+            if story is not None:
+                anchor = story.before(match.start())
+                interval = (anchor and _month_day_in_story(match, anchor)) or rule.resolve(
+                    match, published
+                )
             else:
                 interval = rule.resolve(match, published)
             if interval is None:
@@ -922,27 +940,62 @@ def _expressions_from_rules(
             if not narrative or interval.basis == "relative":  # "this year": from P
                 interval = _against_publication(interval, published)
             candidates.append(_expression(text, match.start(), match.end(), interval))
+            if story is not None:
+                story.add(candidates[-1])
     return _longest_without_overlaps(candidates)
 
 
-def _month_day_in_story(
-    match: re.Match[str], earlier: Sequence[TimeExpression]
-) -> _Interval | None:
-    """ "On 7 September" in a narrative: the day nearest the closest preceding day or
-    month that names its year (the year before, the same or the next: "December 2014 ...
-    On 3 January" is January 2015). None when no such date precedes it."""
-    # A bare year ("captured in 1992") is often background in such pages; a month or a
-    # day is where the story is.
-    named = [
-        e
-        for e in earlier
-        if e.basis == "explicit"
-        and e.end <= match.start()
-        and GRANULARITY_RANK[e.granularity] <= GRANULARITY_RANK["month"]
-    ]
-    if not named:
-        return None
-    anchor = max(named, key=lambda e: e.start).date_start
+def _names_story_date(expr: TimeExpression) -> bool:
+    """A day or a month that names its year: where a narrative's story is (a bare year,
+    "captured in 1992", is often background in such pages)."""
+    return (
+        expr.basis == "explicit" and GRANULARITY_RANK[expr.granularity] <= GRANULARITY_RANK["month"]
+    )
+
+
+class _StoryDates:
+    """The closest preceding date that names its year, for one rule's matches in text
+    order: the latest-starting one of those that end before the match (the first made,
+    on a tie), among the candidates of the earlier rules and this rule's own so far.
+
+    A sweep, not a search per match: the earlier rules' dates are sorted by their end once,
+    and this rule's own dates all end before its next match (matches do not overlap).
+    """
+
+    def __init__(self, earlier: Sequence[TimeExpression]) -> None:
+        # (end, start, -order): the sweep passes them by end; the best is the latest start,
+        # then the first made.
+        self.waiting = sorted(
+            (e.end, e.start, -order, e) for order, e in enumerate(earlier) if _names_story_date(e)
+        )
+        self.passed = 0
+        self.best_earlier: tuple[int, int, TimeExpression] | None = None
+        self.latest_own: TimeExpression | None = None
+
+    def before(self, position: int) -> TimeExpression | None:
+        """The story's date closest before `position` (positions never decrease)."""
+        while self.passed < len(self.waiting) and self.waiting[self.passed][0] <= position:
+            _, start, order, expr = self.waiting[self.passed]
+            if self.best_earlier is None or (start, order) > self.best_earlier[:2]:
+                self.best_earlier = (start, order, expr)
+            self.passed += 1
+        earlier = self.best_earlier[2] if self.best_earlier else None
+        own = self.latest_own
+        if own is None or (earlier is not None and earlier.start >= own.start):
+            return earlier  # on a tie the earlier rule's, made first
+        return own
+
+    def add(self, expr: TimeExpression) -> None:
+        """A date this rule just made (it ends before the rule's next match)."""
+        if _names_story_date(expr):
+            self.latest_own = expr
+
+
+def _month_day_in_story(match: re.Match[str], anchor_expr: TimeExpression) -> _Interval | None:
+    """ "On 7 September" in a narrative: the day nearest ``anchor_expr``, the closest
+    preceding day or month that names its year (see ``_StoryDates``), in the year before,
+    the same or the next ("December 2014 ... On 3 January" is January 2015)."""
+    anchor = anchor_expr.date_start
     month, day = _month_number(match["month"]), int(match["day"])
     candidates = [
         d
@@ -981,11 +1034,17 @@ def _against_publication(interval: _Interval, published: Date | None) -> _Interv
 
 
 def _longest_without_overlaps(candidates: list[TimeExpression]) -> list[TimeExpression]:
-    """Keep the longest candidates that do not overlap a longer one, in text order."""
+    """Keep the longest candidates that do not overlap a longer one, in text order.
+
+    The characters of the kept ones are marked, so that each candidate is checked against
+    its own span only (candidates are never empty: every rule matches a word).
+    """
     kept: list[TimeExpression] = []
+    taken = bytearray(max((c.end for c in candidates), default=0))
     for cand in sorted(candidates, key=lambda c: (-(c.end - c.start), c.start)):
-        if all(cand.end <= k.start or cand.start >= k.end for k in kept):
+        if taken.find(1, cand.start, cand.end) < 0:
             kept.append(cand)
+            taken[cand.start : cand.end] = b"\x01" * (cand.end - cand.start)
     return sorted(kept, key=lambda c: c.start)
 
 
@@ -1006,7 +1065,7 @@ def _add_anchored(
             anchors.setdefault(expr.start, (expr.end, expr.date_start))
     if not anchors:
         return found
-    result = list(found)
+    added: list[TimeExpression] = []
     for match in _ANCHORED_RE.finditer(text):
         # The anchor may start at "after" (a time expression takes it as its preposition),
         # at "the" ("the fall of Kabul") or after both.
@@ -1019,9 +1078,32 @@ def _add_anchored(
         sign = 1 if match["dir"].lower().startswith(("after", "later")) else -1
         start, end = _around(_shift(anchor_date, sign * n, unit), unit)
         interval = _against_publication(_Interval(start, end, unit, "relative"), published)
-        expr = _expression(text, match.start(), anchor_end, interval)
-        result = [e for e in result if e.end <= expr.start or e.start >= expr.end] + [expr]
-    return sorted(result, key=lambda e: e.start)
+        added.append(_expression(text, match.start(), anchor_end, interval))
+    return sorted(_replace_overlapped(found, added), key=lambda e: e.start)
+
+
+def _replace_overlapped(
+    found: list[TimeExpression], added: list[TimeExpression]
+) -> list[TimeExpression]:
+    """``found`` (in text order, without overlaps) with each of ``added`` (in the order of
+    their starts) put in its place: an added expression replaces every expression it
+    overlaps, found or added before it.
+
+    So a found one stays unless an added one overlaps it, and an added one stays unless the
+    next one starts before it ends (the ones after that start later still). The found are
+    looked up by bisection: a text of many anchored phrases is not searched once for each.
+    """
+    starts = [e.start for e in found]
+    ends = [e.end for e in found]  # in order too: the found do not overlap
+    dropped: set[int] = set()
+    for expr in added:
+        dropped.update(range(bisect_right(ends, expr.start), bisect_left(starts, expr.end)))
+    kept_added = [
+        expr
+        for i, expr in enumerate(added)
+        if i + 1 == len(added) or expr.end <= added[i + 1].start
+    ]
+    return [e for i, e in enumerate(found) if i not in dropped] + kept_added
 
 
 GRANULARITY_RANK: dict[Granularity, int] = {
@@ -1034,7 +1116,11 @@ GRANULARITY_RANK: dict[Granularity, int] = {
 
 
 def _add_chained(
-    text: str, found: list[TimeExpression], published: Date | None, narrative: bool = False
+    text: str,
+    found: list[TimeExpression],
+    published: Date | None,
+    narrative: bool = False,
+    deadline: Deadline = NO_DEADLINE,
 ) -> list[TimeExpression]:
     """Resolve "the next day", "two days later", "that night" from the previous event date.
 
@@ -1056,18 +1142,22 @@ def _add_chained(
 
     A phrase that covers a first-pass expression replaces it ("the previous day" is not
     the duration "the past day"); one that sits inside a longer expression is dropped.
+
+    One sweep in text order (see ``_ChainSweep``): the expressions never overlap, and a
+    phrase only looks back, so what lies behind it is settled.
     """
     if published is None and not narrative:
         return found
-    result = list(found)
-    chained: set[int] = set()  # starts of the chained expressions
-    for rule, match in _chain_matches(text):
+    sweep = _ChainSweep(found)
+    for count, (rule, match) in enumerate(_chain_matches(text)):
+        deadline.check_every(count)
         start, end = match.span()
-        inside = [e for e in result if e.start < end and start < e.end]
+        first, last = sweep.overlapping(start, end)
+        inside = sweep.done[first:last]
         if any(e.start < start or e.end > end for e in inside):
             continue
         n, unit = _chain_step(rule, match)
-        anchor = _chain_anchor(result, start, chained) or (
+        anchor = sweep.anchor(first) or (
             _Interval(published, published, "day", "publication")
             if n < 0 and published is not None
             else None
@@ -1082,10 +1172,66 @@ def _add_chained(
             continue
         if not narrative:
             interval = _against_publication(interval, published)
-        expr = _expression(text, start, end, interval)
-        chained.add(start)
-        result = sorted([e for e in result if e not in inside] + [expr], key=lambda e: e.start)
-    return result
+        sweep.replace(first, last, _expression(text, start, end, interval))
+    return sweep.result()
+
+
+class _ChainSweep:
+    """The expressions of ``_add_chained`` as its phrases go by in text order.
+
+    ``done`` holds, in text order and without overlaps, every expression that starts
+    before a phrase seen so far ends (the rest of ``found`` waits); a chained one goes in
+    as it is made, in place of the expressions it covers, which lie at the end of
+    ``done`` (before those a longer earlier phrase brought in). The anchor of a phrase is
+    the last expression before them that dates an event, found by a pointer that only
+    moves forward: what ends before one phrase ends before every later one, and is never
+    replaced.
+    """
+
+    def __init__(self, found: list[TimeExpression]) -> None:
+        self.waiting = found
+        self.next_waiting = 0
+        self.done: list[TimeExpression] = []
+        self.chained: set[int] = set()  # starts of the chained expressions
+        self.scanned = 0  # ``done[:scanned]`` have been looked at for the anchor
+        self.last_anchor: TimeExpression | None = None
+
+    def overlapping(self, start: int, end: int) -> tuple[int, int]:
+        """``done[first:last]``: the expressions that overlap [start, end) (starting
+        before ``end`` and ending after ``start``), once every expression that starts
+        before ``end`` is in ``done``."""
+        done, waiting = self.done, self.waiting
+        while self.next_waiting < len(waiting) and waiting[self.next_waiting].start < end:
+            done.append(waiting[self.next_waiting])
+            self.next_waiting += 1
+        last = len(done)
+        while last > 0 and done[last - 1].start >= end:
+            last -= 1
+        first = last
+        while first > 0 and done[first - 1].end > start:
+            first -= 1
+        return first, last
+
+    def anchor(self, before: int) -> _Interval | None:
+        """The interval of the last of ``done[:before]`` (the expressions ending before the
+        phrase) that dates an event (or is itself chained, planned or not)."""
+        while self.scanned < before:
+            expr = self.done[self.scanned]
+            if not expr.duration and (not expr.planned or expr.start in self.chained):
+                self.last_anchor = expr
+            self.scanned += 1
+        last = self.last_anchor
+        if last is None:
+            return None
+        return _Interval(last.date_start, last.date_end, last.granularity, last.basis)
+
+    def replace(self, first: int, last: int, expr: TimeExpression) -> None:
+        """``expr`` (chained) in place of ``done[first:last]``."""
+        self.done[first:last] = [expr]
+        self.chained.add(expr.start)
+
+    def result(self) -> list[TimeExpression]:
+        return self.done + self.waiting[self.next_waiting :]
 
 
 def _chain_matches(text: str) -> list[tuple[_ChainRule, re.Match[str]]]:
@@ -1101,22 +1247,6 @@ def _chain_step(rule: _ChainRule, match: re.Match[str]) -> tuple[int, Granularit
     n, unit = _amount(match)
     sign = 1 if match["dir"].lower().startswith(("later", "after")) else -1
     return sign * n, unit
-
-
-def _chain_anchor(
-    found: Sequence[TimeExpression], before: int, chained: set[int]
-) -> _Interval | None:
-    """The interval of the closest expression ending before ``before`` that dates an event
-    (or is itself chained, planned or not)."""
-    events = [
-        e
-        for e in found
-        if e.end <= before and not e.duration and (not e.planned or e.start in chained)
-    ]
-    if not events:
-        return None
-    last = max(events, key=lambda e: e.start)
-    return _Interval(last.date_start, last.date_end, last.granularity, last.basis)
 
 
 def _day_of_anchor_month(anchor: _Interval, day: int) -> _Interval | None:

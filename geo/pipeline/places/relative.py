@@ -9,6 +9,7 @@ is computed with geopy's geodesic functions and carries an uncertainty radius, b
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from geopy.distance import geodesic
@@ -74,13 +75,16 @@ def _bearing(direction: str) -> float:
     return BEARINGS[re.sub(r"[- ]", "", direction.lower())]
 
 
-def derive_point(text: str, name_end: int, anchors: list[Anchor]) -> DerivedPoint | None:
+def derive_point(
+    text: str, name_end: int, anchors: Sequence[Anchor] | Mapping[int, Anchor]
+) -> DerivedPoint | None:
     """A point for the unknown place whose name ends at `name_end`, or None.
 
-    `anchors` are the resolved mentions of the same text; the phrase must lead from the
-    unknown name straight to one (or two, for "between") of them.
+    `anchors` are the resolved mentions of the same text, or those by their start offset
+    (made once for a text of many unknown names); the phrase must lead from the unknown
+    name straight to one (or two, for "between") of them.
     """
-    by_start = {a.start: a for a in anchors}
+    by_start = anchors if isinstance(anchors, Mapping) else {a.start: a for a in anchors}
     window = text[name_end : name_end + 160]
     match = DISTANCE_PHRASE.match(window)
     if match:
