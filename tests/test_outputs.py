@@ -301,3 +301,42 @@ def test_build_of_an_empty_corpus_fails_in_one_line(
     kinds = ".txt, .md, .html, .htm"
     assert err == f"campaign-map build: no articles to map in {corpus} (it reads {kinds} files)\n"
     assert "skipped notes.docx: not an article file (.docx)" in out
+
+
+# -- the time budget ----------------------------------------------------------------------
+
+
+def test_an_article_past_its_budget_is_skipped_said_and_not_retried(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus", ARTICLES)
+    out = tmp_path / "out"
+    summary = build(corpus, out, processes=1, progress=False, budget_s=1e-9)
+    assert summary.articles == 0 and summary.parsed == 2
+    assert [s.split(": ", 1)[1] for s in summary.skipped] == [
+        "took longer than 1e-09 s; skipped"
+    ] * 2
+    assert {s["file"] for s in read_build(out).articles["skipped"]} == set(ARTICLES)
+    # The same budget again: the skip is remembered, not paid for again.
+    again = build(corpus, out, processes=1, progress=False, budget_s=1e-9)
+    assert again.parsed == 0 and again.skipped == summary.skipped
+    # More time (or a changed article) and it is tried again, and mapped.
+    more = build(corpus, out, processes=1, progress=False, budget_s=60)
+    assert more.parsed == 2 and more.articles == 2 and not more.skipped
+    assert snapshot(out) == snapshot(build_fresh(corpus, tmp_path / "fresh"))
+
+
+def build_fresh(corpus: Path, out: Path) -> Path:
+    build(corpus, out, processes=1, progress=False)
+    return out
+
+
+def test_build_budget_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = write_corpus(tmp_path / "corpus", ARTICLES)
+    argv = ["build", "--corpus", str(corpus), "--out", str(tmp_path / "out"), "--quiet"]
+    assert main([*argv, "--budget", "-1"]) == 2
+    assert capsys.readouterr().err == (
+        "campaign-map build: --budget -1: give seconds, or 0 for no limit\n"
+    )
+    assert main([*argv, "--budget", "0"]) == 0  # no limit
+    assert "2 articles" in capsys.readouterr().out

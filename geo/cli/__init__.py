@@ -20,6 +20,7 @@ from geo.cli.documents import cmd_geoparse
 from geo.cli.maps import add_export_args, cmd_export, cmd_snapshot
 from geo.cli.scoring import cmd_evaluate
 from geo.corpus.articles import ArticleError
+from geo.pipeline.budget import DEFAULT_BUDGET_S
 
 DEFAULT_PORT = 8501
 
@@ -93,10 +94,16 @@ def _refuse(command: str, problem: str) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from geo.corpus.build import build
 
+    if args.budget < 0:
+        return _refuse("build", f"--budget {args.budget:g}: give seconds, or 0 for no limit")
     started = time.perf_counter()
     try:
         summary = build(
-            Path(args.corpus), Path(args.out), processes=args.processes, progress=not args.quiet
+            Path(args.corpus),
+            Path(args.out),
+            processes=args.processes,
+            progress=not args.quiet,
+            budget_s=args.budget or None,
         )
     except ArticleError as exc:
         return _refuse("build", str(exc))
@@ -271,6 +278,14 @@ def _add_build(p: argparse.ArgumentParser) -> None:
         help="worker processes (default: one per CPU, at most 4)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--budget",
+        type=float,
+        metavar="SECONDS",
+        default=DEFAULT_BUDGET_S,
+        help="time allowed per article: a slower one is stopped, reported and skipped "
+        "until it changes or gets more time (0: no limit)",
+    )
     p.set_defaults(func=cmd_build)
 
 

@@ -245,9 +245,10 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
                 if item.warning:
                     print(f"campaign-map geoparse: {item.id}: {item.warning}", file=sys.stderr)
                     record["warning"] = item.warning
-                if result.error:
+                problem = result.error or result.skipped  # failed, or ran out of time
+                if problem:
                     failures += 1
-                    print(f"campaign-map geoparse: {item.id}: {result.error}", file=sys.stderr)
+                    print(f"campaign-map geoparse: {item.id}: {problem}", file=sys.stderr)
                     record["events"] = []
                 else:
                     _, events = article_events(item.article, result)

@@ -55,6 +55,13 @@ from geo.corpus.records import EventProperties
 from geo.corpus.tables import dumps_geojson, point_geometry
 from geo.paths import GEO
 from geo.pipeline.actions import DEFAULT_ACTORS, DEFAULT_EVENT_TYPES
+from geo.pipeline.budget import (
+    DEFAULT_BUDGET_S,
+    NO_DEADLINE,
+    BudgetExceeded,
+    Deadline,
+    deadline_after,
+)
 from geo.pipeline.dates import (
     PublicationDate,
     TimeExpression,
@@ -168,7 +175,9 @@ def _file_text(path: Path) -> str:
     return path.read_text(encoding="utf-8") if path.exists() else ""
 
 
-def times_in_article(article: Article, published: PublicationDate) -> list[TimeExpression]:
+def times_in_article(
+    article: Article, published: PublicationDate, deadline: Deadline = NO_DEADLINE
+) -> list[TimeExpression]:
     """Time expressions of the cleaned text, with offsets into the original text.
 
     None reads across text the cleaner removed ("on Friday. <teaser> June 1" is no date).
@@ -178,20 +187,24 @@ def times_in_article(article: Article, published: PublicationDate) -> list[TimeE
     narrative = published.basis in ("inferred", "unknown")
     found = []
     for expr in find_time_expressions(
-        article.clean.text_broken_at_gaps(), published.date, narrative=narrative
+        article.clean.text_broken_at_gaps(), published.date, narrative=narrative, deadline=deadline
     ):
         start, end = article.clean.span_to_original(expr.start, expr.end)
         found.append(dataclasses.replace(expr, start=start, end=end, text=article.raw[start:end]))
     return found
 
 
-def article_events(article: Article, result: GeoparseResult) -> tuple[dict[str, Any], list[Event]]:
-    """The article's record for articles.json and its events."""
+def article_events(
+    article: Article, result: GeoparseResult, deadline: Deadline = NO_DEADLINE
+) -> tuple[dict[str, Any], list[Event]]:
+    """The article's record for articles.json and its events (BudgetExceeded when the
+    deadline passes first)."""
     published = publication_date(article.published, article.clean.datelines(), article.clean.text)
     ref = ArticleRef(
         article.id, article.title, article.source, article.url, published.date, published.basis
     )
-    events = extract_events(ref, article.raw, result.toponyms, times_in_article(article, published))
+    times = times_in_article(article, published, deadline)
+    events = extract_events(ref, article.raw, result.toponyms, times, deadline=deadline)
     record = {
         "id": article.id,
         "file": article.path.name if article.path else None,
@@ -298,11 +311,15 @@ class _Gathered:
     todo: list[tuple[Article, str | None]] = field(default_factory=list)
     errors: list[ArticleError] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
+    too_slow: set[str] = field(default_factory=set)  # ids whose skip is cached (kept)
 
 
-def _gather(paths: list[Path], ids: dict[Path, str], cache_dir: Path) -> _Gathered:
+def _gather(
+    paths: list[Path], ids: dict[Path, str], cache_dir: Path, budget_s: float | None
+) -> _Gathered:
     """Each file: its cache entry when its key matches, else the article to parse (or
-    why it cannot be read)."""
+    why it cannot be read). An article that ran out of time is not tried again with the
+    same budget (it would cost that budget on every build), only with a larger one."""
     found = _Gathered()
     first_with: dict[str, Path] = {}
     for path in paths:
@@ -313,7 +330,13 @@ def _gather(paths: list[Path], ids: dict[Path, str], cache_dir: Path) -> _Gather
                 continue
             first_with[keyed[1]] = path
             entry, broken = _read_cache(cache_dir / f"{ids[path]}.json", keyed[0])
-            if entry is not None:
+            if entry is not None and _worth_retrying(entry, budget_s):
+                pass
+            elif entry is not None and entry.get("skipped"):
+                found.errors.append(ArticleError(path, entry["skipped"]))
+                found.too_slow.add(ids[path])
+                continue
+            elif entry is not None:
                 found.entries[path] = entry
                 continue
             if broken:
@@ -331,13 +354,25 @@ def _gather(paths: list[Path], ids: dict[Path, str], cache_dir: Path) -> _Gather
     return found
 
 
+def _worth_retrying(entry: dict[str, Any], budget_s: float | None) -> bool:
+    """A cached skip, and now more time than it had."""
+    if not entry.get("skipped"):
+        return False
+    had = entry.get("budget_s")
+    return budget_s is None or not isinstance(had, int | float) or budget_s > had
+
+
 def build(
     corpus: Path,
     out: Path,
     processes: int | None = None,
     progress: bool = True,
+    budget_s: float | None = DEFAULT_BUDGET_S,
 ) -> BuildSummary:
     """Build the map data of a corpus folder into `out`.
+
+    Each article has `budget_s` seconds (None: no limit); one that takes longer is
+    stopped, reported as skipped and not tried again until it changes or has more time.
 
     The articles added in the app (`out/corpus/`, see `user_corpus`) are always part of it:
     the map shows the corpus and what its users added, and the corpus folder (tracked
@@ -352,18 +387,24 @@ def build(
         stale.unlink()  # left by a build that was killed while writing
     tidy(out)
 
-    found = _gather(paths, ids, cache_dir)
+    found = _gather(paths, ids, cache_dir, budget_s)
     entries, todo = found.entries, found.todo
+    too_slow: list[ArticleError] = []
     if todo:
-        entries.update(_process(todo, cache_dir, processes, progress))
-    errors = found.errors + [
-        ArticleError(
-            path,
-            f"not an article file ({path.suffix or 'no extension'}): "
-            f"the build reads {', '.join(ARTICLE_SUFFIXES)}",
-        )
-        for path in unsupported
-    ]
+        parsed, too_slow = _process(todo, cache_dir, processes, progress, budget_s)
+        entries.update(parsed)
+    errors = (
+        found.errors
+        + too_slow
+        + [
+            ArticleError(
+                path,
+                f"not an article file ({path.suffix or 'no extension'}): "
+                f"the build reads {', '.join(ARTICLE_SUFFIXES)}",
+            )
+            for path in unsupported
+        ]
+    )
     errors.sort(key=lambda e: str(e.path))
 
     records: list[dict[str, Any]] = []
@@ -405,7 +446,12 @@ def build(
             "skipped": skipped,
         }
         write_build(out, events_geojson(features), document)
-    _prune_cache(cache_dir, {ids[p] for p in entries})
+    _prune_cache(
+        cache_dir,
+        {ids[p] for p in entries}
+        | found.too_slow
+        | {ids[e.path] for e in too_slow if isinstance(e.path, Path)},
+    )
     return summary
 
 
@@ -466,15 +512,21 @@ def _process(
     cache_dir: Path,
     processes: int | None,
     progress: bool,
-) -> dict[Path, dict[str, Any]]:
+    budget_s: float | None,
+) -> tuple[dict[Path, dict[str, Any]], list[ArticleError]]:
+    """Geoparse, date and extract the events of each article, caching each result; and
+    the articles that ran out of time (their skip cached too)."""
     from geo.pipeline.geoparse import Geoparser
 
     parser = Geoparser()
     by_id = {article.id: (article, key) for article, key in todo}
     results: Iterable[GeoparseResult] = parser.parse_many(
-        [(article.id, article.clean) for article, _ in todo], processes=processes
+        [(article.id, article.clean) for article, _ in todo],
+        processes=processes,
+        budget_s=budget_s,
     )
     done: dict[Path, dict[str, Any]] = {}
+    too_slow: list[ArticleError] = []
     for result in tqdm(
         results,
         total=len(todo),
@@ -484,19 +536,42 @@ def _process(
         file=sys.stderr,
     ):
         article, key = by_id[result.id]
-        record, events = article_events(article, result)
-        entry = {
-            "key": key,
-            # Through JSON once, so a fresh record is the same as a cached one.
-            "record": json.loads(json.dumps(record, default=_json_default)),
-            "places": sorted({(e.lat, e.lon) for e in events}),
-            **entry_names(result.toponyms, events),
-            "features": [feature_json(e) for e in events],
-        }
+        entry = _article_entry(article, key, result, budget_s)
         if key is not None and article.path is not None:
             write_atomically(cache_dir / f"{article.id}.json", _cache_text(entry).encode())
-        done[article.path] = entry  # type: ignore[index]
-    return done
+        if entry.get("skipped"):
+            too_slow.append(ArticleError(article.path or article.id, entry["skipped"]))
+        else:
+            done[article.path] = entry  # type: ignore[index]
+    return done, too_slow
+
+
+def _article_entry(
+    article: Article, key: str | None, result: GeoparseResult, budget_s: float | None
+) -> dict[str, Any]:
+    """The cache entry of a parsed article, or of one that ran out of time: dates and
+    events get what the geoparse left of its budget."""
+    skipped: dict[str, Any] = {
+        "key": key,
+        "skipped": result.skipped,
+        "budget_s": budget_s,
+        "features": [],
+    }
+    if result.skipped:
+        return skipped
+    left = None if budget_s is None else max(0.0, budget_s - result.seconds)
+    try:
+        record, events = article_events(article, result, deadline_after(left))
+    except BudgetExceeded:
+        return dict(skipped, skipped=str(BudgetExceeded(budget_s or 0.0)))
+    return {
+        "key": key,
+        # Through JSON once, so a fresh record is the same as a cached one.
+        "record": json.loads(json.dumps(record, default=_json_default)),
+        "places": sorted({(e.lat, e.lon) for e in events}),
+        **entry_names(result.toponyms, events),
+        "features": [feature_json(e) for e in events],
+    }
 
 
 def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
