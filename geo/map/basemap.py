@@ -52,6 +52,24 @@ def load_basemap(path: Path = BASEMAP) -> dict[str, Any]:
     return _load(path, mtime)
 
 
+def basemap_damage(path: Path = BASEMAP) -> str | None:
+    """What is wrong with a basemap file (cut short, garbage, not a FeatureCollection), or
+    None when it reads whole or is not there."""
+    try:
+        data = load_basemap(path)
+    except FileNotFoundError:
+        return None
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return "damaged (not valid JSON)"
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
+        return "damaged (not a GeoJSON FeatureCollection)"
+    return None
+
+
 def forget_loaded() -> None:
     """Drop the cached files (the builder has just replaced one)."""
     _load.cache_clear()
@@ -60,9 +78,11 @@ def forget_loaded() -> None:
 def basemap_detail(path: Path = BASEMAP) -> list[Bbox] | None:
     """The boxes a basemap file draws in full; None when there is no (usable) file or it is
     of the former kind (one region, no world around it), which serves no events."""
+    if basemap_damage(path) is not None:
+        return None
     try:
         boxes = load_basemap(path).get("detail")
-    except (FileNotFoundError, ValueError):
+    except FileNotFoundError:
         return None
     if not isinstance(boxes, list):
         return None

@@ -49,7 +49,15 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.corpus.records import EventFeature
 from geo.map.assets import ASSETS, INSTALL_HINT, AssetsMissing
-from geo.map.basemap import BASEMAP, FILE_NAME, KINDS, basemap_detail, forget_loaded, load_basemap
+from geo.map.basemap import (
+    BASEMAP,
+    FILE_NAME,
+    KINDS,
+    basemap_damage,
+    basemap_detail,
+    forget_loaded,
+    load_basemap,
+)
 from geo.map.basemap_towns import town_features
 from geo.map.bounds import WORLD, Bbox, configured_region, detail_area, detail_boxes, serves
 from geo.map.filters import load_events
@@ -366,6 +374,18 @@ def build_basemap(target: Path, detail: Sequence[Bbox]) -> Path:
         raise
     forget_loaded()
     return target
+
+
+def remove_damaged_basemap(data: Path) -> str | None:
+    """Remove `data`'s basemap when it is damaged (the next `ensure_basemap` draws it
+    again); what was wrong with it, for the user, or None."""
+    target = Path(data) / FILE_NAME
+    problem = basemap_damage(target)
+    if problem is None:
+        return None
+    target.unlink(missing_ok=True)
+    forget_loaded()
+    return f"{FILE_NAME}: {problem}; drawn again"
 
 
 def ensure_basemap(
