@@ -33,6 +33,7 @@ from geo.map.bounds import event_bounds
 from geo.map.escape import escape_markdown, escape_text
 from geo.map.follow import Follow
 from geo.map.framing import count_label
+from geo.map.popup import PRECISION_LABELS
 from geo.map.styles import EVENT_STYLES
 from geo.map.tiles import TileSource
 from geo.map.view import MapOptions, finish
@@ -283,6 +284,20 @@ with st.sidebar:
         "Articles", list(articles), format_func=lambda i: articles[i]["title"][:80], key="articles"
     )
     query = st.text_input("Place search", key="place_query", placeholder="e.g. a town name")
+    geo_codes = st.multiselect(
+        "Place precision",
+        [1, 2, 3],
+        format_func=lambda c: f"{c}: {PRECISION_LABELS['geo'][c]}",
+        key="geo_precision",
+        help="ACLED-style codes: how exactly an event's place is known",
+    )
+    time_codes = st.multiselect(
+        "Time precision",
+        [1, 2, 3],
+        format_func=lambda c: f"{c}: {PRECISION_LABELS['time'][c]}",
+        key="time_precision",
+        help="ACLED-style codes: how exactly an event's time is known",
+    )
     style = "dark" if briefing or st.toggle("Dark basemap", key="dark") else "light"
     tile_key = st.selectbox(
         "Tiles under the map",
@@ -345,6 +360,8 @@ flt = filters.EventFilter(
     articles=frozenset(picked_articles),
     sources=frozenset(s for s in sources if s != "unknown"),
     place_query=query,
+    geo_precision=frozenset(geo_codes),
+    time_precision=frozenset(time_codes),
 )
 if "unknown" in sources:
     flt = filters.EventFilter(**{**flt.__dict__, "sources": flt.sources | {""}})

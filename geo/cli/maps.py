@@ -126,6 +126,8 @@ def _event_filter(
         sources=_chosen(args.sources, (p.get("article_source") or "" for p in props), "--sources"),
         articles=_chosen(args.articles, (p["article_id"] for p in props), "--articles"),
         place_query=place,
+        geo_precision=frozenset(args.geo_precision or ()),
+        time_precision=frozenset(args.time_precision or ()),
     )
 
 
@@ -235,4 +237,22 @@ def add_export_args(p: argparse.ArgumentParser) -> None:
         "--place",
         metavar="NAME",
         help="part of a place name, spelling aside: Menaka finds Ménaka (default: all places)",
+    )
+    p.add_argument(
+        "--geo-precision",
+        nargs="*",
+        type=int,
+        choices=(1, 2, 3),
+        metavar="CODE",
+        help="keep places of these precision codes: 1 the town, 2 near it, a district or a "
+        "facility, 3 a province or larger (default: all)",
+    )
+    p.add_argument(
+        "--time-precision",
+        nargs="*",
+        type=int,
+        choices=(1, 2, 3),
+        metavar="CODE",
+        help="keep times of these precision codes: 1 the day, 2 a few days or a week, "
+        "3 a month or longer (default: all)",
     )

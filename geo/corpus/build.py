@@ -72,6 +72,7 @@ from geo.pipeline.events import ArticleRef, Event, extract_events
 from geo.pipeline.places.gazetteer import DEFAULT_EXTRA, index_digest
 from geo.pipeline.places.geocoder import ONLINE_ENV, URL_ENV
 from geo.pipeline.places.wordlists import RECOGNITION_WORDS
+from geo.pipeline.precision import geo_precision, time_precision
 
 if TYPE_CHECKING:
     from geo.pipeline.geoparse import GeoparseResult
@@ -235,10 +236,12 @@ def event_properties(event: Event) -> EventProperties:
         "country": event.country,
         "place_confidence": event.place_confidence,
         "uncertainty_km": event.uncertainty_km,
+        "geo_precision": geo_precision(event.level),
         "date_start": event.date_start.isoformat() if event.date_start else None,
         "date_end": event.date_end.isoformat() if event.date_end else None,
         "granularity": event.granularity,
         "time_basis": event.time_basis,
+        "time_precision": time_precision(event.date_start, event.date_end, event.time_basis),
         "planned": event.planned,
         "event_type": event.event_type,
         "actors": list(event.actors),

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from geo.pipeline.dates import Granularity, PublishedBasis
     from geo.pipeline.events import MarkKind, TimeBasis
     from geo.pipeline.places.gazetteer import Level
+    from geo.pipeline.precision import Precision
 
 
 class Mark(TypedDict):
@@ -38,10 +39,12 @@ class EventProperties(TypedDict):
     country: str  # ISO 3166-1 alpha-2, "" when unknown
     place_confidence: float  # 0..1, how sure the resolution is
     uncertainty_km: float | None  # radius around the point (facilities, derived points)
+    geo_precision: Precision  # 1 the town, 2 near it / derived / facility, 3 province or larger
     date_start: str | None  # ISO date; None when the event could not be dated
     date_end: str | None
     granularity: Granularity | Literal[""]  # "" when undated
     time_basis: TimeBasis
+    time_precision: Precision | None  # 1 the day, 2 a few days or a week, 3 longer; None undated
     planned: bool  # a future interval the text announces
     event_type: EventType
     actors: list[str]

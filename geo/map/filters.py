@@ -51,6 +51,10 @@ class EventFilter:
     sources: frozenset[str] = frozenset()
     place_query: str = ""
     include_undated: bool = False
+    # ACLED-style precision codes to keep (geo/pipeline/precision.py); empty: all. An
+    # undated event has no time precision: a time filter leaves it out.
+    geo_precision: frozenset[int] = frozenset()
+    time_precision: frozenset[int] = frozenset()
 
 
 def overlaps(
@@ -122,8 +126,17 @@ def filter_events(features: Iterable[EventFeature], flt: EventFilter) -> list[Ev
             continue
         if matches_place is not None and not matches_place(p):
             continue
+        if not precise_enough(p, flt):
+            continue
         out.append(feature)
     return out
+
+
+def precise_enough(props: EventProperties, flt: EventFilter) -> bool:
+    """The event's precision codes are among those the filter keeps."""
+    if flt.geo_precision and props.get("geo_precision") not in flt.geo_precision:
+        return False
+    return not flt.time_precision or props.get("time_precision") in flt.time_precision
 
 
 def in_window(

@@ -69,6 +69,19 @@ def source_line(props: EventProperties) -> str:
     return "<br>" + " · ".join(p for p in parts if p) if any(parts) else ""
 
 
+# What each precision code means (geo/pipeline/precision.py), for filters and legends.
+PRECISION_LABELS: dict[str, dict[int, str]] = {
+    "geo": {1: "the town", 2: "near it, a district or a facility", 3: "a province or larger"},
+    "time": {1: "the day", 2: "a few days or a week", 3: "a month or longer"},
+}
+
+
+def precision_label(props: EventProperties) -> str:
+    """ "precision place 1, time 2": the ACLED-style codes (cmPrecision in the page)."""
+    label = f"precision place {props.get('geo_precision') or 3}"
+    return label + (f", time {time}" if (time := props.get("time_precision")) else "")
+
+
 def event_popup(props: EventProperties) -> str:
     """An event as HTML for the app's details panel (the map's popups: cmPopup)."""
     color, type_label = event_style(props.get("event_type"))
@@ -95,7 +108,8 @@ def event_popup(props: EventProperties) -> str:
         rows.append(f'<div class="cm-figures">Figures: {escape_text(figures)}</div>')
     rows.append(
         f'<div class="cm-conf">confidence {float(props.get("confidence") or 0):.2f}'
-        f"{' · derived place' if props.get('level') == 'derived' else ''}</div>"
+        f"{' · derived place' if props.get('level') == 'derived' else ''}"
+        f" · {escape_text(precision_label(props))}</div>"
     )
     return '<div class="cm-popup">' + "".join(rows) + "</div>"
 
@@ -130,6 +144,8 @@ def browser_event(feature: EventFeature, articles: dict[str, int]) -> dict[str, 
         "fg": "; ".join(p.get("figures") or ()),
         "cf": round(float(p.get("confidence") or 0), 2),
         "r": (p.get("uncertainty_km") or 0) * 1000,
+        "gp": p.get("geo_precision") or 3,
+        "tp": p.get("time_precision") or 0,
     }
     # The gazetteer's name, sent only where it differs from the name shown (a few bytes
     # per event in a 10,000-event export); builds from before it existed have none.

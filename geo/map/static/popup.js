@@ -55,7 +55,13 @@ window.cmPopup = function (p, arts, styles) {
         (p.ac ? '<div class="cm-actors">Actors: ' + e(p.ac) + "</div>" : "") +
         (p.fg ? '<div class="cm-figures">Figures: ' + e(p.fg) + "</div>" : "") +
         '<div class="cm-conf">confidence ' + p.cf.toFixed(2) +
-        (p.lv === "derived" ? " · derived place" : "") + "</div></div>";
+        (p.lv === "derived" ? " · derived place" : "") + " · " + e(window.cmPrecision(p)) +
+        "</div></div>";
+};
+
+// ACLED-style precision codes (geo/pipeline/precision.py), as popup.py writes them.
+window.cmPrecision = function (p) {
+    return "precision place " + p.gp + (p.tp ? ", time " + p.tp : "");
 };
 
 window.cmTooltip = function (p, styles) {
