@@ -657,8 +657,10 @@ def _strict_collection(data: bytes, count: int) -> list[dict]:
     assert isinstance(collection["features"], list) and len(collection["features"]) == count
     for feature in collection["features"]:
         assert feature["type"] == "Feature"
-        assert set(feature) == {"type", "geometry", "properties"}
+        assert set(feature) - {"id"} == {"type", "geometry", "properties"}
         assert isinstance(feature["properties"], dict)
+        if "id" in feature:  # the Feature's id member is the event's id (geo.corpus.io)
+            assert feature["id"] == feature["properties"].get("id")
         geometry = feature["geometry"]
         assert geometry["type"] == "Point" and len(geometry["coordinates"]) == 2
         lon, lat = geometry["coordinates"]

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from geo.cli.documents import cmd_geoparse
-from geo.cli.maps import add_export_args, cmd_export, cmd_snapshot
+from geo.cli.maps import EXPORT_FORMATS, add_export_args, cmd_export, cmd_snapshot
 from geo.cli.scoring import cmd_evaluate
 from geo.corpus.articles import ArticleError
 from geo.pipeline.budget import DEFAULT_BUDGET_S
@@ -319,7 +319,18 @@ def _add_serve(p: argparse.ArgumentParser) -> None:
 
 
 def _add_export(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", metavar="FILE", default="campaign.html", help="the HTML file to write")
+    p.add_argument(
+        "--out",
+        metavar="FILE",
+        help="the file to write (default: campaign.html, or campaign.<format>)",
+    )
+    p.add_argument(
+        "--format",
+        choices=EXPORT_FORMATS,
+        help="html: the map with its time slider; geojson, csv, gpkg (GeoPackage), kml "
+        "(Google Earth), parquet (GeoParquet): the filtered events for other tools "
+        "(default: from the --out suffix, else html)",
+    )
     add_export_args(p)
     p.add_argument("--briefing", action="store_true", help="dark, large-type style")
     p.set_defaults(func=cmd_export)

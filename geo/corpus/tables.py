@@ -1,20 +1,34 @@
-"""Filtered events as tables and files: the app's table, CSV and GeoJSON downloads."""
+"""Filtered events as tables: the app's table, its order and the events-over-time chart.
+
+The files (GeoJSON, CSV and the GIS formats) are written by `geo.corpus.io`; `to_csv`,
+`to_geojson` and the GeoJSON helpers are its functions under their former names here.
+"""
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-import json
-import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from geo.corpus.io.csvfile import csv_bytes as to_csv
+from geo.corpus.io.geojson import dumps_geojson, json_safe, point_geometry
+from geo.corpus.io.geojson import geojson_bytes as to_geojson
 from geo.corpus.records import EventFeature
 
-# Columns of the table and the CSV, in order; the CSV also carries lat/lon.
+__all__ = [
+    "COLUMNS",
+    "by_date",
+    "dumps_geojson",
+    "json_safe",
+    "monthly_counts",
+    "point_geometry",
+    "rows",
+    "to_csv",
+    "to_geojson",
+]
+
+# Columns of the app's table, in order (the CSV has every field: geo.corpus.io.csvfile).
 COLUMNS = [
     "date_start",
     "date_end",
@@ -46,71 +60,6 @@ def rows(features: Sequence[EventFeature]) -> list[dict[str, Any]]:
         lon, lat = feature["geometry"]["coordinates"]
         out.append({**{c: _cell(props.get(c)) for c in COLUMNS}, "lat": lat, "lon": lon})
     return out
-
-
-def _csv_safe(value: Any) -> Any:
-    """Spreadsheets run cells that start with =, +, - or @ as formulas; article text is
-    data, so such cells get a leading apostrophe (OWASP 'CSV injection')."""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@", "\t", "\r"}:
-        return "'" + value
-    return value
-
-
-def to_csv(features: Sequence[EventFeature]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[*COLUMNS, "lat", "lon"], lineterminator="\n")
-    writer.writeheader()
-    for row in rows(features):
-        writer.writerow({k: _csv_safe(v) for k, v in row.items()})
-    return buffer.getvalue().encode("utf-8")
-
-
-_SURROGATE_RE = re.compile("[\ud800-\udfff]")
-
-
-def json_safe(value: Any) -> Any:
-    """A value strict JSON (RFC 8259) and UTF-8 can hold: a NaN or infinite number becomes
-    null, a lone surrogate in a string U+FFFD (as browsers do); lists and objects recursively.
-    """
-    if isinstance(value, str):
-        return _SURROGATE_RE.sub("\ufffd", value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {json_safe(k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_safe(v) for v in value]
-    return value
-
-
-def point_geometry(lon: Any, lat: Any) -> dict[str, Any]:
-    """An RFC 7946 Point; ValueError for anything that is not a WGS 84 longitude, latitude."""
-    if not all(isinstance(c, int | float) and not isinstance(c, bool) for c in (lon, lat)):
-        raise ValueError(f"coordinates ({lon!r}, {lat!r}) are not numbers")
-    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        raise ValueError(f"coordinates ({lon}, {lat}) are not a WGS 84 longitude, latitude")
-    return {"type": "Point", "coordinates": [lon, lat]}
-
-
-def dumps_geojson(value: Any) -> str:
-    """Strict JSON text of GeoJSON members (see `json_safe`); never emits NaN."""
-    return json.dumps(json_safe(value), ensure_ascii=False, sort_keys=True, allow_nan=False)
-
-
-def to_geojson(features: Sequence[EventFeature]) -> bytes:
-    """A FeatureCollection of Point features; ValueError for a feature without a valid point."""
-    collection = {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": point_geometry(*f["geometry"]["coordinates"]),
-                "properties": f["properties"],
-            }
-            for f in features
-        ],
-    }
-    return (dumps_geojson(collection) + "\n").encode("utf-8")
 
 
 def by_date(features: Iterable[EventFeature]) -> list[EventFeature]:
