@@ -311,6 +311,9 @@ def test_default_window_is_the_corpus_span(
         "Download CSV",
         "Download HTML map",
         "Download PNG",  # Debian's chromium is installed (tests/e2e/conftest.py needs it)
+        "Download GeoPackage",  # under "More formats"
+        "Download KML",
+        "Download GeoParquet",
     ]
 
 

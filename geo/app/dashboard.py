@@ -19,6 +19,7 @@ import streamlit as st
 from geo.app import playback, share
 from geo.app.playback import Session
 from geo.corpus import tables
+from geo.corpus.io import FORMATS, events_file
 from geo.corpus.records import EventFeature
 from geo.map import filters
 from geo.map.export import export_html
@@ -163,7 +164,7 @@ def chart(
 
 
 # The table's columns: what a reader scans first (when, what, where, the sentence), the rest
-# after; the CSV keeps tables.COLUMNS. The sentence gets a wide column; the picked row's whole
+# after; the CSV has every field. The sentence gets a wide column; the picked row's whole
 # text is in the details panel.
 TABLE_COLUMNS = [
     "date_start",
@@ -236,14 +237,8 @@ def downloads(
 
     events, picture = f"campaign-events-{stamp}", f"campaign-map-{stamp}"
     files: list[tuple[str, Callable[[], bytes], str, str, str | None]] = [
-        (
-            "Download GeoJSON",
-            lambda: tables.to_geojson(visible),
-            f"{events}.geojson",
-            "application/geo+json",
-            None,
-        ),
-        ("Download CSV", lambda: tables.to_csv(visible), f"{events}.csv", "text/csv", None),
+        event_file(visible, "geojson", events),
+        event_file(visible, "csv", events),
         (
             "Download HTML map",
             html,
@@ -259,10 +254,31 @@ def downloads(
         files.append(("Download PNG", png, f"{picture}.png", "image/png", help_png))
     except SnapshotError:  # no browser to draw it with: no button
         pass
-    for col, (label, make, name, mime, help_text) in zip(
-        st.columns(len(files)), files, strict=True
-    ):
+    *columns, more = st.columns(len(files) + 1)
+    for col, (label, make, name, mime, help_text) in zip(columns, files, strict=True):
         col.download_button(label, make, name, mime, help=help_text)
+    with more.popover("More formats", help="The current view's events for GIS tools"):
+        for fmt in GIS_FORMATS:
+            label, make, name, mime, help_text = event_file(visible, fmt, events)
+            st.download_button(label, make, name, mime, help=help_text)
+
+
+# Offered beside GeoJSON and CSV, for GIS tools (geo.corpus.io; `campaign-map export --format`).
+GIS_FORMATS = ("gpkg", "kml", "parquet")
+
+
+def event_file(
+    visible: Sequence[EventFeature], fmt: str, stem: str
+) -> tuple[str, Callable[[], bytes], str, str, str | None]:
+    """A download button's label, maker, file name, media type and help for one format."""
+    spec = FORMATS[fmt]
+    return (
+        f"Download {spec.label}",
+        lambda: events_file(visible, fmt),
+        f"{stem}{spec.suffix}",
+        spec.media_type,
+        None if fmt in ("geojson", "csv") else f"The current view's events as {spec.label}",
+    )
 
 
 def share_link(link: str) -> None:

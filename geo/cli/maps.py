@@ -8,9 +8,11 @@ import datetime
 import sys
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from geo.corpus.io import FORMATS
 from geo.pipeline.actions import EVENT_TYPES, load_actors
 
 if TYPE_CHECKING:
@@ -18,6 +20,10 @@ if TYPE_CHECKING:
 
     from geo.corpus.records import EventFeature
     from geo.map.filters import EventFilter
+
+
+# `export --format`: the map page, or the events as a file for other tools (geo.corpus.io).
+EXPORT_FORMATS = ("html", *FORMATS)
 
 
 class _Refused(Exception):
@@ -131,12 +137,21 @@ def _event_filter(
     )
 
 
-def _export_map(args: argparse.Namespace, briefing: bool) -> tuple[folium.Map, int]:
-    """The export's map of `args` (data folder, title, filters) and how many events it has.
-    Its time control opens on the --start/--end window, the rest of the span a drag away.
-    Filters that leave no event are refused: an empty map is never what was asked for."""
-    from geo.map.basemap import basemap_for
-    from geo.map.export import export_map
+@dataclass(frozen=True)
+class _Chosen:
+    """The events the filters of `args` keep, and what the map around them needs."""
+
+    events: list[EventFeature]
+    features: list[EventFeature]  # all of the data's events
+    articles: list[dict[str, Any]]
+    data: Path
+    start: datetime.date | None
+    end: datetime.date | None
+
+
+def _chosen_events(args: argparse.Namespace) -> _Chosen:
+    """The data's events that pass the filters of `args`. Filters that leave no event are
+    refused: an empty map or file is never what was asked for."""
     from geo.map.filters import filter_events
 
     dates = _dates(args)  # before the data is read: a typo is said at once
@@ -149,7 +164,18 @@ def _export_map(args: argparse.Namespace, briefing: bool) -> tuple[folium.Map, i
             f"no event of the {len(features)} in {data}/events.geojson passes these filters; "
             "nothing written"
         )
-    start, end = flt.start, flt.end
+    return _Chosen(chosen, features, articles, data, flt.start, flt.end)
+
+
+def _export_map(args: argparse.Namespace, briefing: bool) -> tuple[folium.Map, int]:
+    """The export's map of `args` (data folder, title, filters) and how many events it has.
+    Its time control opens on the --start/--end window, the rest of the span a drag away."""
+    from geo.map.basemap import basemap_for
+    from geo.map.export import export_map
+
+    picked = _chosen_events(args)
+    chosen, articles, data, features = picked.events, picked.articles, picked.data, picked.features
+    start, end = picked.start, picked.end
     m = export_map(
         chosen,
         articles,
@@ -161,17 +187,47 @@ def _export_map(args: argparse.Namespace, briefing: bool) -> tuple[folium.Map, i
     return m, len(chosen)
 
 
+def _export_format(args: argparse.Namespace) -> tuple[str, str]:
+    """(format, file): --format, else the one --out's suffix names, else html."""
+    from geo.corpus.io import FORMATS
+
+    by_suffix = {f.suffix: name for name, f in FORMATS.items()} | {".html": "html", ".htm": "html"}
+    suffix = Path(args.out).suffix.lower() if args.out else ""
+    if not args.format and suffix and suffix not in by_suffix:
+        raise _Refused(
+            f"--out {args.out}: no format writes {suffix} files; give --format "
+            f"({', '.join(EXPORT_FORMATS)})"
+        )
+    fmt = args.format or by_suffix.get(suffix) or "html"
+    suffix = ".html" if fmt == "html" else FORMATS[fmt].suffix
+    return fmt, args.out or f"campaign{suffix}"
+
+
 def cmd_export(args: argparse.Namespace) -> int:
+    from geo.corpus.io import write_events
     from geo.map.export import write_export
 
     try:
-        target = _check_out(args.out)
-        m, events = _export_map(args, args.briefing)
+        fmt, out = _export_format(args)
+        target = _check_out(out)
+        if fmt == "html":
+            m, events = _export_map(args, args.briefing)
+        else:
+            chosen = _chosen_events(args).events
+            events = len(chosen)
     except _Refused as exc:
         print(f"campaign-map export: {exc}", file=sys.stderr)
         return 2
-    size = write_export(m, target)
-    print(f"wrote {args.out}: {events} events, {size / 1e6:.2f} MB")
+    if fmt == "html":
+        size = write_export(m, target)
+    else:
+        try:
+            write_events(chosen, target, fmt)
+        except (OSError, ValueError) as exc:
+            print(f"campaign-map export: {exc}", file=sys.stderr)
+            return 2
+        size = target.stat().st_size
+    print(f"wrote {out}: {events} events, {size / 1e6:.2f} MB")
     return 0
 
 

@@ -277,3 +277,37 @@ def test_download_png_of_the_current_view(page, app_url) -> None:
     assert struct.unpack(">II", data[16:24]) == dashboard.PNG_SIZE
     assert len(data) > 50_000  # a drawn map: a page of one colour compresses to a few KB
     assert log.remote() == [], log.remote()
+
+
+def test_download_geopackage_and_kml_of_the_current_view(
+    page, app_url, app_data: tuple[Path, Path]
+) -> None:
+    """ "More formats": the window's events as a GeoPackage GDAL reads and a KML that is XML
+    with one Placemark per event, made when the button is clicked."""
+    import xml.etree.ElementTree as ET
+
+    import pyogrio
+
+    pg, log, errors = page
+    open_map(pg, app_url)
+    events = filters.load_events(app_data[1] / "events.geojson")
+    shown = filters.in_window(events, *parse_window(pg.url, events))
+    more = pg.get_by_role("button", name="More formats")
+    more.scroll_into_view_if_needed()
+    files = {}
+    for label in ("Download GeoPackage", "Download KML"):
+        more.click()
+        button = pg.get_by_role("button", name=label)
+        button.wait_for(timeout=10_000)
+        with pg.expect_download(timeout=60_000) as download:
+            button.click()
+        files[label] = Path(download.value.path())
+        pg.keyboard.press("Escape")
+    frame = pyogrio.read_dataframe(files["Download GeoPackage"])
+    assert sorted(frame["id"]) == sorted(f["properties"]["id"] for f in shown)
+    assert set(frame.geometry.geom_type) == {"Point"}
+    kml = ET.parse(files["Download KML"]).getroot()
+    placemarks = kml.findall(".//{http://www.opengis.net/kml/2.2}Placemark")
+    assert len(placemarks) == len(shown)
+    assert log.remote() == [], log.remote()
+    assert not errors, errors
