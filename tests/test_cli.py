@@ -395,7 +395,7 @@ def test_help_is_plain_text_with_defaults_and_choices(monkeypatch: pytest.Monkey
         assert "`" not in text, (name, text)
     expected_defaults = {
         "build": ["folder of articles (default: seeds)", "output folder (default: mapdata)"],
-        "export": ["(default: campaign.html)", "(default: mapdata)", "(default: Campaign Map)"],
+        "export": ["(default: campaign.html, or campaign.<format>)", "(default: mapdata)", "(default: Campaign Map)"],
         "snapshot": ["(default: campaign.png)", "(default: 1920x1080)", "(default: light)"],
         "serve": ["(default: 8501)", "(default: $CAMPAIGN_MAP_DATA"],
         "geoparse": ["stdout (default: -)"],

@@ -188,16 +188,12 @@ def _export_map(args: argparse.Namespace, briefing: bool) -> tuple[folium.Map, i
 
 
 def _export_format(args: argparse.Namespace) -> tuple[str, str]:
-    """(format, file): --format, else the one --out's suffix names, else html."""
+    """(format, file): --format, else the one --out's suffix names, else html (the map
+    page, whatever the file is called)."""
     from geo.corpus.io import FORMATS
 
     by_suffix = {f.suffix: name for name, f in FORMATS.items()} | {".html": "html", ".htm": "html"}
     suffix = Path(args.out).suffix.lower() if args.out else ""
-    if not args.format and suffix and suffix not in by_suffix:
-        raise _Refused(
-            f"--out {args.out}: no format writes {suffix} files; give --format "
-            f"({', '.join(EXPORT_FORMATS)})"
-        )
     fmt = args.format or by_suffix.get(suffix) or "html"
     suffix = ".html" if fmt == "html" else FORMATS[fmt].suffix
     return fmt, args.out or f"campaign{suffix}"
