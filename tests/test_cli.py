@@ -359,7 +359,16 @@ def test_filters_are_read_as_people_type_them(
 
 # -- the help ----------------------------------------------------------------------------
 
-SUBCOMMAND_NAMES = ["geoparse", "evaluate", "build", "serve", "export", "snapshot", "gazetteer"]
+SUBCOMMAND_NAMES = [
+    "geoparse",
+    "evaluate",
+    "build",
+    "serve",
+    "export",
+    "snapshot",
+    "gazetteer",
+    "correct",
+]
 
 
 def _helps(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
@@ -395,7 +404,11 @@ def test_help_is_plain_text_with_defaults_and_choices(monkeypatch: pytest.Monkey
         assert "`" not in text, (name, text)
     expected_defaults = {
         "build": ["folder of articles (default: seeds)", "output folder (default: mapdata)"],
-        "export": ["(default: campaign.html, or campaign.<format>)", "(default: mapdata)", "(default: Campaign Map)"],
+        "export": [
+            "(default: campaign.html, or campaign.<format>)",
+            "(default: mapdata)",
+            "(default: Campaign Map)",
+        ],
         "snapshot": ["(default: campaign.png)", "(default: 1920x1080)", "(default: light)"],
         "serve": ["(default: 8501)", "(default: $CAMPAIGN_MAP_DATA"],
         "geoparse": ["stdout (default: -)"],

@@ -3,8 +3,9 @@
 Subcommands (SUBCOMMANDS below, the one list the help is made from): geoparse (the JSON
 Lines contract other tools rely on; documents.py), evaluate (scores against a benchmark gold
 file; scoring.py), build (a corpus's map data), serve (the app), export (a self-contained HTML
-map) and snapshot (that map as a PNG for slides; maps.py), gazetteer (builds the offline index
-at set-up).
+map, or the events as GeoJSON, CSV, GeoPackage, KML, GeoParquet) and snapshot (that map as a
+PNG for slides; maps.py), gazetteer (builds the offline index at set-up), correct (the
+analysts' corrections file; correct.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import time
 from pathlib import Path
 from typing import NamedTuple
 
+from geo.cli.correct import add_correct_args
 from geo.cli.documents import cmd_geoparse
 from geo.cli.maps import EXPORT_FORMATS, add_export_args, cmd_export, cmd_snapshot
 from geo.cli.scoring import cmd_evaluate
@@ -61,6 +63,11 @@ SUBCOMMANDS = (
         "evaluate",
         "score the geoparser against benchmark gold files",
         "campaign-map evaluate gold.jsonl --limit 100",
+    ),
+    Subcommand(
+        "correct",
+        "correct a place, date, type or status; list the corrections (corrections.jsonl)",
+        "campaign-map correct place report-7 120 125 --geonameid 2988507 --why 'not Texas'",
     ),
     Subcommand(
         "gazetteer",
@@ -369,6 +376,7 @@ _OPTIONS = {
     "serve": _add_serve,
     "export": _add_export,
     "snapshot": _add_snapshot,
+    "correct": add_correct_args,
     "gazetteer": _add_gazetteer,
 }
 
