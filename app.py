@@ -298,6 +298,12 @@ with st.sidebar:
         key="time_precision",
         help="ACLED-style codes: how exactly an event's time is known",
     )
+    statuses = st.multiselect(
+        "Verification",
+        ["verified", "unverified", "rejected"],
+        key="verification",
+        help="An analyst's word on each event (campaign-map correct verify)",
+    )
     style = "dark" if briefing or st.toggle("Dark basemap", key="dark") else "light"
     tile_key = st.selectbox(
         "Tiles under the map",
@@ -362,6 +368,7 @@ flt = filters.EventFilter(
     place_query=query,
     geo_precision=frozenset(geo_codes),
     time_precision=frozenset(time_codes),
+    verification=frozenset(statuses),
 )
 if "unknown" in sources:
     flt = filters.EventFilter(**{**flt.__dict__, "sources": flt.sources | {""}})

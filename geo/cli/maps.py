@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from geo.corpus.corrections import STATUSES
 from geo.corpus.io import FORMATS
 from geo.pipeline.actions import EVENT_TYPES, load_actors
 
@@ -134,6 +135,7 @@ def _event_filter(
         place_query=place,
         geo_precision=frozenset(args.geo_precision or ()),
         time_precision=frozenset(args.time_precision or ()),
+        verification=frozenset(args.verification or ()),
     )
 
 
@@ -307,4 +309,12 @@ def add_export_args(p: argparse.ArgumentParser) -> None:
         metavar="CODE",
         help="keep times of these precision codes: 1 the day, 2 a few days or a week, "
         "3 a month or longer (default: all)",
+    )
+    p.add_argument(
+        "--verification",
+        nargs="*",
+        choices=STATUSES,
+        metavar="STATUS",
+        help="keep events an analyst marked so (campaign-map correct verify): "
+        f"{', '.join(STATUSES)} (default: all)",
     )

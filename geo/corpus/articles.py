@@ -257,6 +257,7 @@ def corpus_files(folder: Path) -> list[Path]:
 
 
 SIDECAR_SUFFIX = ".toml"
+CORRECTIONS_FILE = "corrections.jsonl"  # the analysts' corrections (geo.corpus.corrections)
 
 
 def unsupported_files(folder: Path) -> list[Path]:
@@ -272,6 +273,7 @@ def unsupported_files(folder: Path) -> list[Path]:
         for path in entries
         if not path.name.startswith(".")
         and path.suffix.lower() not in (*ARTICLE_SUFFIXES, SIDECAR_SUFFIX)
+        and path.name != CORRECTIONS_FILE
         and path.is_file()
     ]
 

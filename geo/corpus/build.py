@@ -42,6 +42,16 @@ from geo.corpus.articles import (
     outside_link,
     unsupported_files,
 )
+from geo.corpus.corrections import (
+    CORRECTIONS_FILE,
+    Correction,
+    correct_events,
+    correct_mentions,
+    corrections_by_article,
+    corrections_digest,
+    load_corrections,
+    unknown_articles,
+)
 from geo.corpus.outputs import (
     ARTICLES_FILE,
     EVENTS_FILE,
@@ -120,6 +130,7 @@ class BuildSummary:
     undated: int = 0
     skipped: list[str] = field(default_factory=list)  # "file: reason"
     repaired: list[str] = field(default_factory=list)  # "file: what was wrong; what was done"
+    corrections: list[str] = field(default_factory=list)  # a bad line, one that no longer applies
     corpus: str = ""  # the corpus folder, for the empty-corpus line
 
     def __str__(self) -> str:
@@ -133,6 +144,7 @@ class BuildSummary:
             lines.append(f"  {self.empty}")
         lines += [f"  skipped {item}" for item in self.skipped]
         lines += [f"  repaired {item}" for item in self.repaired]
+        lines += [f"  correction problem: {item}" for item in self.corrections]
         return "\n".join(lines)
 
     @property
@@ -150,12 +162,13 @@ def _json_default(value: object) -> object:
     raise TypeError(type(value).__name__)
 
 
-def file_key(path: Path, article_id: str) -> tuple[str, str] | None:
+def file_key(path: Path, article_id: str, corrections: str = "") -> tuple[str, str] | None:
     """(cache key, content digest) of an article file, or None when it cannot be read
     cheaply (too big, unreadable: `load_article` then reports why).
 
-    The key covers the file's bytes, its sidecar, its id and the pipeline version, so an
-    unchanged article is recognised without decoding or cleaning it.
+    The key covers the file's bytes, its sidecar, its id, the digest of its corrections
+    (`corrections_digest`) and the pipeline version, so an unchanged article is recognised
+    without decoding or cleaning it, and one with a new or undone correction is not.
     """
     try:
         if outside_link(path) or path.stat().st_size > MAX_BYTES:
@@ -167,7 +180,15 @@ def file_key(path: Path, article_id: str) -> tuple[str, str] | None:
         return None
     content = hashlib.sha256(data).hexdigest()
     key = hashlib.sha256(
-        b"\0".join([pipeline_version().encode(), article_id.encode(), content.encode(), extra])
+        b"\0".join(
+            [
+                pipeline_version().encode(),
+                article_id.encode(),
+                content.encode(),
+                extra,
+                corrections.encode(),
+            ]
+        )
     ).hexdigest()
     return key, content
 
@@ -257,11 +278,15 @@ def event_properties(event: Event) -> EventProperties:
         "article_url": event.article.url,
         "published": event.article.published.isoformat() if event.article.published else None,
         "published_basis": event.article.published_basis,
+        # Untouched by corrections (the build sets them from the corrections file).
+        "verification": "unverified",
+        "corrected": {},
     }
 
 
-def feature_json(event: Event) -> str:
-    """One GeoJSON Feature as a line of JSON (RFC 7946: longitude, latitude in WGS 84).
+def feature_json(event: Event, extra: dict[str, Any] | None = None) -> str:
+    """One GeoJSON Feature as a line of JSON (RFC 7946: longitude, latitude in WGS 84);
+    `extra`: what the record gains from corrections (`CorrectedEvents.properties`).
 
     Always strict JSON that UTF-8 can hold (see `tables.json_safe`); an event without a
     valid point raises ValueError.
@@ -270,7 +295,8 @@ def feature_json(event: Event) -> str:
         geometry = point_geometry(round(event.lon, 6), round(event.lat, 6))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"event {event.id}: {exc}") from None
-    feature = {"type": "Feature", "properties": event_properties(event), "geometry": geometry}
+    properties = {**event_properties(event), **(extra or {})}
+    feature = {"type": "Feature", "properties": properties, "geometry": geometry}
     return dumps_geojson(feature)
 
 
@@ -318,7 +344,11 @@ class _Gathered:
 
 
 def _gather(
-    paths: list[Path], ids: dict[Path, str], cache_dir: Path, budget_s: float | None
+    paths: list[Path],
+    ids: dict[Path, str],
+    cache_dir: Path,
+    budget_s: float | None,
+    fixes: dict[str, list[Correction]],
 ) -> _Gathered:
     """Each file: its cache entry when its key matches, else the article to parse (or
     why it cannot be read). An article that ran out of time is not tried again with the
@@ -326,7 +356,7 @@ def _gather(
     found = _Gathered()
     first_with: dict[str, Path] = {}
     for path in paths:
-        keyed = file_key(path, ids[path])
+        keyed = file_key(path, ids[path], corrections_digest(fixes.get(ids[path], [])))
         if keyed is not None:
             if keyed[1] in first_with:
                 found.errors.append(ArticleError(path, f"duplicate of {first_with[keyed[1]].name}"))
@@ -390,11 +420,12 @@ def build(
         stale.unlink()  # left by a build that was killed while writing
     tidy(out)
 
-    found = _gather(paths, ids, cache_dir, budget_s)
+    fixes, problems = _corrections(corpus, ids.values())
+    found = _gather(paths, ids, cache_dir, budget_s, fixes)
     entries, todo = found.entries, found.todo
     too_slow: list[ArticleError] = []
     if todo:
-        parsed, too_slow = _process(todo, cache_dir, processes, progress, budget_s)
+        parsed, too_slow = _process(todo, cache_dir, processes, progress, budget_s, fixes)
         entries.update(parsed)
     errors = (
         found.errors
@@ -431,11 +462,14 @@ def build(
         skipped=[str(e) for e in errors],
         repaired=found.repaired,
         corpus=str(corpus),
+        corrections=problems
+        + [w for r in records for w in r["warnings"] if " no longer applies: " in w],
     )
     # Nothing changed since the last build: leave the outputs (and their times) alone.
     build_key = hashlib.sha256(
         json.dumps(
-            [pipeline_version(), [e["key"] for e in entries.values()], skipped], sort_keys=True
+            [pipeline_version(), [e["key"] for e in entries.values()], skipped, problems],
+            sort_keys=True,
         ).encode()
     ).hexdigest()
     broken = damage(out)
@@ -447,6 +481,7 @@ def build(
             "build_key": build_key,
             "articles": records,
             "skipped": skipped,
+            "corrections": problems,  # of the file as a whole; an article's are its warnings
         }
         write_build(out, events_geojson(features), document)
     _prune_cache(
@@ -516,6 +551,7 @@ def _process(
     processes: int | None,
     progress: bool,
     budget_s: float | None,
+    fixes: dict[str, list[Correction]],
 ) -> tuple[dict[Path, dict[str, Any]], list[ArticleError]]:
     """Geoparse, date and extract the events of each article, caching each result; and
     the articles that ran out of time (their skip cached too)."""
@@ -539,7 +575,7 @@ def _process(
         file=sys.stderr,
     ):
         article, key = by_id[result.id]
-        entry = _article_entry(article, key, result, budget_s)
+        entry = _article_entry(article, key, result, budget_s, fixes.get(article.id, []))
         if key is not None and article.path is not None:
             write_atomically(cache_dir / f"{article.id}.json", _cache_text(entry).encode())
         if entry.get("skipped"):
@@ -550,10 +586,16 @@ def _process(
 
 
 def _article_entry(
-    article: Article, key: str | None, result: GeoparseResult, budget_s: float | None
+    article: Article,
+    key: str | None,
+    result: GeoparseResult,
+    budget_s: float | None,
+    fixes: list[Correction],
 ) -> dict[str, Any]:
     """The cache entry of a parsed article, or of one that ran out of time: dates and
-    events get what the geoparse left of its budget."""
+    events get what the geoparse left of its budget. The article's corrections apply to
+    its places before its events are made, then to its events; those that no longer apply
+    are among its warnings."""
     skipped: dict[str, Any] = {
         "key": key,
         "skipped": result.skipped,
@@ -563,18 +605,33 @@ def _article_entry(
     if result.skipped:
         return skipped
     left = None if budget_s is None else max(0.0, budget_s - result.seconds)
+    mentions = correct_mentions(result, article.raw, fixes)
     try:
-        record, events = article_events(article, result, deadline_after(left))
+        record, events = article_events(article, mentions.result, deadline_after(left))
     except BudgetExceeded:
         return dict(skipped, skipped=str(BudgetExceeded(budget_s or 0.0)))
+    corrected = correct_events(article.id, events, fixes, mentions)
+    record["warnings"] += mentions.problems + corrected.problems
+    events = corrected.events
     return {
         "key": key,
         # Through JSON once, so a fresh record is the same as a cached one.
         "record": json.loads(json.dumps(record, default=_json_default)),
         "places": sorted({(e.lat, e.lon) for e in events}),
-        **entry_names(result.toponyms, events),
-        "features": [feature_json(e) for e in events],
+        **entry_names(mentions.result.toponyms, events),
+        "features": [feature_json(e, corrected.properties(e.id)) for e in events],
     }
+
+
+def _corrections(
+    corpus: Path, article_ids: Iterable[str]
+) -> tuple[dict[str, list[Correction]], list[str]]:
+    """The corpus's corrections that hold, by article, and what is wrong with the file
+    (a bad line, a correction of an article the corpus does not have)."""
+    corrections, problems = load_corrections(Path(corpus) / CORRECTIONS_FILE)
+    return corrections_by_article(corrections), problems + unknown_articles(
+        corrections, article_ids
+    )
 
 
 def _prune_cache(cache_dir: Path, keep: set[str]) -> None:

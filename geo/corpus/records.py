@@ -60,6 +60,10 @@ class EventProperties(TypedDict):
     article_url: str | None
     published: str | None  # ISO date
     published_basis: PublishedBasis
+    # The analysts' word (geo.corpus.corrections): "unverified", "verified" or "rejected";
+    # and what a correction changed, by field: {"place": {"was": ..., "now": ..., "entry": id}}
+    verification: str
+    corrected: dict[str, dict[str, Any]]
 
 
 class EventFeature(TypedDict):

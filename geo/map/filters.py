@@ -55,6 +55,9 @@ class EventFilter:
     # undated event has no time precision: a time filter leaves it out.
     geo_precision: frozenset[int] = frozenset()
     time_precision: frozenset[int] = frozenset()
+    # The analysts' word on events (geo.corpus.corrections): "verified", "unverified",
+    # "rejected" to keep; empty: all.
+    verification: frozenset[str] = frozenset()
 
 
 def overlaps(
@@ -133,8 +136,11 @@ def filter_events(features: Iterable[EventFeature], flt: EventFilter) -> list[Ev
 
 
 def precise_enough(props: EventProperties, flt: EventFilter) -> bool:
-    """The event's precision codes are among those the filter keeps."""
+    """The event's precision codes and verification status are among those the filter
+    keeps."""
     if flt.geo_precision and props.get("geo_precision") not in flt.geo_precision:
+        return False
+    if flt.verification and (props.get("verification") or "unverified") not in flt.verification:
         return False
     return not flt.time_precision or props.get("time_precision") in flt.time_precision
 

@@ -82,6 +82,21 @@ def precision_label(props: EventProperties) -> str:
     return label + (f", time {time}" if (time := props.get("time_precision")) else "")
 
 
+def correction_label(props: EventProperties) -> str:
+    """ "Corrected: event type was plan; verified": what analysts changed (geo.corpus
+    .corrections), "" when nothing. Made here for both the page and the details panel."""
+    corrected = props.get("corrected") or {}
+    parts = [
+        f"{name.replace('_', ' ')} was {'none' if change.get('was') is None else change['was']}"
+        for name, change in sorted(corrected.items())
+    ]
+    label = f"Corrected: {'; '.join(parts)}" if parts else ""
+    status = props.get("verification") or "unverified"
+    if status != "unverified":
+        label = f"{label}; {status}" if label else status.capitalize()
+    return label
+
+
 def event_popup(props: EventProperties) -> str:
     """An event as HTML for the app's details panel (the map's popups: cmPopup)."""
     color, type_label = event_style(props.get("event_type"))
@@ -106,6 +121,8 @@ def event_popup(props: EventProperties) -> str:
     if props.get("figures"):
         figures = "; ".join(props["figures"])
         rows.append(f'<div class="cm-figures">Figures: {escape_text(figures)}</div>')
+    if correction := correction_label(props):
+        rows.append(f'<div class="cm-corrected">{escape_text(correction)}</div>')
     rows.append(
         f'<div class="cm-conf">confidence {float(props.get("confidence") or 0):.2f}'
         f"{' · derived place' if props.get('level') == 'derived' else ''}"
@@ -147,6 +164,8 @@ def browser_event(feature: EventFeature, articles: dict[str, int]) -> dict[str, 
         "gp": p.get("geo_precision") or 3,
         "tp": p.get("time_precision") or 0,
     }
+    if correction := correction_label(p):  # sent only for the few an analyst touched
+        event["cr"] = correction
     # The gazetteer's name, sent only where it differs from the name shown (a few bytes
     # per event in a 10,000-event export); builds from before it existed have none.
     if (gazetteer := p.get("gazetteer_name")) and gazetteer != event["pl"]:
