@@ -52,6 +52,7 @@ from geo.corpus.corrections import (
     load_corrections,
     unknown_articles,
 )
+from geo.corpus.incidents import DEFAULT_RULES, incident_ids
 from geo.corpus.outputs import (
     ARTICLES_FILE,
     EVENTS_FILE,
@@ -281,6 +282,7 @@ def event_properties(event: Event) -> EventProperties:
         # Untouched by corrections (the build sets them from the corrections file).
         "verification": "unverified",
         "corrected": {},
+        "incident_id": "",  # the build's grouping across the corpus sets it (with_incidents)
     }
 
 
@@ -451,6 +453,7 @@ def build(
             records.append(entries[path]["record"])
             features.extend(renamed_features(entries[path], names))
             places.update(map(tuple, entries[path]["places"]))
+    features = with_incidents(features)
     skipped = [{"file": e.path.name if e.path else None, "reason": e.reason} for e in errors]
     summary = BuildSummary(
         articles=len(records),
@@ -468,7 +471,13 @@ def build(
     # Nothing changed since the last build: leave the outputs (and their times) alone.
     build_key = hashlib.sha256(
         json.dumps(
-            [pipeline_version(), [e["key"] for e in entries.values()], skipped, problems],
+            [
+                pipeline_version(),
+                [e["key"] for e in entries.values()],
+                skipped,
+                problems,
+                _file_text(DEFAULT_RULES),  # incident rules: the grouping, not the parse
+            ],
             sort_keys=True,
         ).encode()
     ).hexdigest()
@@ -491,6 +500,15 @@ def build(
         | {ids[e.path] for e in too_slow if isinstance(e.path, Path)},
     )
     return summary
+
+
+def with_incidents(feature_lines: list[str]) -> list[str]:
+    """The feature lines with each event's incident id (`geo.corpus.incidents`): the
+    events of the whole corpus are grouped, across articles, once they are put together."""
+    features = [json.loads(line) for line in feature_lines]
+    for feature, incident in zip(features, incident_ids(features), strict=True):
+        feature["properties"]["incident_id"] = incident
+    return [dumps_geojson(feature) for feature in features]
 
 
 def _previous_build_key(out: Path) -> str | None:

@@ -64,6 +64,8 @@ class EventProperties(TypedDict):
     # and what a correction changed, by field: {"place": {"was": ..., "now": ..., "entry": id}}
     verification: str
     corrected: dict[str, dict[str, Any]]
+    # Events with one id report one happening (geo.corpus.incidents): same place, time, kind.
+    incident_id: str
 
 
 class EventFeature(TypedDict):
