@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from geo.corpus.articles import MAX_BYTES
 from geo.corpus.build import build
@@ -677,7 +678,17 @@ def submit(sidebar, file_input, name: str, data: bytes, mime: str = "text/plain"
     # The chip shows while the file is still on its way to the server; a form sent before
     # the upload has finished arrives without the file.
     sidebar.locator('[data-testid="stFileChipIconSpinner"]').wait_for(state="detached")
-    sidebar.get_by_role("button", name="Add and map").click()
+    # The form clears once it is sent (clear_on_submit); a click while the page is still
+    # rerunning can be lost with the old form: send it again until it clears.
+    chip = sidebar.locator(f'[data-testid="stFileChipName"][title={json.dumps(name)}]')
+    for _ in range(3):
+        sidebar.get_by_role("button", name="Add and map").click()
+        try:
+            chip.wait_for(state="detached", timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"the form with {name} was never sent")
 
 
 def wait_count(pg, accept, timeout: float = 60.0) -> int:
@@ -712,8 +723,17 @@ def test_upload_refuses_wrong_type_and_oversize(page, upload_app) -> None:
     chip = sidebar.locator('[data-testid="stFileChip"]').filter(has_text="report.pdf")
     assert chip.get_attribute("aria-invalid") == "true"
     assert "application/pdf files are not allowed" in chip.inner_text()
-    sidebar.get_by_role("button", name="Add and map").click()
-    sidebar.locator('[data-testid="stAlert"]').first.wait_for()
+    # A click while the page is still rerunning (the map reporting its first view) can be
+    # lost with the old form: send it again until the answer shows.
+    alert = sidebar.locator('[data-testid="stAlert"]').first
+    for _ in range(3):
+        sidebar.get_by_role("button", name="Add and map").click()
+        try:
+            alert.wait_for(timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            continue
+    alert.wait_for(timeout=1_000)
     assert not sidebar.get_by_text("Added").count()
     screenshot(pg, "hardening-upload-wrong-type")
 
