@@ -109,3 +109,21 @@ def test_a_correction_of_a_changed_article_is_reported(
     summary = build(corpus, data, processes=1, progress=False)
     assert any("line 2" in p for p in summary.corrections)
     assert json.loads((data / "articles.json").read_text())["corrections"]
+
+
+def test_geoparse_of_a_folder_applies_its_corrections(
+    corpus_and_data: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus, data = corpus_and_data
+    [gulu_id] = [
+        e["properties"]["id"] for e in events_of(data) if e["properties"]["place"] == "Gulu"
+    ]
+    lira = ARTICLE.index("Lira")
+    correct(corpus, data, "not-a-place", "report", str(lira), str(lira + 4))
+    correct(corpus, data, "verify", gulu_id, "rejected")
+    out = tmp_path / "places.jsonl"
+    assert main(["geoparse", "--input", str(corpus), "--output", str(out), "--quiet"]) == 0
+    [record] = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert [t["text"] for t in record["toponyms"]] == ["Gulu"]
+    [gulu] = [e for e in record["events"] if e["id"] == gulu_id]
+    assert gulu["verification"] == "rejected"

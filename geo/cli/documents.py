@@ -17,10 +17,24 @@ from typing import IO, TYPE_CHECKING
 
 from tqdm import tqdm
 
-from geo.corpus.articles import Article, ArticleError, article_from_text, load_article, load_corpus
+from geo.corpus.articles import (
+    CORRECTIONS_FILE,
+    Article,
+    ArticleError,
+    article_from_text,
+    load_article,
+    load_corpus,
+)
+from geo.corpus.corrections import (
+    Correction,
+    correct_events,
+    correct_mentions,
+    corrections_by_article,
+    load_corrections,
+)
 
 if TYPE_CHECKING:
-    pass
+    from geo.pipeline.geoparse import GeoparseResult
 
 
 @contextmanager
@@ -201,8 +215,43 @@ def _unusable(source: str, output: str) -> str | None:
     return None
 
 
-def cmd_geoparse(args: argparse.Namespace) -> int:
+def _folder_corrections(source: str) -> dict[str, list[Correction]]:
+    """The corrections of a folder of articles (its corrections.jsonl), by article; a
+    problem with the file is said on stderr. None for other inputs."""
+    path = Path(source) / CORRECTIONS_FILE
+    if source == "-" or not path.is_file():
+        return {}
+    corrections, problems = load_corrections(path)
+    for problem in problems:
+        print(f"campaign-map geoparse: {problem}", file=sys.stderr)
+    return corrections_by_article(corrections)
+
+
+def _document_record(
+    item: _Input, result: GeoparseResult, fixes: list[Correction]
+) -> dict[str, object]:
+    """A document's output line: its places and events, the analysts' corrections applied
+    (those that no longer apply said on stderr)."""
     from geo.corpus.build import article_events, event_properties
+
+    assert item.article is not None
+    mentions = correct_mentions(result, item.article.raw, fixes)
+    record = mentions.result.to_json()
+    if result.error or result.skipped:
+        record["events"] = []
+        return record
+    _, events = article_events(item.article, mentions.result)
+    corrected = correct_events(item.id, events, fixes, mentions)
+    for problem in mentions.problems + corrected.problems:
+        print(f"campaign-map geoparse: {problem}", file=sys.stderr)
+    record["events"] = [
+        {**event_properties(e), **corrected.properties(e.id), "lat": e.lat, "lon": e.lon}
+        for e in corrected.events
+    ]
+    return record
+
+
+def cmd_geoparse(args: argparse.Namespace) -> int:
     from geo.pipeline.geoparse import Geoparser
 
     problem = _unusable(args.input, args.output)
@@ -210,6 +259,7 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
         print(f"campaign-map geoparse: {problem}", file=sys.stderr)
         return 2
     items = list(_inputs(args.input))
+    fixes = _folder_corrections(args.input)
     good = [(item.id, item.article.raw) for item in items if item.article is not None]
     parser = Geoparser() if good else None
     # In input order, not by id: two documents may share an id.
@@ -241,19 +291,14 @@ def cmd_geoparse(args: argparse.Namespace) -> int:
                 }
             else:
                 result = next(results)
-                record = result.to_json()
                 if item.warning:
                     print(f"campaign-map geoparse: {item.id}: {item.warning}", file=sys.stderr)
-                    record["warning"] = item.warning
                 problem = result.error or result.skipped  # failed, or ran out of time
                 if problem:
                     failures += 1
                     print(f"campaign-map geoparse: {item.id}: {problem}", file=sys.stderr)
-                    record["events"] = []
-                else:
-                    _, events = article_events(item.article, result)
-                    record["events"] = [
-                        event_properties(e) | {"lat": e.lat, "lon": e.lon} for e in events
-                    ]
+                record = _document_record(item, result, fixes.get(item.id, []))
+                if item.warning:
+                    record["warning"] = item.warning
             out.write(_json_line(record))
     return 1 if failures and failures == len(items) else 0
