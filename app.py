@@ -20,11 +20,12 @@ from streamlit_folium import st_folium
 
 from geo.app import dashboard, playback, share, timeline
 from geo.app.static_files import StaticFiles
-from geo.corpus.articles import ArticleError
+from geo.corpus.articles import CORRECTIONS_FILE, ArticleError
 from geo.corpus.build import BuildSummary, build, user_corpus
+from geo.corpus.corrections import append_entry, event_entry, load_corrections
 from geo.corpus.ingest import UPLOAD_LIMIT_MB, UPLOAD_TYPES, add_article
 from geo.corpus.outputs import MapDataError, read_build
-from geo.corpus.records import EventFeature
+from geo.corpus.records import EventFeature, EventProperties
 from geo.map import filters, layers, tiles
 from geo.map.basemap import FILE_NAME as BASEMAP_FILE
 from geo.map.basemap import basemap_damage, basemap_for, region_shapes
@@ -185,6 +186,28 @@ def load_or_repair() -> tuple[list[EventFeature], dict]:
         st.stop()
     st.warning(escape_markdown("Repaired the map data: " + "; ".join(summary.repaired or problems)))
     return loaded
+
+
+def save_corrections(props: EventProperties, changes: list[dict], why: str) -> None:
+    """An analyst's corrections of an event, appended to the corrections file beside the
+    added articles (the corpus folder is never written to), then mapped."""
+    ADDED.mkdir(parents=True, exist_ok=True)
+    file = ADDED / CORRECTIONS_FILE
+    taken = [c.id for c in load_corrections(file)[0]]
+    for change in changes:
+        entry = event_entry(props, change, why=why.strip() or None, taken=taken)
+        append_entry(file, entry)
+        taken.append(entry["id"])
+    with st.spinner("Applying the correction…"):
+        summary = build_corpus()
+    st.session_state["corpus_signature"] = playback.folder_signature(
+        CORPUS
+    ) + playback.folder_signature(ADDED)
+    st.session_state["added"] = (
+        f"Corrected {props['place']}: {len(changes)} change(s) saved in {file}; "
+        f"{summary.events} events in the corpus."
+    )
+    st.rerun(scope="app")
 
 
 def refresh_if_corpus_changed() -> None:
@@ -449,7 +472,7 @@ def window_panel() -> None:
             dashboard.share_link(share.link(st.context.url or "", view))
     left, right = st.columns([3, 2])
     with right:
-        dashboard.details(st.session_state, visible, features, articles)
+        dashboard.details(st.session_state, visible, features, articles, save_corrections)
     with left:
         dashboard.chart(visible, window)
     dashboard.table(st.session_state, visible)

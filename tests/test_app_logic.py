@@ -1034,3 +1034,43 @@ def test_markdown_in_any_query_parameter_stays_text(
     for value in shown:
         for form in MARKDOWN_FORMS:
             assert form not in value, (name, value[:200])
+
+
+def test_an_event_is_corrected_from_its_details_panel(
+    monkeypatch: pytest.MonkeyPatch, seeds_data: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """Verified and a new type, saved from the form under the picked event: written to the
+    corrections file beside the added articles (not into the corpus folder), mapped at once,
+    and shown as corrected."""
+    corpus, good = seeds_data
+    data = tmp_path / "mapdata"
+    shutil.copytree(good, data)
+    features = filters.load_events(data / "events.geojson")
+    target = next(f for f in features if f["properties"]["date_start"])
+    lon, lat = target["geometry"]["coordinates"]
+    at = make_app(monkeypatch, corpus, data)
+    at.session_state["clicked"] = {"lat": lat, "lng": lon}
+    at = run(at)
+    first_popup = next(
+        m.value for m in at.markdown if m.value.startswith('<div class="cm-popup">')
+    )  # the first picked event's popup comes first, then its form
+    picked = next(f for f in features if popup.event_popup(f["properties"]) == first_popup)[
+        "properties"
+    ]
+    new_type = next(t for t in styles.EVENT_STYLES if t != picked["event_type"])
+    [status] = [r for r in at.radio if r.label == "Status"][:1]
+    status.set_value("verified")
+    [kind] = [s for s in at.selectbox if s.label == "Type"][:1]
+    kind.set_value(new_type)
+    [save] = [b for b in at.button if b.label == "Save correction"][:1]
+    run(save.click())
+    lines = (data / "corpus" / "corrections.jsonl").read_text("utf-8").splitlines()
+    assert [json.loads(line)["change"]["kind"] for line in lines] == ["verified", "type"]
+    assert not (corpus / "corrections.jsonl").exists()  # the corpus folder is left alone
+    after = {
+        f["properties"]["id"]: f["properties"] for f in filters.load_events(data / "events.geojson")
+    }
+    corrected = after[picked["id"]]
+    assert corrected["verification"] == "verified" and corrected["event_type"] == new_type
+    assert corrected["corrected"]["event_type"]["was"] == picked["event_type"]
+    assert any("Corrected" in s.value for s in at.success)

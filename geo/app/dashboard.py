@@ -19,8 +19,9 @@ import streamlit as st
 from geo.app import playback, share
 from geo.app.playback import Session
 from geo.corpus import tables
+from geo.corpus.corrections import STATUSES, event_changes
 from geo.corpus.io import FORMATS, events_file
-from geo.corpus.records import EventFeature
+from geo.corpus.records import EventFeature, EventProperties
 from geo.map import filters
 from geo.map.export import export_html
 from geo.map.popup import event_popup
@@ -107,14 +108,21 @@ def table_picked(session: Session) -> None:
 # -- panels ----------------------------------------------------------------------------
 
 
+# Saves an analyst's changes to an event (its record, the changes, why): app.py writes
+# them to the corrections file and rebuilds.
+SaveCorrections = Callable[[EventProperties, list[dict[str, Any]], str], None]
+
+
 def details(
     session: Session,
     visible: Sequence[EventFeature],
     features: Sequence[EventFeature],
     articles: Mapping[str, Any],
+    save: SaveCorrections | None = None,
 ) -> None:
     """The picked event (first) and the other visible events at its place, each with its
-    article's full text; then every event at that place in the corpus, by date."""
+    article's full text and a form to correct it; then every event at that place in the
+    corpus, by date."""
     st.subheader("Event details")
     picked = picked_events(session, visible)
     if not picked:
@@ -125,6 +133,8 @@ def details(
         if article:
             with st.expander("Full article text"):
                 st.text(article["text"])
+        if save is not None:
+            correction_form(feature["properties"], save)
     if picked:
         same_place = tables.by_date(filters.same_place(features, picked[0]))
         st.caption(f"{len(same_place)} events at {picked[0]['properties']['place']} in the corpus")
@@ -133,6 +143,40 @@ def details(
             hide_index=True,
             column_config={"snippet": st.column_config.TextColumn("snippet", width="large")},
         )
+
+
+def correction_form(props: EventProperties, save: SaveCorrections) -> None:
+    """ "Correct this event": its status (verified, rejected), type and dates, saved as
+    corrections that every build applies (geo.corpus.corrections)."""
+    with st.expander("Correct this event"), st.form(f"correct-{props['id']}"):
+        status = st.radio(
+            "Status",
+            STATUSES,
+            index=STATUSES.index(props.get("verification") or "unverified"),
+            horizontal=True,
+        )
+        types = list(EVENT_STYLES)
+        event_type = st.selectbox(
+            "Type",
+            types,
+            index=types.index(props["event_type"]) if props["event_type"] in types else 0,
+            format_func=lambda t: EVENT_STYLES[t][1],
+        )
+        dates = None
+        if (first := props.get("date_start")) and (last := props.get("date_end")):
+            picked = st.date_input(
+                "Dates",
+                value=(datetime.date.fromisoformat(first), datetime.date.fromisoformat(last)),
+            )
+            if isinstance(picked, tuple) and len(picked) == 2:
+                dates = (picked[0], picked[1])
+        why = st.text_input("Why (optional)")
+        if st.form_submit_button("Save correction"):
+            changes = event_changes(props, status, event_type, dates)
+            if changes:
+                save(props, changes, why)
+            else:
+                st.info("Nothing to save: the event is already so.")
 
 
 def chart(

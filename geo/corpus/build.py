@@ -422,7 +422,7 @@ def build(
         stale.unlink()  # left by a build that was killed while writing
     tidy(out)
 
-    fixes, problems = _corrections(corpus, ids.values())
+    fixes, problems = _corrections([corpus, user_corpus(out)], ids.values())
     found = _gather(paths, ids, cache_dir, budget_s, fixes)
     entries, todo = found.entries, found.todo
     too_slow: list[ArticleError] = []
@@ -642,11 +642,17 @@ def _article_entry(
 
 
 def _corrections(
-    corpus: Path, article_ids: Iterable[str]
+    folders: list[Path], article_ids: Iterable[str]
 ) -> tuple[dict[str, list[Correction]], list[str]]:
-    """The corpus's corrections that hold, by article, and what is wrong with the file
-    (a bad line, a correction of an article the corpus does not have)."""
-    corrections, problems = load_corrections(Path(corpus) / CORRECTIONS_FILE)
+    """The corrections that hold, by article, from the corpus folder's file (reviewed in
+    version control, `campaign-map correct`) and the added articles' folder's (the app's);
+    and what is wrong with them (a bad line, an article the corpus does not have)."""
+    corrections: list[Correction] = []
+    problems: list[str] = []
+    for folder in dict.fromkeys(Path(f).resolve() for f in folders):
+        found, said = load_corrections(folder / CORRECTIONS_FILE)
+        corrections += found
+        problems += said
     return corrections_by_article(corrections), problems + unknown_articles(
         corrections, article_ids
     )

@@ -40,7 +40,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args
@@ -794,6 +794,42 @@ def new_entry(
     return {key: entry[key] for key in ENTRY_KEYS if entry.get(key) is not None}
 
 
+def event_entry(
+    props: Mapping[str, Any],
+    change: dict[str, Any],
+    *,
+    by: str | None = None,
+    why: str | None = None,
+    taken: Iterable[str] = (),
+) -> dict[str, Any]:
+    """A new entry correcting a built event, from its record (the app's details panel):
+    the event as the command line refers to it (its id, sentence and place)."""
+    event = EventRef(str(props["id"]), str(props["snippet"]), props.get("gazetteer_name"))
+    return new_entry(
+        change, article=str(props["article_id"]), event=event, by=by, why=why, taken=taken
+    )
+
+
+def event_changes(
+    props: Mapping[str, Any],
+    status: str,
+    event_type: str,
+    dates: tuple[datetime.date, datetime.date] | None,
+) -> list[dict[str, Any]]:
+    """The changes an analyst asked for on an event (status, type, dates): only those that
+    differ from the event as it is."""
+    changes: list[dict[str, Any]] = []
+    if status != (props.get("verification") or "unverified"):
+        changes.append({"kind": "verified", "status": status})
+    if event_type != props.get("event_type"):
+        changes.append({"kind": "type", "type": event_type})
+    if dates is not None:
+        start, end = (d.isoformat() for d in dates)
+        if (start, end) != (props.get("date_start"), props.get("date_end")):
+            changes.append({"kind": "date", "start": start, "end": end})
+    return changes
+
+
 def append_entry(path: Path, entry: dict[str, Any]) -> None:
     """Append one line to the corrections file in one write (O_APPEND: never a half line
     between two writers), creating it with the umask's mode. Earlier lines are never
@@ -819,6 +855,8 @@ __all__ = [
     "CorrectedMentions",
     "EntryError",
     "append_entry",
+    "event_changes",
+    "event_entry",
     "correct_events",
     "correct_mentions",
     "corrections_by_article",
