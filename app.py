@@ -327,6 +327,11 @@ with st.sidebar:
         key="verification",
         help="An analyst's word on each event (campaign-map correct verify)",
     )
+    disagreeing = st.checkbox(
+        "Only incidents whose reports disagree",
+        key="disagreeing",
+        help="Reports of one incident that give different figures, dates or actors",
+    )
     style = "dark" if briefing or st.toggle("Dark basemap", key="dark") else "light"
     tile_key = st.selectbox(
         "Tiles under the map",
@@ -392,6 +397,7 @@ flt = filters.EventFilter(
     geo_precision=frozenset(geo_codes),
     time_precision=frozenset(time_codes),
     verification=frozenset(statuses),
+    disagreeing_only=disagreeing,
 )
 if "unknown" in sources:
     flt = filters.EventFilter(**{**flt.__dict__, "sources": flt.sources | {""}})

@@ -1074,3 +1074,24 @@ def test_an_event_is_corrected_from_its_details_panel(
     assert corrected["verification"] == "verified" and corrected["event_type"] == new_type
     assert corrected["corrected"]["event_type"]["was"] == picked["event_type"]
     assert any("Corrected" in s.value for s in at.success)
+
+
+def test_details_list_the_incidents_reports_and_their_disagreement(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.test_incidents import disagreeing_corpus
+
+    corpus, data = disagreeing_corpus(tmp_path / "corpus"), tmp_path / "mapdata"
+    build(corpus, data, processes=1, progress=False)
+    gulu = next(
+        f
+        for f in filters.load_events(data / "events.geojson")
+        if f["properties"]["place"] == "Gulu"
+    )
+    lon, lat = gulu["geometry"]["coordinates"]
+    at = make_app(monkeypatch, corpus, data)
+    at.session_state["clicked"] = {"lat": lat, "lng": lon}
+    at = run(at)
+    assert "2 reports of this incident, newest first" in captions(at)
+    [said] = [t.value for t in at.text if t.value.startswith("The reports disagree")]
+    assert "3,000 fighters (Wire One)" in said and "5,000 fighters (Paper Two)" in said

@@ -449,3 +449,50 @@ def test_the_build_gives_every_event_its_incident(tmp_path: Path) -> None:
     }
     assert by_article["wire"] == by_article["paper"] != by_article["other"]
     assert all(i.startswith("I-") for i in by_article.values())
+
+
+def disagreeing_corpus(folder: Path) -> Path:
+    """Two sources report one capture with different figures; a third event stands alone."""
+    folder.mkdir()
+    (folder / "wire.txt").write_text(
+        "Rebels captured Gulu on 3 May 2019 with 3,000 fighters, officials said.\n"
+    )
+    (folder / "wire.toml").write_text('source = "Wire One"\npublished = 2019-05-04\n')
+    (folder / "paper.txt").write_text(
+        "Rebels seized Gulu on 3 May 2019 with 5,000 fighters, witnesses said.\n"
+    )
+    (folder / "paper.toml").write_text('source = "Paper Two"\npublished = 2019-05-05\n')
+    (folder / "other.txt").write_text("Rebels captured Lira on 20 June 2019, officials said.\n")
+    return folder
+
+
+def test_reports_and_disagreement_reach_the_record_popup_and_filters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from geo.cli import main
+    from geo.corpus.build import build
+    from geo.map import filters, popup
+
+    corpus = disagreeing_corpus(tmp_path / "corpus")
+    data = tmp_path / "out"
+    build(corpus, data, processes=1, progress=False)
+    events = {
+        f["properties"]["article_id"]: f for f in filters.load_events(data / "events.geojson")
+    }
+    wire = events["wire"]["properties"]
+    assert (wire["incident_reports"], wire["incident_sources"], wire["disagreement"]) == (
+        2,
+        2,
+        True,
+    )
+    lone = events["other"]["properties"]
+    assert (lone["incident_reports"], lone["disagreement"]) == (1, False)
+    label = "One of 2 reports of this incident (2 sources); the reports disagree"
+    assert label in popup.event_popup(wire)
+    assert popup.browser_event(events["wire"], {})["il"] == label
+    assert "il" not in popup.browser_event(events["other"], {})
+    kept = filters.filter_events(list(events.values()), filters.EventFilter(disagreeing_only=True))
+    assert {f["properties"]["article_id"] for f in kept} == {"wire", "paper"}
+    out = tmp_path / "disagree.geojson"
+    assert main(["export", "--data", str(data), "--out", str(out), "--disagreeing"]) == 0
+    assert "2 events" in capsys.readouterr().out

@@ -20,6 +20,7 @@ from geo.app import playback, share
 from geo.app.playback import Session
 from geo.corpus import tables
 from geo.corpus.corrections import STATUSES, event_changes
+from geo.corpus.incidents import incidents
 from geo.corpus.io import FORMATS, events_file
 from geo.corpus.records import EventFeature, EventProperties
 from geo.map import filters
@@ -136,6 +137,7 @@ def details(
         if save is not None:
             correction_form(feature["properties"], save)
     if picked:
+        incident_reports(picked[0], features)
         same_place = tables.by_date(filters.same_place(features, picked[0]))
         st.caption(f"{len(same_place)} events at {picked[0]['properties']['place']} in the corpus")
         st.dataframe(
@@ -143,6 +145,45 @@ def details(
             hide_index=True,
             column_config={"snippet": st.column_config.TextColumn("snippet", width="large")},
         )
+
+
+def incident_reports(picked: EventFeature, features: Sequence[EventFeature]) -> None:
+    """Every report of the picked event's incident (geo.corpus.incidents), newest first,
+    and where they disagree, each side with its sources."""
+    incident = picked["properties"].get("incident_id")
+    group = [f for f in features if incident and f["properties"].get("incident_id") == incident]
+    if len(group) <= 1:
+        return
+    group.sort(key=lambda f: (f["properties"]["published"] or "", f["properties"]["id"]))
+    st.caption(f"{len(group)} reports of this incident, newest first")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "published": p["published"],
+                    "source": p["article_source"],
+                    "dates": p["date_start"]
+                    if p["date_start"] == p["date_end"]
+                    else f"{p['date_start']} – {p['date_end']}",
+                    "event_type": p["event_type"],
+                    "snippet": p["snippet"],
+                    "article": p["article_title"],
+                }
+                for p in (f["properties"] for f in reversed(group))
+            ]
+        ),
+        hide_index=True,
+        column_config={"snippet": st.column_config.TextColumn("snippet", width="large")},
+    )
+    for disagreement in next(
+        (i.disagreements for i in incidents(group) if picked["properties"]["id"] in i.event_ids),
+        (),
+    ):
+        sides = " vs ".join(
+            f"{side.value} ({', '.join(side.sources) or 'source unknown'})"
+            for side in disagreement.sides
+        )
+        st.text(f"The reports disagree on {disagreement.about}: {sides}")
 
 
 def correction_form(props: EventProperties, save: SaveCorrections) -> None:

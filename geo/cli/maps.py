@@ -136,6 +136,7 @@ def _event_filter(
         geo_precision=frozenset(args.geo_precision or ()),
         time_precision=frozenset(args.time_precision or ()),
         verification=frozenset(args.verification or ()),
+        disagreeing_only=args.disagreeing,
     )
 
 
@@ -317,4 +318,9 @@ def add_export_args(p: argparse.ArgumentParser) -> None:
         metavar="STATUS",
         help="keep events an analyst marked so (campaign-map correct verify): "
         f"{', '.join(STATUSES)} (default: all)",
+    )
+    p.add_argument(
+        "--disagreeing",
+        action="store_true",
+        help="only events of incidents whose reports differ on figures, dates or actors",
     )

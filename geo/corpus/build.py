@@ -52,7 +52,7 @@ from geo.corpus.corrections import (
     load_corrections,
     unknown_articles,
 )
-from geo.corpus.incidents import DEFAULT_RULES, incident_ids
+from geo.corpus.incidents import DEFAULT_RULES, incidents
 from geo.corpus.outputs import (
     ARTICLES_FILE,
     EVENTS_FILE,
@@ -282,7 +282,11 @@ def event_properties(event: Event) -> EventProperties:
         # Untouched by corrections (the build sets them from the corrections file).
         "verification": "unverified",
         "corrected": {},
-        "incident_id": "",  # the build's grouping across the corpus sets it (with_incidents)
+        # The build's grouping across the corpus sets these (with_incidents).
+        "incident_id": "",
+        "incident_reports": 1,
+        "incident_sources": 1 if event.article.source else 0,
+        "disagreement": False,
     }
 
 
@@ -503,11 +507,18 @@ def build(
 
 
 def with_incidents(feature_lines: list[str]) -> list[str]:
-    """The feature lines with each event's incident id (`geo.corpus.incidents`): the
-    events of the whole corpus are grouped, across articles, once they are put together."""
+    """The feature lines with each event's incident (`geo.corpus.incidents`): its id, how
+    many reports and sources it has, whether they disagree. The events of the whole corpus
+    are grouped, across articles, once they are put together."""
     features = [json.loads(line) for line in feature_lines]
-    for feature, incident in zip(features, incident_ids(features), strict=True):
-        feature["properties"]["incident_id"] = incident
+    for incident in incidents(features):
+        for i in incident.members:
+            features[i]["properties"].update(
+                incident_id=incident.id,
+                incident_reports=incident.reports,
+                incident_sources=len(incident.sources),
+                disagreement=bool(incident.disagreements),
+            )
     return [dumps_geojson(feature) for feature in features]
 
 

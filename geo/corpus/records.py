@@ -66,6 +66,9 @@ class EventProperties(TypedDict):
     corrected: dict[str, dict[str, Any]]
     # Events with one id report one happening (geo.corpus.incidents): same place, time, kind.
     incident_id: str
+    incident_reports: int  # events of its incident (1: reported once)
+    incident_sources: int  # distinct sources among them
+    disagreement: bool  # its reports differ on figures, dates or actors
 
 
 class EventFeature(TypedDict):

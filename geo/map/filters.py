@@ -58,6 +58,7 @@ class EventFilter:
     # The analysts' word on events (geo.corpus.corrections): "verified", "unverified",
     # "rejected" to keep; empty: all.
     verification: frozenset[str] = frozenset()
+    disagreeing_only: bool = False  # only events whose incident's reports disagree
 
 
 def overlaps(
@@ -129,18 +130,20 @@ def filter_events(features: Iterable[EventFeature], flt: EventFilter) -> list[Ev
             continue
         if matches_place is not None and not matches_place(p):
             continue
-        if not precise_enough(p, flt):
+        if not keeps_record(p, flt):
             continue
         out.append(feature)
     return out
 
 
-def precise_enough(props: EventProperties, flt: EventFilter) -> bool:
-    """The event's precision codes and verification status are among those the filter
-    keeps."""
+def keeps_record(props: EventProperties, flt: EventFilter) -> bool:
+    """The event's precision codes, verification status and incident are as the filter
+    asks."""
     if flt.geo_precision and props.get("geo_precision") not in flt.geo_precision:
         return False
     if flt.verification and (props.get("verification") or "unverified") not in flt.verification:
+        return False
+    if flt.disagreeing_only and not props.get("disagreement"):
         return False
     return not flt.time_precision or props.get("time_precision") in flt.time_precision
 

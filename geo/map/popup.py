@@ -82,6 +82,18 @@ def precision_label(props: EventProperties) -> str:
     return label + (f", time {time}" if (time := props.get("time_precision")) else "")
 
 
+def incident_label(props: EventProperties) -> str:
+    """ "One of 3 reports of this incident (2 sources); the reports disagree", "" for an
+    event reported once (geo.corpus.incidents)."""
+    reports = int(props.get("incident_reports") or 1)
+    if reports <= 1:
+        return ""
+    sources = int(props.get("incident_sources") or 0)
+    label = f"One of {reports} reports of this incident"
+    label += f" ({sources} source{'s' if sources != 1 else ''})" if sources else ""
+    return label + ("; the reports disagree" if props.get("disagreement") else "")
+
+
 def correction_label(props: EventProperties) -> str:
     """ "Corrected: event type was plan; verified": what analysts changed (geo.corpus
     .corrections), "" when nothing. Made here for both the page and the details panel."""
@@ -121,6 +133,8 @@ def event_popup(props: EventProperties) -> str:
     if props.get("figures"):
         figures = "; ".join(props["figures"])
         rows.append(f'<div class="cm-figures">Figures: {escape_text(figures)}</div>')
+    if incident := incident_label(props):
+        rows.append(f'<div class="cm-incident">{escape_text(incident)}</div>')
     if correction := correction_label(props):
         rows.append(f'<div class="cm-corrected">{escape_text(correction)}</div>')
     rows.append(
@@ -166,6 +180,8 @@ def browser_event(feature: EventFeature, articles: dict[str, int]) -> dict[str, 
     }
     if correction := correction_label(p):  # sent only for the few an analyst touched
         event["cr"] = correction
+    if incident := incident_label(p):  # and for events reported more than once
+        event["il"] = incident
     # The gazetteer's name, sent only where it differs from the name shown (a few bytes
     # per event in a 10,000-event export); builds from before it existed have none.
     if (gazetteer := p.get("gazetteer_name")) and gazetteer != event["pl"]:

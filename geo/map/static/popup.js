@@ -54,6 +54,7 @@ window.cmPopup = function (p, arts, styles) {
         "</div>" +
         (p.ac ? '<div class="cm-actors">Actors: ' + e(p.ac) + "</div>" : "") +
         (p.fg ? '<div class="cm-figures">Figures: ' + e(p.fg) + "</div>" : "") +
+        (p.il ? '<div class="cm-incident">' + e(p.il) + "</div>" : "") +
         (p.cr ? '<div class="cm-corrected">' + e(p.cr) + "</div>" : "") +
         '<div class="cm-conf">confidence ' + p.cf.toFixed(2) +
         (p.lv === "derived" ? " · derived place" : "") + " · " + e(window.cmPrecision(p)) +
