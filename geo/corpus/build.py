@@ -457,7 +457,6 @@ def build(
             records.append(entries[path]["record"])
             features.extend(renamed_features(entries[path], names))
             places.update(map(tuple, entries[path]["places"]))
-    features = with_incidents(features)
     skipped = [{"file": e.path.name if e.path else None, "reason": e.reason} for e in errors]
     summary = BuildSummary(
         articles=len(records),
@@ -496,7 +495,9 @@ def build(
             "skipped": skipped,
             "corrections": problems,  # of the file as a whole; an article's are its warnings
         }
-        write_build(out, events_geojson(features), document)
+        # Incidents across the corpus: grouped only when the outputs are written (the
+        # grouping takes ~0.8 s at 10,000 events, more where thousands share a place).
+        write_build(out, events_geojson(with_incidents(features)), document)
     _prune_cache(
         cache_dir,
         {ids[p] for p in entries}
