@@ -469,7 +469,7 @@ def build(
         repaired=found.repaired,
         corpus=str(corpus),
         corrections=problems
-        + [w for r in records for w in r["warnings"] if " no longer applies: " in w],
+        + [p for e in entries.values() for p in e.get("stale_corrections", ())],
     )
     # Nothing changed since the last build: leave the outputs (and their times) alone.
     build_key = hashlib.sha256(
@@ -641,10 +641,12 @@ def _article_entry(
     except BudgetExceeded:
         return dict(skipped, skipped=str(BudgetExceeded(budget_s or 0.0)))
     corrected = correct_events(article.id, events, fixes, mentions)
-    record["warnings"] += mentions.problems + corrected.problems
+    stale = mentions.problems + corrected.problems  # corrections that no longer apply
+    record["warnings"] += stale
     events = corrected.events
     return {
         "key": key,
+        "stale_corrections": stale,
         # Through JSON once, so a fresh record is the same as a cached one.
         "record": json.loads(json.dumps(record, default=_json_default)),
         "places": sorted({(e.lat, e.lon) for e in events}),
