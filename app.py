@@ -22,7 +22,7 @@ from geo.app import dashboard, playback, share, timeline
 from geo.app.static_files import StaticFiles
 from geo.corpus.articles import CORRECTIONS_FILE, ArticleError
 from geo.corpus.build import BuildSummary, build, user_corpus
-from geo.corpus.corrections import append_entry, event_entry, load_corrections
+from geo.corpus.corrections import STATUSES, append_entry, event_entry, load_corrections
 from geo.corpus.ingest import UPLOAD_LIMIT_MB, UPLOAD_TYPES, add_article
 from geo.corpus.outputs import MapDataError, read_build
 from geo.corpus.records import EventFeature, EventProperties
@@ -34,11 +34,11 @@ from geo.map.bounds import event_bounds
 from geo.map.escape import escape_markdown, escape_text
 from geo.map.follow import Follow
 from geo.map.framing import count_label
-from geo.map.popup import PRECISION_LABELS
 from geo.map.styles import EVENT_STYLES
 from geo.map.tiles import TileSource
 from geo.map.view import MapOptions, finish
 from geo.map.view import base_map as new_map
+from geo.pipeline.precision import GEO_LABELS, TIME_LABELS
 
 CORPUS = Path(os.environ.get("CAMPAIGN_MAP_CORPUS", "seeds"))
 MAPDATA = Path(os.environ.get("CAMPAIGN_MAP_DATA", "mapdata"))
@@ -309,21 +309,21 @@ with st.sidebar:
     query = st.text_input("Place search", key="place_query", placeholder="e.g. a town name")
     geo_codes = st.multiselect(
         "Place precision",
-        [1, 2, 3],
-        format_func=lambda c: f"{c}: {PRECISION_LABELS['geo'][c]}",
+        list(GEO_LABELS),
+        format_func=lambda c: f"{c}: {GEO_LABELS[c]}",
         key="geo_precision",
         help="ACLED-style codes: how exactly an event's place is known",
     )
     time_codes = st.multiselect(
         "Time precision",
-        [1, 2, 3],
-        format_func=lambda c: f"{c}: {PRECISION_LABELS['time'][c]}",
+        list(TIME_LABELS),
+        format_func=lambda c: f"{c}: {TIME_LABELS[c]}",
         key="time_precision",
         help="ACLED-style codes: how exactly an event's time is known",
     )
     statuses = st.multiselect(
         "Verification",
-        ["verified", "unverified", "rejected"],
+        list(STATUSES),
         key="verification",
         help="An analyst's word on each event (campaign-map correct verify)",
     )

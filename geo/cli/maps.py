@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from geo.corpus.corrections import STATUSES
 from geo.corpus.io import FORMATS
 from geo.pipeline.actions import EVENT_TYPES, load_actors
+from geo.pipeline.precision import GEO_LABELS, TIME_LABELS
 
 if TYPE_CHECKING:
     import folium
@@ -293,24 +294,19 @@ def add_export_args(p: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="part of a place name, spelling aside: Menaka finds Ménaka (default: all places)",
     )
-    p.add_argument(
-        "--geo-precision",
-        nargs="*",
-        type=int,
-        choices=(1, 2, 3),
-        metavar="CODE",
-        help="keep places of these precision codes: 1 the town, 2 near it, a district or a "
-        "facility, 3 a province or larger (default: all)",
-    )
-    p.add_argument(
-        "--time-precision",
-        nargs="*",
-        type=int,
-        choices=(1, 2, 3),
-        metavar="CODE",
-        help="keep times of these precision codes: 1 the day, 2 a few days or a week, "
-        "3 a month or longer (default: all)",
-    )
+    for flag, what, labels in (
+        ("--geo-precision", "places", GEO_LABELS),
+        ("--time-precision", "times", TIME_LABELS),
+    ):
+        codes = ", ".join(f"{code} {label}" for code, label in labels.items())
+        p.add_argument(
+            flag,
+            nargs="*",
+            type=int,
+            choices=tuple(labels),
+            metavar="CODE",
+            help=f"keep {what} of these precision codes: {codes} (default: all)",
+        )
     p.add_argument(
         "--verification",
         nargs="*",

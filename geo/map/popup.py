@@ -69,13 +69,6 @@ def source_line(props: EventProperties) -> str:
     return "<br>" + " · ".join(p for p in parts if p) if any(parts) else ""
 
 
-# What each precision code means (geo/pipeline/precision.py), for filters and legends.
-PRECISION_LABELS: dict[str, dict[int, str]] = {
-    "geo": {1: "the town", 2: "near it, a district or a facility", 3: "a province or larger"},
-    "time": {1: "the day", 2: "a few days or a week", 3: "a month or longer"},
-}
-
-
 def precision_label(props: EventProperties) -> str:
     """ "precision place 1, time 2": the ACLED-style codes (cmPrecision in the page)."""
     label = f"precision place {props.get('geo_precision') or 3}"

@@ -49,3 +49,13 @@ def time_precision(
     if days <= 1:
         return 2 if basis == "publication" else 1
     return 2 if days <= WEEK_DAYS else 3
+
+
+# What each code means, in the words of the codebook above (the app's filters, the command
+# line's help).
+GEO_LABELS: dict[int, str] = {
+    1: "the town",
+    2: "near it, a district or a facility",
+    3: "a province or larger",
+}
+TIME_LABELS: dict[int, str] = {1: "the day", 2: "a few days or a week", 3: "a month or longer"}
