@@ -409,10 +409,33 @@ def test_merge_and_split_are_handed_to_the_incidents(tmp_path: Path) -> None:
     merge = _entry({"kind": "merge", "with": second.id}, article="art", event=_ref(first))
     split = _entry({"kind": "split"}, 1, article="art", event=_ref(second))
     _, events = _apply(_write(tmp_path / CORRECTIONS_FILE, merge, split))
-    assert [(link.event, link.kind, link.other) for link in events.links] == [
+    assert [(link.event, link.kind, link.other) for link in events.links.values()] == [
         (first.id, "merge", second.id),
         (second.id, "split", None),
     ]
+    assert events.properties(first.id)["incident_link"] == {
+        "kind": "merge",
+        "with": second.id,
+        "entry": merge["id"],
+    }
+    assert events.properties(events.events[2].id)["incident_link"] is None
+
+
+def test_the_later_of_a_merge_and_a_split_decides(tmp_path: Path) -> None:
+    first, second = _events(_parse())[:2]
+    merge = _entry({"kind": "merge", "with": second.id}, article="art", event=_ref(first))
+    split = _entry({"kind": "split"}, 1, article="art", event=_ref(first))
+    _, events = _apply(_write(tmp_path / CORRECTIONS_FILE, merge, split))
+    assert events.properties(first.id)["incident_link"]["kind"] == "split"
+
+
+def test_a_verdict_carries_when_it_was_given(tmp_path: Path) -> None:
+    target = _events(_parse())[0]
+    verified = _entry({"kind": "verified", "status": "verified"}, article="art", event=_ref(target))
+    _, events = _apply(_write(tmp_path / CORRECTIONS_FILE, verified))
+    said = events.properties(target.id)
+    assert (said["verification"], said["verified_at"]) == ("verified", verified["at"])
+    assert events.properties(_events(_parse())[1].id)["verified_at"] is None
 
 
 def test_an_event_correction_made_before_a_place_correction_still_applies(tmp_path: Path) -> None:
@@ -423,7 +446,7 @@ def test_an_event_correction_made_before_a_place_correction_still_applies(tmp_pa
     fix = _entry(PARIS, 1, article="art", mention=_span("Kelby"))
     _, events = _apply(_write(tmp_path / CORRECTIONS_FILE, verify, fix))
     assert not events.problems
-    assert events.verification == {kelby_event.id: "verified"}
+    assert events.properties(kelby_event.id)["verification"] == "verified"
 
 
 # -- an article that changed -----------------------------------------------------------------

@@ -127,3 +127,54 @@ def test_geoparse_of_a_folder_applies_its_corrections(
     assert [t["text"] for t in record["toponyms"]] == ["Gulu"]
     [gulu] = [e for e in record["events"] if e["id"] == gulu_id]
     assert gulu["verification"] == "rejected"
+
+
+SECOND_REPORT = (
+    "Rebel fighters captured Gulu on 3 May 2019 after a night of clashes, a witness said.\n"
+)
+
+
+def test_merge_split_and_verdicts_reach_the_incidents(
+    corpus_and_data: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus, data = corpus_and_data
+    (corpus / "wire.txt").write_text(SECOND_REPORT, "utf-8")
+    build(corpus, data, processes=1, progress=False)
+
+    def gulu() -> list[dict]:
+        return sorted(
+            (e["properties"] for e in events_of(data) if e["properties"]["place"] == "Gulu"),
+            key=lambda p: p["id"],
+        )
+
+    first, second = gulu()
+    assert first["incident_id"] == second["incident_id"]  # one capture, two reports
+    correct(corpus, data, "split", second["id"])
+    build(corpus, data, processes=1, progress=False)
+    first, second = gulu()
+    assert first["incident_id"] != second["incident_id"] and second["incident_reports"] == 1
+
+    # Merged back by naming the incident the map shows.
+    correct(corpus, data, "merge", second["id"], first["incident_id"])
+    build(corpus, data, processes=1, progress=False)
+    first, second = gulu()
+    assert first["incident_id"] == second["incident_id"] and first["incident_reports"] == 2
+
+    # One report verified: the incident is, and the export keeps both of its reports.
+    correct(corpus, data, "verify", first["id"], "verified")
+    capsys.readouterr()
+    build(corpus, data, processes=1, progress=False)
+    first, second = gulu()
+    assert (first["verification"], second["verification"]) == ("verified", "unverified")
+    assert first["incident_verification"] == second["incident_verification"] == "verified"
+    out = tmp_path / "verified.geojson"
+    argv = ["export", "--data", str(data), "--out", str(out), "--verification", "verified"]
+    assert main(argv) == 0
+    kept = {f["properties"]["id"] for f in json.loads(out.read_text())["features"]}
+    assert kept == {first["id"], second["id"]}
+
+    # The article it merged with loses that event: the merge is said, not misapplied.
+    (corpus / "wire.txt").write_text(SECOND_REPORT.replace("Gulu", "Kitgum"), "utf-8")
+    (corpus / "report.txt").write_text(ARTICLE.replace("Gulu", "Kitgum"), "utf-8")
+    summary = build(corpus, data, processes=1, progress=False)
+    assert any("no longer applies" in p for p in summary.corrections)

@@ -4,6 +4,7 @@ for the test: made-up towns at made-up points."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import random
 import re
@@ -18,6 +19,7 @@ from geo.corpus.incidents import (
     incidents,
     load_rules,
     read_figure,
+    unknown_merges,
 )
 from geo.evaluation.evaluate_incidents import (
     GoldLabel,
@@ -247,6 +249,68 @@ def test_ids_are_deterministic_and_stable_under_reordering() -> None:
 def test_the_id_is_the_earliest_events() -> None:
     first = incident_ids([event("b:20", "2020-05-02"), event("a:10", "2020-05-01", "2020-05-02")])
     assert first[0] == first[1] == incident_ids([event("a:10", "2020-05-01")])[0]
+
+
+# ------------------------------------------------------------------ analysts' word
+
+
+def linked(feature: dict[str, Any], kind: str, other: str | None = None) -> dict[str, Any]:
+    feature["properties"]["incident_link"] = {"kind": kind, "with": other, "entry": "e1"}
+    return feature
+
+
+def judged(feature: dict[str, Any], status: str, at: str) -> dict[str, Any]:
+    feature["properties"].update(verification=status, verified_at=at)
+    return feature
+
+
+def test_a_split_event_stands_alone() -> None:
+    reports = [event("wire:120", "2020-05-02"), event("paper:45", "2020-05-02")]
+    assert same(incident_ids(reports), 0, 1)
+    ids = incident_ids([reports[0], linked(reports[1], "split")])
+    assert not same(ids, 0, 1)
+
+
+def test_a_merge_joins_what_the_rules_keep_apart() -> None:
+    features = [
+        event("wire:120", "2020-05-02"),
+        event("paper:45", "2020-05-02"),
+        # Another month, another place.
+        event("radio:9", "2020-06-20", point=north(300), place="Beta", geonameid=2002),
+    ]
+    assert not same(incident_ids(features), 0, 2)
+    # By the other event's id, or by the incident's id (what the map shows)...
+    by_event = incident_ids(
+        [features[0], features[1], linked(copy.deepcopy(features[2]), "merge", "paper:45")]
+    )
+    assert same(by_event, 0, 1, 2)
+    target = incident_ids(features)[0]
+    by_incident = incident_ids([*features[:2], linked(features[2], "merge", target)])
+    assert same(by_incident, 0, 1, 2)
+    # ...and the incident keeps its id: it is named after its earliest event.
+    assert by_incident[2] == target
+
+
+def test_a_merge_with_an_event_the_data_no_longer_has_is_said() -> None:
+    features = [
+        event("wire:120", "2020-05-02"),
+        linked(event("paper:45", "2020-07-02"), "merge", "gone:1"),
+    ]
+    assert not same(incident_ids(features), 0, 1)
+    assert unknown_merges(features) == [
+        "correction e1: event paper:45 merges with gone:1, which the map data does not have"
+    ]
+
+
+def test_an_incidents_status_is_the_latest_verdict_on_any_report() -> None:
+    reports = [event("wire:120", "2020-05-02"), event("paper:45", "2020-05-02")]
+    assert incidents(reports)[0].verification == "unverified"
+    judged(reports[0], "verified", "2020-06-01T10:00:00Z")
+    assert incidents(reports)[0].verification == "verified"
+    judged(reports[1], "rejected", "2020-06-02T10:00:00Z")
+    assert incidents(reports)[0].verification == "rejected"
+    judged(reports[0], "verified", "2020-06-03T10:00:00Z")
+    assert incidents(reports)[0].verification == "verified"
 
 
 # -------------------------------------------------------------------------- summary

@@ -312,7 +312,8 @@ def add_export_args(p: argparse.ArgumentParser) -> None:
         nargs="*",
         choices=STATUSES,
         metavar="STATUS",
-        help="keep events an analyst marked so (campaign-map correct verify): "
+        help="keep the incidents an analyst marked so (campaign-map correct verify; an "
+        "incident's status is the latest given to any of its reports): "
         f"{', '.join(STATUSES)} (default: all)",
     )
     p.add_argument(

@@ -52,7 +52,7 @@ from geo.corpus.corrections import (
     load_corrections,
     unknown_articles,
 )
-from geo.corpus.incidents import DEFAULT_RULES, incidents
+from geo.corpus.incidents import DEFAULT_RULES, incidents, unknown_merges
 from geo.corpus.outputs import (
     ARTICLES_FILE,
     EVENTS_FILE,
@@ -281,9 +281,12 @@ def event_properties(event: Event) -> EventProperties:
         "published_basis": event.article.published_basis,
         # Untouched by corrections (the build sets them from the corrections file).
         "verification": "unverified",
+        "verified_at": None,
         "corrected": {},
+        "incident_link": None,
         # The build's grouping across the corpus sets these (with_incidents).
         "incident_id": "",
+        "incident_verification": "unverified",
         "incident_reports": 1,
         "incident_sources": 1 if event.article.source else 0,
         "disagreement": False,
@@ -469,7 +472,8 @@ def build(
         repaired=found.repaired,
         corpus=str(corpus),
         corrections=problems
-        + [p for e in entries.values() for p in e.get("stale_corrections", ())],
+        + [p for e in entries.values() for p in e.get("stale_corrections", ())]
+        + merges_without_target(features),
     )
     # Nothing changed since the last build: leave the outputs (and their times) alone.
     build_key = hashlib.sha256(
@@ -507,6 +511,15 @@ def build(
     return summary
 
 
+def merges_without_target(feature_lines: list[str]) -> list[str]:
+    """The analysts' merges with an event or incident the map data no longer has (its
+    article changed or went): said, never applied elsewhere. Only a build with merges
+    reads its features for this."""
+    if not any('"incident_link": {' in line for line in feature_lines):
+        return []
+    return unknown_merges([json.loads(line) for line in feature_lines])
+
+
 def with_incidents(feature_lines: list[str]) -> list[str]:
     """The feature lines with each event's incident (`geo.corpus.incidents`): its id, how
     many reports and sources it has, whether they disagree. The events of the whole corpus
@@ -519,6 +532,7 @@ def with_incidents(feature_lines: list[str]) -> list[str]:
                 incident_reports=incident.reports,
                 incident_sources=len(incident.sources),
                 disagreement=bool(incident.disagreements),
+                incident_verification=incident.verification,
             )
     return [dumps_geojson(feature) for feature in features]
 

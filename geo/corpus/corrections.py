@@ -559,22 +559,28 @@ class CorrectedEvents:
 
     `corrected`: event id -> record field ("place", "date_start", "date_end",
     "event_type") -> {"was": the pipeline's value, "now": the value, "entry": the id of
-    the correction}; `verification`: event id -> "verified" or "rejected" (the others are
-    "unverified"); `links`: merges and splits for the incident grouping.
+    the correction}; `verification`: event id -> (status, when the analyst said it), for
+    the events an analyst judged; `links`: event id -> its latest merge or split, for the
+    incident grouping.
     """
 
     events: list[Event]
     corrected: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-    verification: dict[str, str] = field(default_factory=dict)
-    links: list[IncidentLink] = field(default_factory=list)
+    verification: dict[str, tuple[str, str]] = field(default_factory=dict)
+    links: dict[str, IncidentLink] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
     def properties(self, event_id: str) -> dict[str, Any]:
-        """The fields an event's record gains: its verification status and what was
-        corrected (an empty object when nothing)."""
+        """The fields an event's record gains: its verification status and when it was
+        given (the latest verdict among an incident's reports is the incident's), what
+        was corrected (an empty object when nothing), and its merge or split (null)."""
+        status, at = self.verification.get(event_id, ("unverified", None))
+        link = self.links.get(event_id)
         return {
-            "verification": self.verification.get(event_id, "unverified"),
+            "verification": status,
+            "verified_at": at,
             "corrected": self.corrected.get(event_id, {}),
+            "incident_link": link and {"kind": link.kind, "with": link.other, "entry": link.entry},
         }
 
 
@@ -677,11 +683,10 @@ def _apply_to_event(event: Event, correction: Correction, out: CorrectedEvents) 
         _note(out.corrected, event.id, "event_type", event.event_type, c["type"], correction.id)
         return dataclasses.replace(event, event_type=c["type"])
     if correction.kind == "verified":
-        out.verification[event.id] = c["status"]
-        if c["status"] == "unverified":
-            del out.verification[event.id]
-    else:  # merge, split
-        out.links.append(IncidentLink(event.id, correction.kind, c.get("with"), correction.id))
+        # "unverified" is a verdict too: it takes an incident back from its earlier one.
+        out.verification[event.id] = (c["status"], correction.at)
+    else:  # merge, split: the later one decides
+        out.links[event.id] = IncidentLink(event.id, correction.kind, c.get("with"), correction.id)
     return event
 
 

@@ -372,6 +372,7 @@ class Incident:
     date_start: str | None  # the members' dates: the earliest start, the latest end
     date_end: str | None
     disagreements: tuple[Disagreement, ...] = field(default=())
+    verification: str = "unverified"  # the latest verdict an analyst gave one of its reports
 
     @property
     def reports(self) -> int:
@@ -392,12 +393,76 @@ def _earliest(features: Sequence[Feature], members: Iterable[int]) -> int:
     return min(members, key=key)
 
 
+def _link(feature: Feature) -> tuple[str, str | None]:
+    """An analyst's merge or split of the event ("merge", the other id), else ("", None)."""
+    link = (feature.get("properties") or {}).get("incident_link")
+    if not isinstance(link, Mapping) or link.get("kind") not in ("merge", "split"):
+        return "", None
+    other = link.get("with")
+    return str(link["kind"]), other if isinstance(other, str) else None
+
+
+def _event_index(features: Sequence[Feature]) -> dict[str, int]:
+    """Event id -> its index, and incident id -> the index of the event it is named after:
+    a merge names either, and an incident's id is its earliest event's (`incident_id`)."""
+    index: dict[str, int] = {}
+    for i, feature in enumerate(features):
+        event_id = str((feature.get("properties") or {}).get("id") or "")
+        if event_id:
+            index.setdefault(event_id, i)
+            index.setdefault(incident_id(event_id), i)
+    return index
+
+
+def unknown_merges(features: Sequence[Feature]) -> list[str]:
+    """The merges whose other event or incident is not among the features, said as
+    "correction <entry>: event <id> merges with <other>, which the map data does not have"."""
+    index = _event_index(features)
+    said = []
+    for feature in features:
+        kind, other = _link(feature)
+        if kind == "merge" and (other is None or other not in index):
+            props = feature.get("properties") or {}
+            entry = (props.get("incident_link") or {}).get("entry")
+            said.append(
+                f"correction {entry}: event {props.get('id')} merges with {other}, "
+                "which the map data does not have"
+            )
+    return said
+
+
+def _merged(groups: list[list[int]], features: Sequence[Feature]) -> list[list[int]]:
+    """The groups joined by the analysts' merges (whatever the rules say: their word)."""
+    owner = {i: g for g, members in enumerate(groups) for i in members}
+    parent = list(range(len(groups)))
+
+    def root(g: int) -> int:
+        while parent[g] != g:
+            parent[g] = parent[parent[g]]
+            g = parent[g]
+        return g
+
+    index = _event_index(features)
+    for i, feature in enumerate(features):
+        kind, other = _link(feature)
+        if kind == "merge" and other in index:
+            a, b = root(owner[i]), root(owner[index[other]])
+            parent[max(a, b)] = min(a, b)
+    joined: dict[int, list[int]] = {}
+    for g, members in enumerate(groups):
+        joined.setdefault(root(g), []).extend(members)
+    return [sorted(members) for members in joined.values()]
+
+
 def _partition(features: Sequence[Feature], rules: IncidentRules) -> list[list[int]]:
-    """The members of every incident (indexes), each incident's in input order."""
-    reports = [_report(i, f, rules) for i, f in enumerate(features)]
+    """The members of every incident (indexes), each incident's in input order. An event
+    an analyst split off stands alone (unless a merge of its own joins it elsewhere)."""
+    reports = [
+        None if _link(f)[0] == "split" else _report(i, f, rules) for i, f in enumerate(features)
+    ]
     groups = [sorted(m.index for m in g.members) for g in _group(filter(None, reports), rules)]
     groups += [[i] for i, r in enumerate(reports) if r is None]
-    return groups
+    return _merged(groups, features)
 
 
 def incident_ids(features: Sequence[Feature], rules: IncidentRules | None = None) -> list[str]:
@@ -443,7 +508,19 @@ def _summary(features: Sequence[Feature], members: list[int], rules: IncidentRul
         date_start=min(starts) if starts else None,
         date_end=max(ends) if ends else None,
         disagreements=disagreements(props, rules),
+        verification=verdict(props),
     )
+
+
+def verdict(props: Sequence[Mapping[str, Any]]) -> str:
+    """An incident's status: the latest an analyst gave any of its reports (verifying one
+    report of a happening verifies the happening; a later rejection takes it back)."""
+    judged = [
+        (str(p["verified_at"]), str(p.get("id") or ""), str(p.get("verification") or ""))
+        for p in props
+        if p.get("verified_at")
+    ]
+    return max(judged)[2] if judged else "unverified"
 
 
 # --------------------------------------------------------------------- disagreements

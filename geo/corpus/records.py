@@ -60,12 +60,17 @@ class EventProperties(TypedDict):
     article_url: str | None
     published: str | None  # ISO date
     published_basis: PublishedBasis
-    # The analysts' word (geo.corpus.corrections): "unverified", "verified" or "rejected";
-    # and what a correction changed, by field: {"place": {"was": ..., "now": ..., "entry": id}}
+    # The analysts' word (geo.corpus.corrections): "unverified", "verified" or "rejected",
+    # and when it was given (None: never judged); what a correction changed, by field:
+    # {"place": {"was": ..., "now": ..., "entry": id}}; a merge or split of its incident:
+    # {"kind": "merge" | "split", "with": an event or incident id | None, "entry": id} or None
     verification: str
+    verified_at: str | None
     corrected: dict[str, dict[str, Any]]
+    incident_link: dict[str, Any] | None
     # Events with one id report one happening (geo.corpus.incidents): same place, time, kind.
     incident_id: str
+    incident_verification: str  # the latest verdict among its reports ("unverified": none)
     incident_reports: int  # events of its incident (1: reported once)
     incident_sources: int  # distinct sources among them
     disagreement: bool  # its reports differ on figures, dates or actors

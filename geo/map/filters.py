@@ -55,8 +55,8 @@ class EventFilter:
     # undated event has no time precision: a time filter leaves it out.
     geo_precision: frozenset[int] = frozenset()
     time_precision: frozenset[int] = frozenset()
-    # The analysts' word on events (geo.corpus.corrections): "verified", "unverified",
-    # "rejected" to keep; empty: all.
+    # The analysts' word on incidents (geo.corpus.corrections, the latest verdict on any of
+    # an incident's reports): "verified", "unverified", "rejected" to keep; empty: all.
     verification: frozenset[str] = frozenset()
     disagreeing_only: bool = False  # only events whose incident's reports disagree
 
@@ -136,12 +136,18 @@ def filter_events(features: Iterable[EventFeature], flt: EventFilter) -> list[Ev
     return out
 
 
+def incident_status(props: EventProperties) -> str:
+    """The verification status of the event's incident (map data built before incidents
+    had one: the event's own)."""
+    return props.get("incident_verification") or props.get("verification") or "unverified"
+
+
 def keeps_record(props: EventProperties, flt: EventFilter) -> bool:
     """The event's precision codes, verification status and incident are as the filter
     asks."""
     if flt.geo_precision and props.get("geo_precision") not in flt.geo_precision:
         return False
-    if flt.verification and (props.get("verification") or "unverified") not in flt.verification:
+    if flt.verification and incident_status(props) not in flt.verification:
         return False
     if flt.disagreeing_only and not props.get("disagreement"):
         return False
