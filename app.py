@@ -325,7 +325,8 @@ with st.sidebar:
         "Verification",
         list(STATUSES),
         key="verification",
-        help="An analyst's word on each event (campaign-map correct verify)",
+        help="An analyst's word on each incident: the latest verdict on any of its reports "
+        "(a briefing link limited to verified incidents: ?view=briefing&status=verified)",
     )
     disagreeing = st.checkbox(
         "Only incidents whose reports disagree",
@@ -463,7 +464,7 @@ def window_panel() -> None:
         zoom=zoom,
     )
     if briefing:
-        playback.briefing_overlay(st, current, visible)
+        playback.briefing_overlay(st, current, visible, filters.status_label(flt))
         return
     dashboard.take_map_return(st.session_state, returned, visible, key)
     view = dashboard.current_view(

@@ -17,6 +17,7 @@ import folium
 import pytest
 
 from geo.app import playback
+from geo.map import filters
 from geo.map.follow import Follow
 from geo.map.framing import count_label
 
@@ -182,6 +183,19 @@ def test_overlay_period_count_and_captions() -> None:
     assert block.index("Southville") < block.index("Northtown")
     assert "Westford" not in block
     assert "\n" not in block  # raw HTML on one line: Markdown leaves it alone
+
+
+def test_overlay_says_what_the_screen_is_limited_to() -> None:
+    flt = filters.EventFilter(verification=frozenset({"verified"}))
+    assert filters.status_label(flt) == "verified incidents only"
+    assert filters.status_label(filters.EventFilter()) == ""
+    everything = frozenset({"verified", "unverified", "rejected"})
+    assert filters.status_label(filters.EventFilter(verification=everything)) == ""
+    st = FakeStreamlit()
+    state = playback.PlaybackState(*WINDOW, lo=D(2020, 1, 1), hi=D(2022, 1, 1))
+    visible = [event(1, "2021-03-10", place="Northtown")]
+    playback.briefing_overlay(st, state, visible, filters.status_label(flt))  # type: ignore[arg-type]
+    assert '<span class="cm-count">1 event · verified incidents only</span>' in st.blocks[0]
 
 
 def test_overlay_counts_country_level_events_apart() -> None:

@@ -20,6 +20,10 @@ FULL = share.View(
     sources=("Example Wire",),
     articles=("003_abc",),
     place="Tikrit",
+    geo_precision=(1, 2),
+    time_precision=(1,),
+    verification=("verified",),
+    disagreeing=True,
     event="003_abc:1234",
     center=(34.61581, 43.67861),
     zoom=9,
@@ -85,6 +89,9 @@ def test_centre_is_rounded_to_about_a_metre() -> None:
         ({"place": "x" * (share.MAX_TEXT + 1)}, share.View()),
         ({"type": ["", " ", "offensive", "offensive"]}, share.View(types=("offensive",))),
         ({"event": ["first", "second"]}, share.View(event="second")),  # the last one counts
+        ({"geo": ["0", "2", "x", "4"], "time": "3.0"}, share.View(geo_precision=(2,))),
+        ({"status": ["verified", "approved"]}, share.View(verification=("verified",))),
+        ({"disagreeing": "perhaps"}, share.View()),
         ({"unknown": "1", "from": "2015-01-01"}, share.View(start=datetime.date(2015, 1, 1))),
     ],
 )

@@ -409,6 +409,15 @@ def restore(
             session[key] = list(values)
     if view.place:
         session[PLACE_KEY] = view.place
+    for key, codes in (
+        ("geo_precision", view.geo_precision),
+        ("time_precision", view.time_precision),
+        ("verification", view.verification),
+    ):
+        if codes:
+            session[key] = list(codes)
+    if view.disagreeing:
+        session["disagreeing"] = True
     if view.dark:
         session[DARK_KEY] = True
     if span and (view.start or view.end):
@@ -444,6 +453,10 @@ def current_view(
         sources=tuple(session.get("sources") or ()),
         articles=tuple(session.get("articles") or ()),
         place=session.get(PLACE_KEY) or "",
+        geo_precision=tuple(session.get("geo_precision") or ()),
+        time_precision=tuple(session.get("time_precision") or ()),
+        verification=tuple(session.get("verification") or ()),
+        disagreeing=bool(session.get("disagreeing")),
         event=picked_id(session, visible),
         center=center,
         zoom=zoom,

@@ -232,10 +232,13 @@ def caption_html(feature: EventFeature, places: str | None = None) -> str:
     )
 
 
-def briefing_overlay(st: Any, state: PlaybackState, visible: list[EventFeature]) -> None:
+def briefing_overlay(
+    st: Any, state: PlaybackState, visible: list[EventFeature], scope: str = ""
+) -> None:
     """The briefing screen's text, over the map's left side (briefing.css): the period, the
-    count (located and country-level events, as the app and export count them) and the
-    captions of the events that start in it. One block: the page replaces it in one go.
+    count (located and country-level events, as the app and export count them) with what
+    the screen is limited to (`scope`: "verified incidents only") and the captions of the
+    events that start in it. One block: the page replaces it in one go.
     The page shows as many captions as fit whole; a caption that would be cut is hidden.
     The window's dates are on the panel for the browser tests."""
     captions = caption_events(visible, state.start, state.end)
@@ -244,10 +247,11 @@ def briefing_overlay(st: Any, state: PlaybackState, visible: list[EventFeature])
         caption_html(f, places.get((f["properties"]["article_id"], f["properties"]["snippet"])))
         for f in captions
     ) or ('<div class="cm-caption cm-quiet">No new events in this period.</div>')
+    count = " · ".join(filter(None, [count_label(visible), scope]))
     st.markdown(
         f'<div class="cm-brief" data-start="{state.start}" data-end="{state.end}">'
         f'<div class="cm-period">{escape_text(period_label(state.start, state.end))}'
-        f'<span class="cm-count">{escape_text(count_label(visible))}</span></div>'
+        f'<span class="cm-count">{escape_text(count)}</span></div>'
         f'<div class="cm-captions">{body}</div></div>',
         unsafe_allow_html=True,
     )

@@ -1,5 +1,6 @@
 """Shareable views: the app's whole view (date window, filters, picked event, map centre and
-zoom, basemap, tiles, briefing options) in the URL's query, and back.
+zoom, basemap, tiles, briefing options: `?view=briefing&status=verified` is a briefing of
+the verified incidents only) in the URL's query, and back.
 
 The app writes the view into its URL as the analyst works and reads it once, on a visitor's
 first run, so a copied link opens the same picture in another browser. A URL is typed,
@@ -17,12 +18,16 @@ from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from geo.corpus.corrections import STATUSES
+
 # Query parameter names. `view`, `speed`, `step` and `tiles` were the app's before views were
 # shared; links made then still open.
 START, END = "from", "to"
 TYPES, ACTORS, SOURCES, ARTICLES = "type", "actor", "source", "article"
 PLACE, EVENT, MAP, DARK, TILES = "place", "event", "map", "dark", "tiles"
 VIEW, SPEED, STEP = "view", "speed", "step"
+GEO_PRECISION, TIME_PRECISION, STATUS, DISAGREEING = "geo", "time", "status", "disagreeing"
+PRECISION_CODES = ("1", "2", "3")  # ACLED-style (geo.pipeline.precision)
 VIEWS = frozenset({"briefing"})
 ZOOM_LIMITS = (0, 22)  # Leaflet's zoom levels with any tiles
 MAX_TEXT = 200  # a place query or an event id longer than this is not one
@@ -41,6 +46,10 @@ class View:
     sources: tuple[str, ...] = ()
     articles: tuple[str, ...] = ()
     place: str = ""
+    geo_precision: tuple[int, ...] = ()  # precision codes to keep
+    time_precision: tuple[int, ...] = ()
+    verification: tuple[str, ...] = ()  # incident statuses to keep ("verified"...)
+    disagreeing: bool = False  # only incidents whose reports disagree
     event: str | None = None  # the picked event's id (the details panel)
     center: tuple[float, float] | None = None  # (lat, lon)
     zoom: int | None = None
@@ -123,6 +132,14 @@ def _list(params: Params, name: str) -> tuple[str, ...]:
     return tuple(out[:MAX_VALUES])
 
 
+def _codes(params: Params, name: str) -> tuple[int, ...]:
+    return tuple(int(c) for c in _list(params, name) if c in PRECISION_CODES)
+
+
+def _yes(params: Params, name: str) -> bool:
+    return _one(params, name) in {"1", "true", "yes", "on"}
+
+
 def _map(text: str | None) -> tuple[tuple[float, float] | None, int | None]:
     """ "lat,lon,zoom" -> ((lat, lon), zoom), both or neither (one alone is no map view)."""
     parts = (text or "").split(",")
@@ -164,10 +181,14 @@ def parse(
         sources=_list(params, SOURCES),
         articles=_list(params, ARTICLES),
         place=_text(_one(params, PLACE)) or "",
+        geo_precision=_codes(params, GEO_PRECISION),
+        time_precision=_codes(params, TIME_PRECISION),
+        verification=tuple(s for s in _list(params, STATUS) if s in STATUSES),
+        disagreeing=_yes(params, DISAGREEING),
         event=_text(_one(params, EVENT)),
         center=center,
         zoom=zoom,
-        dark=_one(params, DARK) in {"1", "true", "yes", "on"},
+        dark=_yes(params, DARK),
         tiles=_text(_one(params, TILES)),
         view=view if view in VIEWS else None,
         speed=parse_speed(_one(params, SPEED)),
@@ -198,6 +219,10 @@ def params(view: View) -> dict[str, str | list[str]]:
         (SOURCES, list(view.sources)),
         (ARTICLES, list(view.articles)),
         (PLACE, view.place.strip()),
+        (GEO_PRECISION, [str(c) for c in view.geo_precision]),
+        (TIME_PRECISION, [str(c) for c in view.time_precision]),
+        (STATUS, list(view.verification)),
+        (DISAGREEING, "1" if view.disagreeing else None),
         (EVENT, view.event),
         (MAP, center),
         (DARK, "1" if view.dark else None),

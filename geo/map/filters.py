@@ -142,6 +142,14 @@ def incident_status(props: EventProperties) -> str:
     return props.get("incident_verification") or props.get("verification") or "unverified"
 
 
+def status_label(flt: EventFilter) -> str:
+    """What the verification filter keeps, in words ("verified incidents only"), or "" when
+    it keeps all: a briefing screen limited to verified incidents says so."""
+    if not flt.verification or flt.verification >= {"verified", "unverified", "rejected"}:
+        return ""
+    return " or ".join(sorted(flt.verification, reverse=True)) + " incidents only"
+
+
 def keeps_record(props: EventProperties, flt: EventFilter) -> bool:
     """The event's precision codes, verification status and incident are as the filter
     asks."""
