@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import itertools
 import random
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from geo.corpus import incidents as incidents_module
 from geo.corpus.incidents import (
     DEFAULT_RULES,
     incident_ids,
@@ -244,6 +246,45 @@ def test_ids_are_deterministic_and_stable_under_reordering() -> None:
             zip((f["properties"]["id"] for f in shuffled), incident_ids(shuffled), strict=True)
         )
         assert again == by_event
+
+
+def test_every_pair_in_an_incident_goes_together_in_a_random_pile() -> None:
+    """Complete linkage, checked pair by pair against the rules on a pile of reports at a
+    few places and dates (the grouping itself compares a report with summaries of an
+    incident's spans and places, not with each member)."""
+    rng = random.Random(7)
+    # Mid is near enough to both others, which are too far apart: no chaining through it.
+    places = [("Alpha", TOWN, 1001), ("Mid", north(6), 1003), ("Far", north(12), 1004)]
+    features = []
+    for n in range(400):
+        name, point, geonameid = rng.choice(places)
+        start = f"2020-05-{rng.randrange(1, 20):02d}"
+        end = start[:-2] + f"{int(start[-2:]) + rng.choice([0, 0, 1, 3, 9]):02d}"
+        features.append(
+            event(
+                f"a{n}:{n}",
+                start,
+                end,
+                place=name,
+                point=point,
+                geonameid=geonameid,
+                basis=rng.choice(["explicit", "publication"]),
+                event_type=rng.choice(["capture", "offensive", "airstrike", "meeting"]),
+            )
+        )
+    rules = load_rules()
+    reports = [incidents_module._report(i, f, rules) for i, f in enumerate(features)]
+    grouped = [i for i in incidents(features) if i.reports > 1]
+    assert grouped and max(i.reports for i in grouped) > 10
+    for incident in grouped:
+        members = [reports[i] for i in incident.members]
+        assert all(m is not None for m in members)
+        for a, b in itertools.combinations(members, 2):
+            assert a is not None and b is not None
+            assert incidents_module._same_place(a, b, rules)
+            assert incidents_module._similar_spans(a.span, b.span, rules)
+            assert a.type_group == b.type_group
+        assert max(m.start for m in members if m) <= min(m.end for m in members if m)
 
 
 def test_the_id_is_the_earliest_events() -> None:

@@ -229,10 +229,10 @@ def _same_place(a: _Report, b: _Report, rules: IncidentRules) -> bool:
     return haversine_km(a.lat, a.lon, b.lat, b.lon) <= reach
 
 
-def _similar_spans(a: _Report, b: _Report, rules: IncidentRules) -> bool:
-    """One happening's uncertainty, or two operations of like length; not a day and the
-    weeks around it."""
-    short, long = sorted((a.span, b.span))
+def _similar_spans(a: int, b: int, rules: IncidentRules) -> bool:
+    """Spans of days of one happening's uncertainty, or of two operations of like length;
+    not a day and the weeks around it."""
+    short, long = sorted((a, b))
     return long <= max(rules.similar_span_days, rules.similar_span_ratio * short)
 
 
@@ -245,29 +245,54 @@ def _compatible_types(a: _Report, b: _Report) -> bool:
 
 @dataclass
 class _Group:
+    """An incident being formed: its members, their common interval, and what complete
+    linkage needs of them kept small (one type group, their shortest and longest spans,
+    their distinct places), so that a report is checked against a pile of a thousand
+    reports of one place as fast as against one."""
+
     members: list[_Report]
     start: int  # the members' common interval
     end: int
+    shortest: int  # the members' spans, shortest and longest
+    longest: int
+    places: dict[tuple[object, ...], _Report]  # a member for each distinct place
+
+    @classmethod
+    def of(cls, report: _Report) -> _Group:
+        return cls([report], report.start, report.end, report.span, report.span, {})._placed(report)
+
+    def _placed(self, report: _Report) -> _Group:
+        key = (report.area, report.geonameid, report.lat, report.lon, report.reach_km)
+        self.places.setdefault(key, report)
+        return self
 
     def admits(self, report: _Report, rules: IncidentRules) -> bool:
-        """Whether the report goes with every member (complete linkage: no chaining)."""
+        """Whether the report goes with every member (complete linkage: no chaining).
+        Spans: a report like the shortest and the longest member is like every one."""
         if report.start > self.end or self.start > report.end:
             return False
-        return all(
-            _compatible_types(report, m)
-            and _similar_spans(report, m, rules)
-            and _same_place(report, m, rules)
-            for m in self.members
+        first = self.members[0]
+        return (
+            _compatible_types(report, first)
+            and _similar_spans(report.span, self.shortest, rules)
+            and _similar_spans(report.span, self.longest, rules)
+            and all(_same_place(report, m, rules) for m in self.places.values())
         )
 
     def add(self, report: _Report) -> None:
         self.members.append(report)
         self.start, self.end = max(self.start, report.start), min(self.end, report.end)
+        self.shortest, self.longest = (
+            min(self.shortest, report.span),
+            max(self.longest, report.span),
+        )
+        self._placed(report)
 
 
 class _PlaceIndex:
-    """Groups by grid cell (points) or by area, so that a report is only compared with
-    the groups that could be at its place."""
+    """Groups by kind of happening and grid cell (points) or area, so that a report is
+    only compared with the groups that could take it: of its type group (every member of
+    a group is of one) and at its place."""
 
     def __init__(self, rules: IncidentRules) -> None:
         self.rules = rules
@@ -276,8 +301,9 @@ class _PlaceIndex:
     @staticmethod
     def _cell(report: _Report) -> tuple[object, ...]:
         if report.area is not None:
-            return ("area", *report.area)
-        return (math.floor(report.lat / GRID_DEGREES), math.floor(report.lon / GRID_DEGREES))
+            return (report.type_group, "area", *report.area)
+        row, col = math.floor(report.lat / GRID_DEGREES), math.floor(report.lon / GRID_DEGREES)
+        return (report.type_group, row, col)
 
     def near(self, report: _Report) -> list[_Group]:
         if report.area is not None:
@@ -298,7 +324,7 @@ class _PlaceIndex:
                 (c + columns) % CELLS_AROUND_THE_WORLD - columns
                 for c in range(col - wide, col + wide + 1)
             }:
-                found.extend(self.cells.get((r, c), []))
+                found.extend(self.cells.get((report.type_group, r, c), []))
         return found
 
     def add(self, group: _Group) -> None:
@@ -323,7 +349,7 @@ def _group(reports: Iterable[_Report], rules: IncidentRules) -> list[_Group]:
         if admitting:
             min(admitting, key=lambda g: (_preference(g, report), g.members[0].order)).add(report)
             continue
-        group = _Group([report], report.start, report.end)
+        group = _Group.of(report)
         groups.append(group)
         index.add(group)
     return groups
