@@ -534,7 +534,12 @@ def with_incidents(feature_lines: list[str]) -> list[str]:
                 disagreement=bool(incident.disagreements),
                 incident_verification=incident.verification,
             )
-    return [dumps_geojson(feature) for feature in features]
+    # The lines are strict JSON already (feature_json): written back as they were made,
+    # without `json_safe`'s walk over every value (a third of the time at 26,000 events).
+    return [
+        json.dumps(feature, ensure_ascii=False, sort_keys=True, allow_nan=False)
+        for feature in features
+    ]
 
 
 def _previous_build_key(out: Path) -> str | None:
