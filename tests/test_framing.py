@@ -77,6 +77,30 @@ def test_country_level_events_are_counted_not_framed() -> None:
     assert framing.count_label([]) == "0 events"
 
 
+def test_the_count_says_incidents_when_reports_share_one() -> None:
+    """Five located events reporting two incidents (3 + 1 reports, one reported once) and
+    two country-level ones: the count says incidents and their reports, as the page's
+    cmCountText does; events reported once are counted as before."""
+
+    def report(i: int, incident: str, reports: int, level: str = "city") -> dict:
+        return event(
+            44.0, 33.0, level=level, id=f"a:{i}", incident_id=incident, incident_reports=reports
+        )
+
+    located = [report(0, "I-1", 3), report(1, "I-1", 3), report(2, "I-1", 3), report(3, "I-2", 1)]
+    country = [report(4, "I-3", 2, "country"), report(5, "I-3", 2, "country")]
+    assert framing.count_label([*located, *country]) == "2 incidents (4 reports) · 2 country-level"
+    assert framing.count_label(located[:2]) == "1 incident (2 reports)"
+    # One report of an incident shown: an event, as before.
+    assert framing.count_label([located[0], located[3]]) == "2 events"
+    assert framing.count_label(country) == "0 events located · 2 country-level"
+    # The incident's key: its id while it has more than one report, else the event's id
+    # (builds without incidents: each event its own).
+    assert framing.incident_key(located[0]["properties"]) == "I-1"
+    assert framing.incident_key(located[3]["properties"]) == "a:3"
+    assert framing.incident_key({"id": "a:9"}) == "a:9"  # type: ignore[typeddict-item]
+
+
 def test_only_country_level_events_frame_their_countries_outlines() -> None:
     square = {
         "type": "Polygon",

@@ -335,6 +335,25 @@ def test_popup_shows_the_gazetteer_name_and_id_in_small_type() -> None:
     assert "gn" not in popup.browser_event(feature(gazetteer_name="Townville"), index)
 
 
+def test_the_page_gets_each_events_incident_when_it_has_more_than_one_report() -> None:
+    """browser_event: the incident's id (`ic`, the page draws one marker per incident),
+    its number of reports (`ir`) and its line (`il`), for an event reported more than once;
+    nothing for an event reported once or from a build without incidents."""
+    index: dict[str, int] = {}
+    shared = popup.browser_event(
+        feature(incident_id="I-1", incident_reports=3, incident_sources=2, disagreement=True),
+        index,
+    )
+    assert (shared["ic"], shared["ir"]) == ("I-1", 3)
+    assert shared["il"] == "One of 3 reports of this incident (2 sources); the reports disagree"
+    assert shared["gp"] == 3  # the anchor's choice (layers.js): precision, then id
+    alone = popup.browser_event(feature(incident_id="I-2", incident_reports=1), index)
+    old = popup.browser_event(feature(), index)
+    for event in (alone, old):
+        assert not {"ic", "ir", "il"} & set(event)
+    assert "reports of one incident" in layers.Legend().html  # what the badge says
+
+
 def test_csv_and_geojson_downloads() -> None:
     events = [feature(0, snippet='=HYPERLINK("http://x")', place="+Place")]
     text = tables.to_csv(events).decode("utf-8")

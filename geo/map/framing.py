@@ -23,7 +23,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from geo.corpus.records import EventFeature
+from geo.corpus.records import EventFeature, EventProperties
 from geo.pipeline.places.names import name_key
 
 if TYPE_CHECKING:
@@ -75,9 +75,27 @@ def counts(features: Iterable[EventFeature]) -> tuple[int, int]:
     return located, country
 
 
+def incident_key(props: EventProperties) -> str:
+    """The incident an event reports (geo.corpus.incidents): its id when it has more than
+    one report, else the event's own id. The page groups its markers by the same key (`ic`
+    in geo.map.popup.browser_event, else the event's `id`), so the two count alike."""
+    incident = props.get("incident_id")
+    if incident and int(props.get("incident_reports") or 1) > 1:
+        return str(incident)
+    return str(props.get("id") or "")
+
+
 def count_label(features: Iterable[EventFeature]) -> str:
-    """ "12 events", or "12 events located · 3 country-level" when some name only a country."""
+    """ "12 events", or "12 events located · 3 country-level" when some name only a country;
+    "9 incidents (12 reports) · 3 country-level" when some located events report one
+    incident (the map draws incidents). As window.cmCountText says it in the page."""
+    features = list(features)
     located, country = counts(features)
+    keys = [incident_key(f["properties"]) for f in features if not is_country_level(f)]
+    incidents = len(set(keys) - {""}) + keys.count("")  # an event without an id: its own
+    if incidents != located:
+        label = f"{incidents} incident{'s' * (incidents != 1)} ({located} reports)"
+        return f"{label} · {country} country-level" if country else label
     label = f"{located} event{'s' * (located != 1)}"
     return f"{label} located · {country} country-level" if country else label
 

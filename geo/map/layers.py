@@ -50,11 +50,15 @@ def _source(url: str | None, data: Any) -> dict[str, Any]:
 
 class EventLayer(JSCSSMixin, MacroElement):
     """Located events drawn at their point (cities, villages, derived places, provinces the
-    basemap has no outline for), each type with its colour and shape, clustered.
+    basemap has no outline for), one marker per incident (geo.corpus.incidents) at its most
+    precise report's point, with that report's colour and shape, badged with the number of
+    its reports shown, clustered.
 
     A derived place ("10 km south of X") also gets a dashed circle of its uncertainty.
-    Marker objects are made once; filters (`ShowOnly`, the export's slider) re-add the
-    ones that pass through `window.cmApply`, so moving the slider never rebuilds the map.
+    Marker objects are made once; filters (`ShowOnly`, the export's slider) ask
+    `window.cmApply` about every event and re-add the markers with an event shown, so
+    moving the slider never rebuilds the map. The page groups the events by their `ic`
+    (geo.map.popup.browser_event): the data stays one entry per event.
     """
 
     _template = Template(
@@ -305,6 +309,7 @@ class Legend(JSCSSMixin, MacroElement):
         items += (
             '<li><span class="cm-swatch cm-derived"></span>derived place '
             "(dashed: uncertainty)</li>"
+            '<li><span class="cm-swatch cm-badge-swatch">3</span>reports of one incident</li>'
             '<li><span class="cm-swatch cm-region"></span>province</li>'
             '<li><span class="cm-swatch cm-country"></span>country-level: listed</li>'
         )

@@ -15,6 +15,7 @@ from typing import Any
 
 from geo.corpus.records import EventFeature, EventProperties
 from geo.map.escape import escape_text, safe_url
+from geo.map.framing import incident_key
 from geo.map.styles import event_style
 
 
@@ -175,6 +176,11 @@ def browser_event(feature: EventFeature, articles: dict[str, int]) -> dict[str, 
         event["cr"] = correction
     if incident := incident_label(p):  # and for events reported more than once
         event["il"] = incident
+    # Their incident, which the page draws as one marker (cmEventLayer, layers.js), and its
+    # number of reports; an event reported once is its own incident (its id).
+    if (incident_id := incident_key(p)) != event["id"]:
+        event["ic"] = incident_id
+        event["ir"] = int(p.get("incident_reports") or 1)
     # The gazetteer's name, sent only where it differs from the name shown (a few bytes
     # per event in a 10,000-event export); builds from before it existed have none.
     if (gazetteer := p.get("gazetteer_name")) and gazetteer != event["pl"]:

@@ -30,7 +30,9 @@ PLACES_JS = """() => {
         const p = m.feature.properties, at = p.x + "," + p.y;
         if (!m.cmOn) { return; }
         if (!by.has(at)) { by.set(at, []); }
-        by.get(at).push({i, id: p.id, place: p.pl, sn: p.sn});
+        // A click names the incident's newest shown report (geo/map/static/layers.js).
+        const q = (m.cmShown && m.cmShown[0]) || p;
+        by.get(at).push({i, id: q.id, place: p.pl, sn: q.sn});
     });
     return [...by.values()];
 }"""

@@ -136,7 +136,11 @@ def test_hostile_article_text_stays_text(page, app_data, tmp_path: Path) -> None
 
 # -- the time control -------------------------------------------------------------------
 
-COUNT = re.compile(r"^(\d+) events?( located · (\d+) country-level)?$")
+# "54 events", "54 events located · 17 country-level", "36 incidents (54 reports) · 17
+# country-level" (geo.map.framing.count_label).
+COUNT = re.compile(
+    r"^(?:(\d+) events?(?: located)?|\d+ incidents? \((\d+) reports\))(?: · (\d+) country-level)?$"
+)
 STATE_JS = """() => { const s = window.cmSlider;
     return {from: +s.from.value, to: +s.to.value, max: +s.to.max,
             period: document.querySelector(".cm-slider-period").textContent,
@@ -157,7 +161,7 @@ def _shown(state: dict) -> int:
     """The events the count says are shown (located and country-level)."""
     match = COUNT.match(state["count"])
     assert match, state["count"]
-    return int(match.group(1)) + int(match.group(3) or 0)
+    return int(match.group(1) or match.group(2)) + int(match.group(3) or 0)
 
 
 def test_title_count_and_readable_dates(page, app_data, tmp_path: Path) -> None:

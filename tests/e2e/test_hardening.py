@@ -160,7 +160,8 @@ def visible_count(pg) -> int:
 
 def visible_places(frame) -> list[str]:
     return frame.evaluate("""() => window.campaignLayers.filter(l => l.kind === "points")
-        .flatMap(l => l.markers.filter(m => m.cmOn).map(m => m.feature.properties.pl))""")
+        .flatMap(l => l.markers.filter(m => m.cmOn)
+            .flatMap(m => (m.cmShown || [m.feature.properties]).map(p => p.pl)))""")
 
 
 INJECTED_JS = """() => ({
@@ -268,7 +269,7 @@ ALL_POPUPS_JS = """() => {
     for (const layer of window.campaignLayers) {
         if (layer.kind === "points") {
             layer.markers.filter(m => m.cmOn)
-                .forEach(m => open(m, m.getLatLng(), [m.feature.properties]));
+                .forEach(m => open(m, m.getLatLng(), m.cmShown || [m.feature.properties]));
         } else {
             layer.layer.eachLayer(r => {
                 if (r.options.opacity !== 0) {  // a region with a visible event
@@ -603,7 +604,8 @@ def bad_app(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[dict]
             "count": int(frame.locator("html").get_attribute("data-visible-events")),
             "snippets": frame.evaluate("""() => window.campaignLayers
                    .filter(l => l.kind === "points")
-                   .flatMap(l => l.markers.map(m => m.feature.properties.sn))"""),
+                   .flatMap(l => l.markers.flatMap(
+                       m => (m.cmMembers || [m.feature.properties]).map(p => p.sn)))"""),
             "errors": errors,
             "data": data,
         }

@@ -152,7 +152,14 @@ def test_country_level_events_are_listed_and_counted(seeds, big_page) -> None:
     located, country = framing.counts(dated)
     assert country > 0
     assert pg.evaluate("() => window.cmCountText()") == framing.count_label(dated)
-    assert pg.evaluate("() => window.cmCounts") == {"located": located, "country": country}
+    incidents = {
+        framing.incident_key(f["properties"]) for f in dated if not framing.is_country_level(f)
+    }
+    assert pg.evaluate("() => window.cmCounts") == {
+        "located": located,
+        "country": country,
+        "incidents": len(incidents),
+    }
     assert int(pg.locator("html").get_attribute("data-visible-events")) == len(dated)
     by_country = Counter(f["properties"]["place"] for f in dated if framing.is_country_level(f))
     summary = pg.locator(".cm-countries summary").inner_text()

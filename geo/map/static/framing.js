@@ -8,7 +8,10 @@ window.cmLocatedShown = function () {
     var out = [], visible = window.cmPending || Boolean;
     window.campaignLayers.forEach(function (l) {
         if (l.kind === "points") {
-            l.markers.forEach(function (m) { if (m.cmOn) { out.push(m.feature.properties); } });
+            // A marker is an incident: each of its shown reports is an event of the count.
+            l.markers.forEach(function (m) {
+                if (m.cmOn) { Array.prototype.push.apply(out, m.cmShown || [m.feature.properties]); }
+            });
         } else if (l.kind === "regions") {
             l.layer.eachLayer(function (r) {
                 if (r.feature.properties.country) { return; }

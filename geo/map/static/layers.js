@@ -11,11 +11,41 @@ window.cmLoad = function (source, build) {
     }
 };
 
-// Located events at their point (cities, villages, derived places, provinces without an
-// outline), each type with its colour and shape (shapes.js), clustered in neutral bubbles;
-// a derived place ("10 km south of X") also gets a dashed circle of its uncertainty.
-// opts: {radius, popupWidth, stroke}; data: {events, articles, styles: type -> [colour,
-// label, shape corners]}.
+// The events grouped by incident (`ic`: geo.map.popup.browser_event; an event reported once
+// is its own), in the order of their first event: [{anchor, members}]. Members are newest
+// first, as the app's details panel lists them (geo.app.dashboard.incident_reports: by
+// publication date, then id); the anchor is the most precise member (lowest `gp`, then
+// id), as geo.corpus.incidents names the incident's place: its marker stands there.
+window.cmIncidents = function (events, arts) {
+    var groups = new Map();
+    events.forEach(function (p) {
+        var key = p.ic || p.id;
+        if (!groups.has(key)) { groups.set(key, []); }
+        groups.get(key).push(p);
+    });
+    function published(p) { return (arts[p.a] || {}).p || ""; }
+    function newestFirst(a, b) {
+        var pa = published(a), pb = published(b);
+        if (pa !== pb) { return pa < pb ? 1 : -1; }
+        return a.id === b.id ? 0 : a.id < b.id ? 1 : -1;
+    }
+    function morePrecise(a, b) {
+        return a.gp !== b.gp ? a.gp < b.gp : a.id < b.id;
+    }
+    return Array.from(groups.values()).map(function (members) {
+        return {members: members.slice().sort(newestFirst),
+                anchor: members.reduce(function (a, p) { return morePrecise(p, a) ? p : a; })};
+    });
+};
+
+// Located incidents at their point (cities, villages, derived places, provinces without an
+// outline): one marker per incident, at its anchor's point with its type's colour and shape
+// (shapes.js), badged with its number of reports shown and a little larger for more;
+// clustered in neutral bubbles. A derived place ("10 km south of X") also gets a dashed
+// circle of its uncertainty. Each marker keeps its incident's events (cmMembers, newest
+// first) and those the filter shows (cmShown, filter.js); m.feature.properties is the
+// anchor. opts: {radius, popupWidth, stroke}; data: {events, articles, styles: type ->
+// [colour, label, shape corners]}.
 window.cmEventLayer = function (map, opts, source) {
     var cluster = L.markerClusterGroup({
         maxClusterRadius: 40, spiderfyOnMaxZoom: true, showCoverageOnHover: false,
@@ -48,22 +78,38 @@ window.cmEventLayer = function (map, opts, source) {
         map.keyboard.enable();
     }
     window.cmLoad(source, function (d) {
-        var markers = d.events.map(function (p) {
-            var st = d.styles[p.ty] || d.styles.other, ll = L.latLng(p.y, p.x);
+        var maxHeight = Math.max(300, Math.round(map.getSize().y * 0.6));
+        var markers = window.cmIncidents(d.events, d.articles).map(function (g) {
+            var p = g.anchor, st = d.styles[p.ty] || d.styles.other, ll = L.latLng(p.y, p.x);
             var m = window.cmShapeMarker(ll, st[2], {radius: opts.radius, color: opts.stroke,
                 weight: 1, fillColor: st[0], fillOpacity: 0.95, className: "cm-event"});
-            m.bindPopup(function () { return window.cmPopup(p, d.articles, d.styles); },
-                        {maxWidth: opts.popupWidth});
-            m.bindTooltip(function () { return window.cmTooltip(p, d.styles); });
+            m.cmMembers = g.members;
+            m.cmShown = [];
+            // More reports, a little larger: +25% for 2, +50% from 4 (labels.js and the
+            // cluster read the radius from the options).
+            m.cmShow = function (shown) {
+                var n = shown.length;
+                m.cmShown = shown;
+                m.setBadge(n);
+                var radius = Math.round(opts.radius *
+                    (1 + 0.25 * Math.min(2, Math.log2(Math.max(1, n)))));
+                if (n && radius !== m.options.radius) { m.setRadius(radius); }
+            };
+            m.bindPopup(function () {
+                return window.cmIncidentPopup(p, m.cmShown, d.articles, d.styles); },
+                        {maxWidth: opts.popupWidth, maxHeight: maxHeight});
+            m.bindTooltip(function () { return window.cmIncidentTooltip(p, m.cmShown, d.styles); });
             // streamlit-folium reports the clicked mouse point, and a spiderfied marker
-            // lies away from its place: report the event's own point and id once its
+            // lies away from its place: report an event's own point and id once its
             // handler has run (the app finds the clicked events by their point and shows
-            // this one first: geo.app.dashboard.take_map_return).
+            // this one first: geo.app.dashboard.take_map_return). An incident's: its
+            // newest report shown, whose details list the incident's reports.
             m.on("click", function () {
+                var q = m.cmShown[0] || p;
                 setTimeout(function () {
                     if (window.__GLOBAL_DATA__) {
-                        window.__GLOBAL_DATA__.last_object_clicked = {lat: p.y, lng: p.x,
-                                                                      id: p.id};
+                        window.__GLOBAL_DATA__.last_object_clicked = {lat: q.y, lng: q.x,
+                                                                      id: q.id};
                     }
                 }, 0);
             });
