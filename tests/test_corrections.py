@@ -291,6 +291,26 @@ def test_a_place_corrected_in_the_first_sentence_is_shown_corrected(tmp_path: Pa
     assert paris.id == "art:0" and events.corrected[paris.id]["place"]["was"] == "Norvale"
 
 
+def test_another_place_of_the_same_name_is_shown_corrected(tmp_path: Path) -> None:
+    """The usual wrong place: another town of that name. The popup must tell them apart."""
+    namesake = {"kind": "place", "geonameid": 9103, "lat": -12.0, "lon": 40.0,
+                "name": "Kelby", "level": "city", "country": "YY"}  # fmt: skip
+    fix = _entry(namesake, article="art", mention=_span("Kelby"))
+    _, events = _apply(_write(tmp_path / CORRECTIONS_FILE, fix))
+    moved = next(e for e in events.events if e.geonameid == 9103)
+    assert events.corrected[moved.id]["place"] == {
+        "was": "Kelby (ZZ)",
+        "now": "Kelby (YY)",
+        "entry": fix["id"],
+    }
+    same_country = {**namesake, "country": "ZZ"}
+    fix = _entry(same_country, 1, article="art", mention=_span("Kelby"))
+    _, events = _apply(_write(tmp_path / "other.jsonl", fix))
+    moved = next(e for e in events.events if e.geonameid == 9103)
+    assert events.corrected[moved.id]["place"]["was"] == "Kelby (103)"
+    assert events.corrected[moved.id]["place"]["now"] == "Kelby (9103)"
+
+
 def test_a_later_place_correction_wins_and_keeps_the_first_was(tmp_path: Path) -> None:
     point = {"kind": "place", "geonameid": None, "lat": 1.5, "lon": 2.5, "name": "Camp 4",
              "level": "facility", "country": ""}  # fmt: skip

@@ -425,6 +425,8 @@ class PlaceFix:
     span: tuple[int, int]
     was: str | None
     now: PlaceMention | None
+    # The pipeline's place's country and GeoNames id: what tells "Gulu" from "Gulu".
+    was_where: tuple[str, int | None] = ("", None)
 
 
 @dataclass
@@ -519,6 +521,11 @@ def correct_mentions(
         fixes = [f for f in fixes if f not in earlier]
         # What the pipeline had, not what an earlier correction of this span made of it.
         was = earlier[0].was if earlier else (hit[0].name if hit else None)
+        was_where = (
+            earlier[0].was_where
+            if earlier
+            else ((hit[0].country, hit[0].geonameid) if hit else ("", None))
+        )
         now = None
         if correction.kind == "place":
             now = _corrected_mention(correction, span, text, hit, removed)
@@ -528,7 +535,7 @@ def correct_mentions(
             if now
             else ((hit[0].sentence_start, hit[0].sentence_end) if hit else span)
         )
-        fixes.append(PlaceFix(correction.id, sentence, span, was, now))
+        fixes.append(PlaceFix(correction.id, sentence, span, was, now, was_where))
     toponyms.sort(key=lambda t: (t.start, t.end))
     corrected = dataclasses.replace(result, toponyms=toponyms, unresolved=unresolved)
     return CorrectedMentions(corrected, fixes, problems)
@@ -735,7 +742,20 @@ def _note_places(out: CorrectedEvents, fixes: list[PlaceFix]) -> None:
                 fix.now.lon,
             )
         ):
-            _note(out.corrected, event.id, "place", fix.was, event.gazetteer_name, fix.entry)
+            was, now = _place_labels(fix, event)
+            _note(out.corrected, event.id, "place", was, now, fix.entry)
+
+
+def _place_labels(fix: PlaceFix, event: Event) -> tuple[str | None, str]:
+    """The place before and after, as the popup says them: their names, and where one name
+    is the other's (the usual wrong place: another town of that name), their countries,
+    then their GeoNames ids ("Gulu (UG)" vs "Gulu (CN)")."""
+    if fix.was != event.gazetteer_name:
+        return fix.was, event.gazetteer_name
+    country, geonameid = fix.was_where
+    if country != event.country:
+        return f"{fix.was} ({country or '?'})", f"{event.gazetteer_name} ({event.country or '?'})"
+    return f"{fix.was} ({geonameid})", f"{event.gazetteer_name} ({event.geonameid})"
 
 
 # ---------------------------------------------------------------------------------------
