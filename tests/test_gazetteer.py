@@ -27,6 +27,17 @@ def test_countries_provinces_and_cities(gazetteer: Gazetteer) -> None:
     assert {"province", "city"} <= levels
 
 
+def test_search_by_name_start_and_by_geonames_id(gazetteer: Gazetteer) -> None:
+    found = gazetteer.names_starting("nairo", 5)
+    assert 2 <= len(found) <= 5 and len(set(found)) == len(found)  # each place once
+    city = next(p for p in found if p.level == "city")
+    assert city.name == "Nairobi"
+    assert gazetteer.names_starting("  ", 5) == []
+    [nairobi, *_] = gazetteer.by_geonameid(city.geonameid or 0)
+    assert (nairobi.name, nairobi.country) == ("Nairobi", "KE")
+    assert gazetteer.by_geonameid(-1) == []
+
+
 def test_variants_without_a_list_per_town(gazetteer: Gazetteer) -> None:
     for variant in ["Raqqa", "Ar Raqqah", "Raqqah"]:
         assert any(c.place.country == "SY" for c in gazetteer.candidates(variant)), variant

@@ -220,11 +220,7 @@ def _mention(article: Article, start_arg: str, end_arg: str) -> MentionRef:
 def _gazetteer_change(geonameid: int) -> dict[str, Any]:
     from geo.pipeline.places.gazetteer import get_gazetteer
 
-    # The index has no lookup by GeoNames id (resolution never needs one); a scan of it
-    # takes ~15 ms.
-    found = get_gazetteer()._query(
-        "SELECT * FROM place WHERE geonameid = ? ORDER BY population DESC", (geonameid,)
-    )
+    found = get_gazetteer().by_geonameid(geonameid)
     if not found:
         raise _Refused(f"--geonameid {geonameid}: no such place in the gazetteer")
     place = found[0]

@@ -155,6 +155,25 @@ class Gazetteer:
             sorted(found.values(), key=lambda c: (-_level_rank(c.place.level), -c.place.population))
         )
 
+    def names_starting(self, name: str, limit: int) -> list[Place]:
+        """Places with a name or alias whose key starts with `name`'s ("kirk" finds Kirkuk),
+        largest first: an analyst's search as they type (a range over the key index)."""
+        key = name_key(name)
+        if not key:
+            return []
+        return self._query(
+            "SELECT DISTINCT p.* FROM name n JOIN place p ON p.id = n.place WHERE n.key >= ? "
+            "AND n.key < ? ORDER BY p.population DESC LIMIT ?",
+            (key, key + "\uffff", limit),
+        )
+
+    def by_geonameid(self, geonameid: int) -> list[Place]:
+        """The entries of a GeoNames id, largest first (an analyst's correction names one).
+        The index has no lookup by id (resolution never needs one): a scan, ~15 ms."""
+        return self._query(
+            "SELECT * FROM place WHERE geonameid = ? ORDER BY population DESC", (geonameid,)
+        )
+
     @lru_cache(maxsize=65536)  # noqa: B019
     def has_name(self, name: str) -> bool:
         key = name_key(name)
