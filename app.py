@@ -18,14 +18,14 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.app import dashboard, playback, share, timeline
+from geo.app import correction_choices, corrections_form, dashboard, playback, share, timeline
 from geo.app.static_files import StaticFiles
 from geo.corpus.articles import CORRECTIONS_FILE, ArticleError
 from geo.corpus.build import BuildSummary, build, user_corpus
-from geo.corpus.corrections import STATUSES, append_entry, event_entry, load_corrections
+from geo.corpus.corrections import STATUSES
 from geo.corpus.ingest import UPLOAD_LIMIT_MB, UPLOAD_TYPES, add_article
 from geo.corpus.outputs import MapDataError, read_build
-from geo.corpus.records import EventFeature, EventProperties
+from geo.corpus.records import EventFeature
 from geo.map import filters, layers, tiles
 from geo.map.basemap import FILE_NAME as BASEMAP_FILE
 from geo.map.basemap import basemap_damage, basemap_for, region_shapes
@@ -47,6 +47,7 @@ MAPDATA = Path(os.environ.get("CAMPAIGN_MAP_DATA", "mapdata"))
 ADDED = user_corpus(MAPDATA)
 EVENTS = MAPDATA / "events.geojson"
 ARTICLES = MAPDATA / "articles.json"
+CORRECTIONS = ADDED / CORRECTIONS_FILE  # the app's corrections (the CLI's: the corpus folder's)
 MAP_KEY = "campaign-map"
 
 st.set_page_config(page_title="Campaign Map", page_icon="🗺️", layout="wide")
@@ -188,26 +189,32 @@ def load_or_repair() -> tuple[list[EventFeature], dict]:
     return loaded
 
 
-def save_corrections(props: EventProperties, changes: list[dict], why: str) -> None:
-    """An analyst's corrections of an event, appended to the corrections file beside the
-    added articles (the corpus folder is never written to), then mapped."""
-    ADDED.mkdir(parents=True, exist_ok=True)
-    file = ADDED / CORRECTIONS_FILE
-    taken = [c.id for c in load_corrections(file)[0]]
-    for change in changes:
-        entry = event_entry(props, change, why=why.strip() or None, taken=taken)
-        append_entry(file, entry)
-        taken.append(entry["id"])
+def save_corrections(targets: list[correction_choices.Target], why: str, what: str) -> None:
+    """An analyst's corrections, appended to the corrections file beside the added articles
+    (the corpus folder is never written to), then mapped; the sidebar says what was saved."""
+    written = correction_choices.write_entries(CORRECTIONS, targets, why)
     with st.spinner("Applying the correction…"):
         summary = build_corpus()
+    corrected = filters.load_events(EVENTS)
+    dashboard.follow_picked(st.session_state, corrected)
+    if filters.date_range(corrected) != span:  # a new date past the corpus's: show it all
+        st.session_state.pop(playback.WINDOW_KEY, None)
+        st.session_state.pop("date_range", None)
     st.session_state["corpus_signature"] = playback.folder_signature(
         CORPUS
     ) + playback.folder_signature(ADDED)
-    st.session_state["added"] = (
-        f"Corrected {props['place']}: {len(changes)} change(s) saved in {file}; "
+    # Names from the gazetteer or typed by the analyst: literal text, never Markdown.
+    st.session_state["added"] = escape_markdown(
+        f"{correction_choices.saved_line(what, written)} (saved in {CORRECTIONS}); "
         f"{summary.events} events in the corpus."
     )
     st.rerun(scope="app")
+
+
+def corrector() -> corrections_form.Corrector:
+    return corrections_form.Corrector(
+        save_corrections, CORRECTIONS, features, st.session_state.get(dashboard.MAP_POINT)
+    )
 
 
 def refresh_if_corpus_changed() -> None:
@@ -479,7 +486,7 @@ def window_panel() -> None:
             dashboard.share_link(share.link(st.context.url or "", view))
     left, right = st.columns([3, 2])
     with right:
-        dashboard.details(st.session_state, visible, features, articles, save_corrections)
+        dashboard.details(st.session_state, visible, features, articles, corrector())
     with left:
         dashboard.chart(visible, window)
     dashboard.table(st.session_state, visible)
@@ -509,6 +516,9 @@ with st.expander("Places that could not be resolved, undated articles, skipped f
     st.markdown(f"**Unresolved place names ({len(unresolved)})**")
     if unresolved:
         st.dataframe(pd.DataFrame(unresolved), hide_index=True)
+        corrections_form.unresolved_form(
+            correction_choices.unresolved_names(articles.values()), corrector()
+        )
     undated = [a for a in articles.values() if not a["published"]]
     st.markdown(
         f"**Undated articles ({len(undated)})**: their events have no date and are "

@@ -865,6 +865,19 @@ def test_map_view_is_kept_for_the_link() -> None:
     assert dashboard.map_view(session, "dark") == ((30.0, 40.0), 5)
 
 
+def test_a_click_anywhere_on_the_map_is_kept_for_a_corrected_place() -> None:
+    """streamlit-folium's `last_clicked` (the land, not a marker) is the point "Wrong place"
+    offers (geo.app.corrections_form); a malformed one changes nothing."""
+    assert "last_clicked" in dashboard.MAP_RETURNS
+    session: dict[str, Any] = {}
+    dashboard.take_map_return(session, {"last_clicked": {"lat": 12.5, "lng": -3.25}}, [], "k")
+    assert session[dashboard.MAP_POINT] == (12.5, -3.25)
+    for junk in ({"last_clicked": {"lat": "x", "lng": 1}}, {"last_clicked": None}, {}):
+        dashboard.take_map_return(session, junk, [], "k")
+        assert session[dashboard.MAP_POINT] == (12.5, -3.25)
+    assert dashboard.PICKED_ID not in session  # a click on the land picks no event
+
+
 # -- what could not be mapped ----------------------------------------------------------
 
 

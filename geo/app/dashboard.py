@@ -7,6 +7,7 @@ and Streamlit's session state, so the AppTest tests (tests/test_app_logic.py) re
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -17,12 +18,12 @@ import pandas as pd
 import streamlit as st
 
 from geo.app import playback, share
+from geo.app.corrections_form import Corrector, correction_form
 from geo.app.playback import Session
 from geo.corpus import tables
-from geo.corpus.corrections import STATUSES, event_changes
 from geo.corpus.incidents import incidents
 from geo.corpus.io import FORMATS, events_file
-from geo.corpus.records import EventFeature, EventProperties
+from geo.corpus.records import EventFeature
 from geo.map import filters
 from geo.map.export import export_html
 from geo.map.popup import event_popup
@@ -33,11 +34,13 @@ TABLE_ROWS = 1000
 PNG_SIZE = (1920, 1080)  # "Download PNG": a slide's size
 # What the map reports (streamlit-folium): the clicked point (layers.js reports an event's own
 # point, not the mouse's), a count of clicks (so a second click on the same marker, after a
-# table pick moved the panel elsewhere, still counts), and where the map is, for the link.
-MAP_RETURNS = ["last_object_clicked", "last_object_clicked_count", "center", "zoom"]
+# table pick moved the panel elsewhere, still counts), where the map is, for the link, and
+# the last point clicked anywhere (a place for "Wrong place": geo.app.corrections_form).
+MAP_RETURNS = ["last_object_clicked", "last_object_clicked_count", "center", "zoom", "last_clicked"]
 # The keys of the table's row to event mapping and of a map click, in session state.
 CLICKED, PICKED_ID, CLICK_SEEN = "clicked", "picked_id", "map_click_seen"
 CENTER, ZOOM = "map_center", "map_zoom"
+MAP_POINT = "map_point"  # (lat, lon) last clicked anywhere on the map
 
 
 # -- what is picked --------------------------------------------------------------------
@@ -48,6 +51,21 @@ def pick(session: Session, feature: EventFeature) -> None:
     lon, lat = feature["geometry"]["coordinates"]
     session[CLICKED] = {"lat": lat, "lng": lon}
     session[PICKED_ID] = feature["properties"]["id"]
+
+
+def pick_id(session: Session, features: Sequence[EventFeature], event_id: str) -> None:
+    """Pick the event of that id, if there is one."""
+    found = next((f for f in features if f["properties"]["id"] == event_id), None)
+    if found is not None:
+        pick(session, found)
+
+
+def follow_picked(session: Session, features: Sequence[EventFeature]) -> None:
+    """After a correction moved the picked event (a new place), the details panel follows
+    it to its new point; an event no longer there (not a place) leaves the panel where it
+    was."""
+    if chosen := session.get(PICKED_ID):
+        pick_id(session, features, chosen)
 
 
 def picked_events(session: Session, visible: Sequence[EventFeature]) -> list[EventFeature]:
@@ -81,6 +99,10 @@ def take_map_return(
             ids = {f["properties"]["id"] for f in at}
             # layers.js may name the clicked event; otherwise the place's first.
             session[PICKED_ID] = point.get("id") if point.get("id") in ids else None
+    anywhere = returned.get("last_clicked")
+    if isinstance(anywhere, Mapping):
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            session[MAP_POINT] = (float(anywhere["lat"]), float(anywhere["lng"]))
     center, zoom = returned.get("center"), returned.get("zoom")
     if isinstance(center, Mapping) and isinstance(zoom, int | float):
         try:
@@ -109,17 +131,12 @@ def table_picked(session: Session) -> None:
 # -- panels ----------------------------------------------------------------------------
 
 
-# Saves an analyst's changes to an event (its record, the changes, why): app.py writes
-# them to the corrections file and rebuilds.
-SaveCorrections = Callable[[EventProperties, list[dict[str, Any]], str], None]
-
-
 def details(
     session: Session,
     visible: Sequence[EventFeature],
     features: Sequence[EventFeature],
     articles: Mapping[str, Any],
-    save: SaveCorrections | None = None,
+    corrector: Corrector | None = None,
 ) -> None:
     """The picked event (first) and the other visible events at its place, each with its
     article's full text and a form to correct it; then every event at that place in the
@@ -134,8 +151,8 @@ def details(
         if article:
             with st.expander("Full article text"):
                 st.text(article["text"])
-        if save is not None:
-            correction_form(feature["properties"], save)
+        if corrector is not None:
+            correction_form(feature["properties"], corrector)
     if picked:
         incident_reports(picked[0], features)
         same_place = tables.by_date(filters.same_place(features, picked[0]))
@@ -184,40 +201,6 @@ def incident_reports(picked: EventFeature, features: Sequence[EventFeature]) -> 
             for side in disagreement.sides
         )
         st.text(f"The reports disagree on {disagreement.about}: {sides}")
-
-
-def correction_form(props: EventProperties, save: SaveCorrections) -> None:
-    """ "Correct this event": its status (verified, rejected), type and dates, saved as
-    corrections that every build applies (geo.corpus.corrections)."""
-    with st.expander("Correct this event"), st.form(f"correct-{props['id']}"):
-        status = st.radio(
-            "Status",
-            STATUSES,
-            index=STATUSES.index(props.get("verification") or "unverified"),
-            horizontal=True,
-        )
-        types = list(EVENT_STYLES)
-        event_type = st.selectbox(
-            "Type",
-            types,
-            index=types.index(props["event_type"]) if props["event_type"] in types else 0,
-            format_func=lambda t: EVENT_STYLES[t][1],
-        )
-        dates = None
-        if (first := props.get("date_start")) and (last := props.get("date_end")):
-            picked = st.date_input(
-                "Dates",
-                value=(datetime.date.fromisoformat(first), datetime.date.fromisoformat(last)),
-            )
-            if isinstance(picked, tuple) and len(picked) == 2:
-                dates = (picked[0], picked[1])
-        why = st.text_input("Why (optional)")
-        if st.form_submit_button("Save correction"):
-            changes = event_changes(props, status, event_type, dates)
-            if changes:
-                save(props, changes, why)
-            else:
-                st.info("Nothing to save: the event is already so.")
 
 
 def chart(
@@ -426,10 +409,7 @@ def restore(
         end = min(max(view.end or hi, start), hi)
         session[playback.WINDOW_KEY] = (start, end)
     if view.event:
-        for feature in features:
-            if feature["properties"]["id"] == view.event:
-                pick(session, feature)
-                break
+        pick_id(session, features, view.event)
     if view.center is not None and view.zoom is not None:
         session[CENTER], session[ZOOM] = view.center, view.zoom
 
