@@ -1108,3 +1108,34 @@ def test_details_list_the_incidents_reports_and_their_disagreement(
     assert "2 reports of this incident, newest first" in captions(at)
     [said] = [t.value for t in at.text if t.value.startswith("The reports disagree")]
     assert "3,000 fighters (Wire One)" in said and "5,000 fighters (Paper Two)" in said
+    reports = next(d.value for d in at.dataframe if "figures" in d.value.columns)
+    assert set(reports["figures"]) == {"3,000 fighters", "5,000 fighters"}
+    assert set(reports["verification"]) == {"unverified"}
+
+
+def test_a_briefing_of_verified_incidents_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """?view=briefing&status=verified: the screen shows the incidents an analyst verified
+    (every report of them) and says so."""
+    from geo.cli import main
+    from tests.test_incidents import disagreeing_corpus
+
+    corpus, data = disagreeing_corpus(tmp_path / "corpus"), tmp_path / "mapdata"
+    build(corpus, data, processes=1, progress=False)
+    wire = next(
+        f["properties"]
+        for f in filters.load_events(data / "events.geojson")
+        if f["properties"]["article_id"] == "wire"
+    )
+    argv = ["correct", "--corpus", str(corpus), "--data", str(data), "verify", wire["id"]]
+    assert main([*argv, "verified"]) == 0
+    build(corpus, data, processes=1, progress=False)
+    at = make_app(monkeypatch, corpus, data)
+    at.query_params.update(view="briefing", status="verified", **{"from": "2019-05-01"})
+    at = run(at)
+    assert at.session_state["verification"] == ["verified"]
+    [panel] = [m.value for m in at.markdown if 'class="cm-period"' in m.value]
+    # Gulu's two reports (one verified: the incident is), not Lira's lone capture.
+    assert "1 incident (2 reports) · verified incidents only" in panel
+    assert "Lira" not in panel and "Gulu" in panel

@@ -596,6 +596,8 @@ def test_reports_and_disagreement_reach_the_record_popup_and_filters(
     assert label in popup.event_popup(wire)
     assert popup.browser_event(events["wire"], {})["il"] == label
     assert "il" not in popup.browser_event(events["other"], {})
+    verified = {**wire, "incident_verification": "verified"}
+    assert popup.incident_label(verified) == label + "; the incident is verified"  # type: ignore[arg-type]
     kept = filters.filter_events(list(events.values()), filters.EventFilter(disagreeing_only=True))
     assert {f["properties"]["article_id"] for f in kept} == {"wire", "paper"}
     out = tmp_path / "disagree.geojson"

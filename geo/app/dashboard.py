@@ -183,6 +183,8 @@ def incident_reports(picked: EventFeature, features: Sequence[EventFeature]) -> 
                     if p["date_start"] == p["date_end"]
                     else f"{p['date_start']} – {p['date_end']}",
                     "event_type": p["event_type"],
+                    "figures": "; ".join(p.get("figures") or []),
+                    "verification": p.get("verification") or "unverified",
                     "snippet": p["snippet"],
                     "article": p["article_title"],
                 }

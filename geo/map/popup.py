@@ -77,15 +77,18 @@ def precision_label(props: EventProperties) -> str:
 
 
 def incident_label(props: EventProperties) -> str:
-    """ "One of 3 reports of this incident (2 sources); the reports disagree", "" for an
-    event reported once (geo.corpus.incidents)."""
+    """ "One of 3 reports of this incident (2 sources); the reports disagree; the incident
+    is verified", "" for an event reported once (geo.corpus.incidents; its own status is
+    the incident's, said by `correction_label`)."""
     reports = int(props.get("incident_reports") or 1)
     if reports <= 1:
         return ""
     sources = int(props.get("incident_sources") or 0)
     label = f"One of {reports} reports of this incident"
     label += f" ({sources} source{'s' if sources != 1 else ''})" if sources else ""
-    return label + ("; the reports disagree" if props.get("disagreement") else "")
+    label += "; the reports disagree" if props.get("disagreement") else ""
+    status = props.get("incident_verification") or "unverified"
+    return label + (f"; the incident is {status}" if status != "unverified" else "")
 
 
 def correction_label(props: EventProperties) -> str:
