@@ -18,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.corpus.build import build  # noqa: E402
+from geo.corpus.build import build, with_incidents  # noqa: E402
+from geo.corpus.outputs import write_build  # noqa: E402
 
 
 def synthesize(n_events: int, out: Path, seed: int = 3) -> Path:
@@ -44,11 +45,13 @@ def synthesize(n_events: int, out: Path, seed: int = 3) -> Path:
             round(lat + rng.uniform(-0.6, 0.6), 5),
         ]
         features.append(feature)
+    # The copies carry their seed's incident: grouped again, as a build groups its events.
+    features = [json.loads(line) for line in with_incidents([json.dumps(f) for f in features])]
     out.mkdir(parents=True, exist_ok=True)
-    (out / "events.geojson").write_text(
-        json.dumps({"type": "FeatureCollection", "features": features}), "utf-8"
-    )
-    (out / "articles.json").write_text(json.dumps(articles), "utf-8")
+    # As a build writes them: the manifest names its events' checksum (else the app takes
+    # the events for damaged and builds the map again from its corpus).
+    events = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    write_build(out, events, {k: v for k, v in articles.items() if k != "events_sha256"})
     shutil.rmtree(out / "cache", ignore_errors=True)
     return out
 
