@@ -18,7 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geo.corpus.build import build, with_incidents  # noqa: E402
+from geo.corpus.build import build  # noqa: E402
+from geo.corpus.incident_lines import with_incidents  # noqa: E402
 from geo.corpus.outputs import write_build  # noqa: E402
 
 

@@ -52,7 +52,8 @@ from geo.corpus.corrections import (
     load_corrections,
     unknown_articles,
 )
-from geo.corpus.incidents import DEFAULT_RULES, incidents, unknown_merges
+from geo.corpus.incident_lines import merges_without_target, with_incidents
+from geo.corpus.incidents import DEFAULT_RULES
 from geo.corpus.outputs import (
     ARTICLES_FILE,
     EVENTS_FILE,
@@ -509,37 +510,6 @@ def build(
         | {ids[e.path] for e in too_slow if isinstance(e.path, Path)},
     )
     return summary
-
-
-def merges_without_target(feature_lines: list[str]) -> list[str]:
-    """The analysts' merges with an event or incident the map data no longer has (its
-    article changed or went): said, never applied elsewhere. Only a build with merges
-    reads its features for this."""
-    if not any('"incident_link": {' in line for line in feature_lines):
-        return []
-    return unknown_merges([json.loads(line) for line in feature_lines])
-
-
-def with_incidents(feature_lines: list[str]) -> list[str]:
-    """The feature lines with each event's incident (`geo.corpus.incidents`): its id, how
-    many reports and sources it has, whether they disagree. The events of the whole corpus
-    are grouped, across articles, once they are put together."""
-    features = [json.loads(line) for line in feature_lines]
-    for incident in incidents(features):
-        for i in incident.members:
-            features[i]["properties"].update(
-                incident_id=incident.id,
-                incident_reports=incident.reports,
-                incident_sources=len(incident.sources),
-                disagreement=bool(incident.disagreements),
-                incident_verification=incident.verification,
-            )
-    # The lines are strict JSON already (feature_json): written back as they were made,
-    # without `json_safe`'s walk over every value (a third of the time at 26,000 events).
-    return [
-        json.dumps(feature, ensure_ascii=False, sort_keys=True, allow_nan=False)
-        for feature in features
-    ]
 
 
 def _previous_build_key(out: Path) -> str | None:
