@@ -367,6 +367,16 @@ def test_anchored_offsets() -> None:
     assert found[1].date_start == found[1].date_end == D(2014, 6, 7)
 
 
+def test_an_anchor_ending_inside_after_still_gives_the_whole_phrase() -> None:
+    """Found by the fuzz test: an anchor span that starts at "after" and ends inside it
+    made the expression "two weeks a"."""
+    text = "Troops left two weeks after the ceasefire."
+    after = text.index("after")
+    found = find_time_expressions(text, None, [AnchorEvent(after, after + 1, D(2015, 6, 1))])
+    assert [e.text for e in found] == ["two weeks after"]
+    assert found[0].date_start <= D(2015, 6, 15) <= found[0].date_end
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -1078,7 +1078,9 @@ def _add_anchored(
         sign = 1 if match["dir"].lower().startswith(("after", "later")) else -1
         start, end = _around(_shift(anchor_date, sign * n, unit), unit)
         interval = _against_publication(_Interval(start, end, unit, "relative"), published)
-        added.append(_expression(text, match.start(), anchor_end, interval))
+        # The phrase and its anchor: at least through "after" (an anchor that starts at it
+        # may end sooner).
+        added.append(_expression(text, match.start(), max(anchor_end, match.end("dir")), interval))
     return sorted(_replace_overlapped(found, added), key=lambda e: e.start)
 
 
