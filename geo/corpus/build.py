@@ -52,8 +52,11 @@ from geo.corpus.corrections import (
     load_corrections,
     unknown_articles,
 )
+from geo.corpus.incident_lines import grouping_views as views
 from geo.corpus.incident_lines import merges_without_target, with_incidents
 from geo.corpus.incidents import DEFAULT_RULES
+from geo.corpus.io.store import STORE_DIR, month_of, write_store
+from geo.corpus.io.store import damaged as store_damage
 from geo.corpus.outputs import (
     ARTICLES_FILE,
     EVENTS_FILE,
@@ -492,7 +495,18 @@ def build(
     broken = damage(out)
     if broken:
         summary.repaired.append(f"{broken}; written again")
-    if todo or broken or _previous_build_key(out) != build_key or not (out / EVENTS_FILE).exists():
+    # The columnar store of an earlier build: written when missing (a build before it had
+    # one), said when damaged.
+    store = store_damage(out) if (out / EVENTS_FILE).exists() else None
+    if store and (out / STORE_DIR).exists():
+        summary.repaired.append(f"{store}; written again")
+    if (
+        todo
+        or broken
+        or store
+        or _previous_build_key(out) != build_key
+        or not (out / EVENTS_FILE).exists()
+    ):
         document = {
             "pipeline_version": pipeline_version(),
             "build_key": build_key,
@@ -502,7 +516,13 @@ def build(
         }
         # Incidents across the corpus: grouped only when the outputs are written (the
         # grouping takes ~0.8 s at 10,000 events, more where thousands share a place).
-        write_build(out, events_geojson(with_incidents(features)), document)
+        lines = with_incidents(features)
+        write_build(out, events_geojson(lines), document)
+        # The columnar store follows (geo.corpus.io.store): the months whose events changed.
+        # The months from the lines before the grouping (the same events in the same
+        # order): their views are the ones kept between builds (incident_lines).
+        months = [month_of(v["properties"].get("date_start")) for v in views(features)]
+        write_store(out, lines, months)
     _prune_cache(
         cache_dir,
         {ids[p] for p in entries}

@@ -18,10 +18,19 @@ from geo.corpus.records import EventFeature
 PANDAS_METADATA = b"pandas"
 
 
-def write_parquet(features: Sequence[EventFeature], path: Path) -> None:
+def write_parquet(
+    features: Sequence[EventFeature],
+    path: Path,
+    covering_bbox: bool = False,
+    from_build: bool = False,
+) -> None:
+    """`covering_bbox`: a `bbox` column of each point's box, named in the "geo" metadata,
+    for readers that filter by area without decoding geometries (the event store);
+    `from_build`: the features were read from a build's lines (strict JSON already)."""
     buffer = io.BytesIO()
     # No index column: the row number means nothing to a reader; `id` is the event's id.
-    event_frame(features).to_parquet(buffer, index=False)
+    frame = event_frame(features, strict_json=from_build)
+    frame.to_parquet(buffer, index=False, write_covering_bbox=covering_bbox)
     table = pq.read_table(io.BytesIO(buffer.getvalue()))
     metadata = {k: v for k, v in (table.schema.metadata or {}).items() if k != PANDAS_METADATA}
     pq.write_table(table.replace_schema_metadata(metadata), path, compression="snappy")
