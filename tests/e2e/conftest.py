@@ -155,6 +155,25 @@ def page(browser) -> Iterator[tuple[object, RequestLog, list[str]]]:
     context.close()
 
 
+@contextmanager
+def file_page(browser, size: dict[str, int]) -> Iterator[tuple[object, list[str]]]:
+    """A page for an exported file: it may load file: and data: URLs only (anything else
+    is aborted); console errors and page errors collected."""
+    context = browser.new_context(viewport=size)
+    context.route(
+        "**/*",
+        lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort(),
+    )
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        yield pg, errors
+    finally:
+        context.close()
+
+
 def screenshot(pg, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

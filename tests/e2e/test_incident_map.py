@@ -19,7 +19,7 @@ from geo.map.export import export_map, load_articles, write_export
 from geo.map.layers import split_events
 from geo.map.popup import incident_label
 
-from .conftest import screenshot
+from .conftest import file_page, screenshot
 
 SIZE = {"width": 1400, "height": 900}
 POINTS = 'window.campaignLayers.find(l => l.kind === "points")'
@@ -66,17 +66,8 @@ def seeds(app_data, tmp_path_factory: pytest.TempPathFactory) -> tuple[list, lis
 @pytest.fixture()
 def pg(browser) -> Iterator[object]:
     """A page that may load file: and data: URLs only; no console error at the end."""
-    context = browser.new_context(viewport=SIZE)
-    context.route(
-        "**/*",
-        lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort(),
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
+    with file_page(browser, SIZE) as (page, errors):
+        yield page
     assert not errors, errors
 
 

@@ -14,7 +14,7 @@ import pytest
 from geo.map import filters, framing
 from geo.map.export import export_map, load_articles, write_export
 
-from .conftest import screenshot
+from .conftest import file_page, screenshot
 
 SIZE = {"width": 1920, "height": 1080}
 
@@ -45,17 +45,8 @@ def seeds(app_data, tmp_path_factory: pytest.TempPathFactory) -> tuple[list, dic
 @pytest.fixture()
 def big_page(browser) -> Iterator[tuple[object, list[str]]]:
     """A 1920x1080 page that may load file: and data: URLs only; console errors collected."""
-    context = browser.new_context(viewport=SIZE)
-    context.route(
-        "**/*",
-        lambda r: r.continue_() if r.request.url.startswith(("file:", "data:")) else r.abort(),
-    )
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield pg, errors
-    context.close()
+    with file_page(browser, SIZE) as (pg, errors):
+        yield pg, errors
 
 
 def open_export(pg, target: Path) -> dict:
