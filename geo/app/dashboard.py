@@ -384,23 +384,20 @@ def restore(
 ) -> None:
     """A visitor's first run: the widgets start where the URL's view says (`view` holds only
     values the corpus has: `View.restricted`). Later runs leave them to the widgets."""
-    for key, values in (
+    lists: tuple[tuple[str, Sequence[object]], ...] = (
         ("types", view.types),
         ("actors", view.actors),
         ("sources", view.sources),
         ("articles", view.articles),
-    ):
+        ("geo_precision", view.geo_precision),
+        ("time_precision", view.time_precision),
+        ("verification", view.verification),
+    )
+    for key, values in lists:
         if values:
             session[key] = list(values)
     if view.place:
         session[PLACE_KEY] = view.place
-    for key, codes in (
-        ("geo_precision", view.geo_precision),
-        ("time_precision", view.time_precision),
-        ("verification", view.verification),
-    ):
-        if codes:
-            session[key] = list(codes)
     if view.disagreeing:
         session["disagreeing"] = True
     if view.dark:
