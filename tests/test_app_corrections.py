@@ -371,3 +371,21 @@ def test_an_unresolved_name_gets_a_place_or_is_no_place(
     doc = json.loads((data / "articles.json").read_text("utf-8"))
     wire = next(a for a in doc["articles"] if a["id"] == "wire")
     assert wire["unresolved"] == []  # placed now
+
+
+def test_article_text_in_the_forms_stays_text(
+    monkeypatch: pytest.MonkeyPatch, workspace: tuple[Path, Path]
+) -> None:
+    """The unresolved name's sentence (article text) and the names are shown as literal
+    text: no link, image or emphasis forms from them."""
+    corpus, data = workspace
+    said = "the village of Zorbaxa on 6 May 2019"
+    hostile = said + ", see [the report](https://example.invalid) **now** ![x](y)"
+    text = (corpus / "wire.txt").read_text("utf-8")
+    (corpus / "wire.txt").write_text(text.replace(said, hostile), "utf-8")
+    build(corpus, data, processes=1, progress=False)
+    at = open_app(monkeypatch, corpus, data, events(data)["paper:0"])
+    shown = [c.value for c in at.caption]
+    assert any("Zorbaxa" in c for c in shown), shown
+    for caption in shown:
+        assert "](" not in caption and "**" not in caption, caption

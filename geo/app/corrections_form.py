@@ -43,6 +43,7 @@ from geo.corpus.corrections import (
     load_corrections,
 )
 from geo.corpus.records import EventFeature, EventProperties
+from geo.map.escape import escape_markdown
 from geo.map.styles import EVENT_STYLES
 
 if TYPE_CHECKING:
@@ -158,7 +159,9 @@ def place_section(
         target = mention_target(article, mention, change)
         corrector.save([target], why, f'Corrected "{mention.text}"')
     if not_col.button(
-        f'"{mention.text}" is not a place', key=f"cf-nap-{key}", help="No event at this name"
+        f'"{escape_markdown(mention.text)}" is not a place',
+        key=f"cf-nap-{key}",
+        help="No event at this name",
     ):
         target = mention_target(article, mention, {"kind": "not_a_place"})
         corrector.save([target], why, f'Corrected "{mention.text}"')
@@ -176,11 +179,13 @@ def choose_place(
         query = st.text_input("Search the gazetteer", value=mention.text, key=f"cf-query-{key}")
         found = search_places(corrector.places(), query, near)
         if not found:
-            st.caption(f"No place in the gazetteer is called {query!r}.")
+            st.caption(f"No place in the gazetteer is called {escape_markdown(repr(query))}.")
     else:
         found = runner_ups(corrector.places(), mention.text, props, near)
         if not found:
-            st.caption(f'The gazetteer has no other place called "{mention.text}".')
+            st.caption(
+                f'The gazetteer has no other place called "{escape_markdown(mention.text)}".'
+            )
     if not found:
         return None
     chosen = st.selectbox(
@@ -230,7 +235,7 @@ def undo_section(props: EventProperties, corrector: Corrector) -> None:
     last = last_correction(corrector.corrections(), props)
     if last is None:
         return
-    st.caption(f"Last correction: {last.summary} ({last.at})")
+    st.caption(escape_markdown(f"Last correction: {last.summary} ({last.at})"))
     if st.button("Undo my last correction", key=f"cf-undo-{props['id']}"):
         target = Target({"kind": "undo", "entry": last.id})
         corrector.save([target], "", f"Undid {last.id} ({last.summary})")
@@ -244,7 +249,7 @@ def unresolved_form(names: Sequence[UnresolvedName], corrector: Corrector) -> No
     picked = st.selectbox("Name", names, format_func=lambda n: n.label, key="cf-unresolved-name")
     if picked is None:
         return
-    st.caption(picked.sentence[:300])
+    st.caption(escape_markdown(picked.sentence[:300]))  # article text: never Markdown
     near = article_centre({"article_id": picked.article}, corrector.features)
     query = st.text_input(
         "Search the gazetteer",
@@ -261,7 +266,7 @@ def unresolved_form(names: Sequence[UnresolvedName], corrector: Corrector) -> No
             key="cf-unresolved-place",
         )
     else:
-        st.caption(f"No place in the gazetteer is called {query!r}.")
+        st.caption(f"No place in the gazetteer is called {escape_markdown(repr(query))}.")
     why = st.text_input("Why (optional)", key="cf-unresolved-why")
     left, right = st.columns(2)
     what = f'Corrected "{picked.mention.text}"'
