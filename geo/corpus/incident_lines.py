@@ -48,8 +48,9 @@ def grouping_views(feature_lines: list[str]) -> list[dict[str, Any]]:
     """The features as the grouping reads them, each line parsed once per process."""
     global _views
     seen = _views
-    _views = {line: seen.get(line) or _view(line) for line in feature_lines}
-    return [_views[line] for line in feature_lines]
+    views = {line: seen.get(line) or _view(line) for line in feature_lines}
+    _views = views  # another build may replace it now: this one reads its own
+    return [views[line] for line in feature_lines]
 
 
 def with_fields(
