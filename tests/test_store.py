@@ -132,3 +132,22 @@ def test_a_folder_built_before_the_store_gets_one_without_a_word(
     assert len(gpd.read_parquet(data / STORE_DIR)) == len(
         filters.load_events(data / "events.geojson")
     )
+
+
+def test_a_store_that_cannot_be_written_costs_the_map_nothing(
+    built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus, data = built
+    (corpus / "west.txt").write_text("Troops shelled Masaka on 20 May 2019, witnesses said.\n")
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("geo.corpus.io.parquet.write_parquet", full_disk)
+    summary = build(corpus, data, processes=1, progress=False)
+    assert any("not written" in line and "No space" in line for line in summary.repaired)
+    events = filters.load_events(data / "events.geojson")
+    assert "Masaka" in {f["properties"]["place"] for f in events}  # the map is built
+    monkeypatch.undo()
+    summary = build(corpus, data, processes=1, progress=False)  # nothing else changed
+    assert len(gpd.read_parquet(data / STORE_DIR)) == len(events)

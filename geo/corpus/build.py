@@ -55,7 +55,7 @@ from geo.corpus.corrections import (
 from geo.corpus.incident_lines import grouping_views as views
 from geo.corpus.incident_lines import merges_without_target, with_incidents
 from geo.corpus.incidents import DEFAULT_RULES
-from geo.corpus.io.store import STORE_DIR, month_of, write_store
+from geo.corpus.io.store import MONTHS_FILE, STORE_DIR, month_of, write_store
 from geo.corpus.io.store import damaged as store_damage
 from geo.corpus.outputs import (
     ARTICLES_FILE,
@@ -522,7 +522,12 @@ def build(
         # The months from the lines before the grouping (the same events in the same
         # order): their views are the ones kept between builds (incident_lines).
         months = [month_of(v["properties"].get("date_start")) for v in views(features)]
-        write_store(out, lines, months)
+        try:
+            write_store(out, lines, months)
+        except Exception as exc:  # noqa: BLE001 - the map is built; the store waits for the next
+            # Without its list of months the store counts as damaged: the next build writes it.
+            (out / STORE_DIR / MONTHS_FILE).unlink(missing_ok=True)
+            summary.repaired.append(f"{STORE_DIR}: not written ({exc}); the next build tries again")
     _prune_cache(
         cache_dir,
         {ids[p] for p in entries}
