@@ -5,6 +5,7 @@ months whose events changed. Articles written for the test."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -43,7 +44,23 @@ def built(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_month_of_an_event() -> None:
     assert month_of("2019-05-03") == "2019-05"
-    assert month_of(None) == month_of("") == UNDATED
+    assert month_of(None) == month_of("") == month_of("../x/y") == UNDATED
+
+
+def test_a_hand_made_months_list_removes_nothing_outside_the_store(
+    built: tuple[Path, Path], tmp_path: Path
+) -> None:
+    corpus, data = built
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    store = data / STORE_DIR
+    # "2019-05/../../..": through a month that exists, to a folder outside the store.
+    relative = os.path.relpath(victim, store / "month=2019-05")
+    (store / MONTHS_FILE).write_text(json.dumps({f"2019-05/{relative}": {"events": ""}}))
+    (corpus / "west.txt").write_text("Troops shelled Masaka on 20 May 2019, witnesses said.\n")
+    build(corpus, data, processes=1, progress=False)
+    assert victim.exists()
+    assert len(gpd.read_parquet(store)) == len(filters.load_events(data / "events.geojson"))
 
 
 def test_the_store_reads_back_in_geopandas_and_duckdb(built: tuple[Path, Path]) -> None:

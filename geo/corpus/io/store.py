@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,9 +35,14 @@ MONTHS_FILE = "_months.json"
 UNDATED = "undated"
 
 
+# A partition's name: the only folder names the store makes, or removes.
+MONTH = re.compile(r"\d{4}-\d{2}|" + UNDATED)
+
+
 def month_of(date_start: object) -> str:
     """The partition of an event: the month its interval starts in ("2016-03")."""
-    return date_start[:7] if isinstance(date_start, str) and len(date_start) >= 7 else UNDATED
+    month = date_start[:7] if isinstance(date_start, str) else ""
+    return month if MONTH.fullmatch(month) else UNDATED
 
 
 def partition(store: Path, month: str) -> Path:
@@ -56,7 +62,8 @@ def _recorded(store: Path) -> dict[str, dict[str, str]]:
         return {}
     if not isinstance(months, dict):
         return {}
-    return {m: d for m, d in months.items() if isinstance(d, dict)}
+    # A damaged or hand-made list names only months (never "../..": folders are removed).
+    return {m: d for m, d in months.items() if MONTH.fullmatch(m) and isinstance(d, dict)}
 
 
 def _file_digest(path: Path) -> str | None:
@@ -76,7 +83,8 @@ def damaged(out: Path) -> str | None:
     if not recorded and (store / MONTHS_FILE).read_bytes().strip() != b"{}":
         return f"{STORE_DIR}/{MONTHS_FILE} damaged"
     for month, digests in sorted(recorded.items()):
-        if _file_digest(partition(store, month)) != digests.get("file"):
+        found = _file_digest(partition(store, month))
+        if found is None or found != digests.get("file"):
             return f"{STORE_DIR}: month {month} missing or damaged"
     return None
 
