@@ -19,7 +19,7 @@ from geo.corpus.build import build
 from geo.map import filters
 from tests.test_app_corrections import write_corpus
 
-from .conftest import running_app, screenshot
+from .conftest import running_app, screenshot, wait_map_data
 from .test_app import MAP_FRAME
 
 SIDEBAR = '[data-testid="stSidebar"]'
@@ -142,9 +142,12 @@ def test_not_a_place_removes_its_events(page, corrections_app) -> None:
     # Gone from the page too: no popup in the panel, no marker on the map has its sentence.
     frame = pg.locator(MAP_FRAME).last.content_frame
     frame.locator("html[data-visible-events]").wait_for(state="attached", timeout=60_000)
+    wait_map_data(frame)  # the attribute can come before the layers' data
+    # Every report of every incident marker (a marker stands for its incident's reports).
     sentences = frame.locator("html").evaluate(
         """() => (window.campaignLayers || []).filter(l => l.kind === "points")
-                 .flatMap(l => l.markers.map(m => m.feature.properties.sn))"""
+                 .flatMap(l => l.markers.flatMap(
+                     m => (m.cmMembers || [m.feature.properties]).map(p => p.sn)))"""
     )
     assert sentences and not [s for s in sentences if "12 May 2019" in s]
     assert not pg.locator(".cm-popup").filter(has_text="12 May 2019").count()
