@@ -368,7 +368,7 @@ def incident_id(event_id: str) -> str:
 class Side:
     """One side of a disagreement: what some reports say, and which reports they are."""
 
-    value: str  # "30,000 troops", "2015-02-28..2015-03-01", "ISIS, Shia militias"
+    value: str  # "30,000 troops", "2019-05-02..2019-05-03", "army, rebel militias"
     event_ids: tuple[str, ...]
     articles: tuple[str, ...]
     sources: tuple[str, ...]
@@ -567,7 +567,7 @@ def read_figure(figure: str, rules: IncidentRules | None = None) -> tuple[str, f
     quantity = float(match.group(1).replace(",", "")) * _SCALE.get(
         (match.group(2) or "").casefold(), 1.0
     )
-    # "30,000 Iraqi troops": the noun ends the figure; "a force of 30,000": it opens it.
+    # "30,000 government troops": the noun ends the figure; "a force of 30,000": it opens it.
     noun = (words[0] if figure.rstrip()[-1:].isdigit() else words[-1]).casefold()
     return rules.figure_nouns.get(noun, noun), quantity
 
