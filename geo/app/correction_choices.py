@@ -189,7 +189,7 @@ def _nearest(places: Iterable[Place], near: tuple[float, float] | None) -> list[
 def search_places(
     gazetteer: Gazetteer, query: str, near: tuple[float, float] | None
 ) -> list[Place]:
-    """Places for a name typed by the analyst, however it is spelt ("Tikrit", "tikrīt"):
+    """Places for a name typed by the analyst, however it is spelt ("Kherson", "khersón"):
     those whose key is the query's, then its other romanisations, then names starting so;
     each group nearest first."""
     key = name_key(query)
@@ -262,7 +262,7 @@ def first_report(members: Sequence[EventFeature]) -> EventFeature:
 
 
 def incident_label(members: Sequence[EventFeature]) -> str:
-    """`Tikrit, 2015-03-02 – 2015-03-05: "Iraqi forces entered the city …" (3 reports)`."""
+    """`Gulu, 2019-05-02 – 2019-05-04: "Rebel fighters entered the town …" (3 reports)`."""
     p = first_report(members)["properties"]
     starts = [s for m in members if (s := m["properties"].get("date_start"))]
     ends = [e for m in members if (e := m["properties"].get("date_end"))]
@@ -372,7 +372,7 @@ def write_entries(
 
 
 def saved_line(what: str, written: Sequence[Correction]) -> str:
-    """One line: `Corrected Tikrit: place -> Tikrit (99072) at 34.6, 43.7; status verified`."""
+    """One line: `Corrected Gulu: place -> Gulu (233346) at 2.77457, 32.299; status verified`."""
     return f"{what}: {'; '.join(c.summary for c in written)}"
 
 
