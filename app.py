@@ -213,7 +213,11 @@ def save_corrections(targets: list[correction_choices.Target], why: str, what: s
 
 def corrector() -> corrections_form.Corrector:
     return corrections_form.Corrector(
-        save_corrections, CORRECTIONS, features, st.session_state.get(dashboard.MAP_POINT)
+        save_corrections,
+        CORRECTIONS,
+        _stamp(EVENTS),
+        features,
+        st.session_state.get(dashboard.MAP_POINT),
     )
 
 

@@ -32,8 +32,6 @@ from geo.app.correction_choices import (
     point_change,
     runner_ups,
     search_places,
-    unresolved_names,
-    write_entries,
 )
 from geo.corpus.corrections import (
     STATUSES,
@@ -65,6 +63,7 @@ class Corrector:
 
     save: Save
     file: Path
+    version: float  # the map data's (its events file's time): what the cached lists follow
     features: Sequence[EventFeature] = ()
     clicked_point: tuple[float, float] | None = None
     gazetteer: Callable[[], Gazetteer] | None = None
@@ -81,6 +80,23 @@ class Corrector:
         if self._corrections is None:
             self._corrections = load_corrections(self.file)[0]
         return self._corrections
+
+
+# The details panel reruns with the time slider, and an expander's content runs closed or
+# open: the two scans of the corpus the forms make (~12 ms each at 10,000 events) are kept
+# per event for the data they were made from, so a slider step does not pay for them.
+@st.cache_data(max_entries=64, show_spinner=False)
+def _centre(
+    version: float, article_id: str, event_id: str | None, _features: Sequence[EventFeature]
+) -> tuple[float, float] | None:
+    return article_centre({"article_id": article_id, "id": event_id}, _features)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _nearby(
+    version: float, event_id: str, _props: EventProperties, _features: Sequence[EventFeature]
+) -> list[IncidentChoice]:
+    return nearby_incidents(_props, _features)
 
 
 def correction_form(props: EventProperties, corrector: Corrector) -> None:
@@ -172,7 +188,7 @@ def choose_place(
 ) -> dict[str, Any] | None:
     """The place change the analyst picked, or None while there is none to save."""
     key = props["id"]
-    near = article_centre(props, corrector.features)
+    near = _centre(corrector.version, props["article_id"], key, corrector.features)
     if where == PLACE_SOURCES[2]:
         return clicked_place(mention, corrector, key)
     if where == PLACE_SOURCES[1]:
@@ -211,7 +227,7 @@ def clicked_place(mention: MentionRef, corrector: Corrector, key: str) -> dict[s
 def incident_section(props: EventProperties, corrector: Corrector) -> None:
     """ "Merge with another incident" near it; "Split from its incident"."""
     key = props["id"]
-    choices = nearby_incidents(props, corrector.features)
+    choices = _nearby(corrector.version, key, props, corrector.features)
     if not choices and not can_split(props):
         return
     st.markdown("**Incident**")
@@ -250,7 +266,7 @@ def unresolved_form(names: Sequence[UnresolvedName], corrector: Corrector) -> No
     if picked is None:
         return
     st.caption(escape_markdown(picked.sentence[:300]))  # article text: never Markdown
-    near = article_centre({"article_id": picked.article}, corrector.features)
+    near = _centre(corrector.version, picked.article, None, corrector.features)
     query = st.text_input(
         "Search the gazetteer",
         value=picked.mention.text,
@@ -278,17 +294,4 @@ def unresolved_form(names: Sequence[UnresolvedName], corrector: Corrector) -> No
         corrector.save([target], why, what)
 
 
-__all__ = [
-    "Corrector",
-    "IncidentChoice",
-    "Target",
-    "UnresolvedName",
-    "correction_form",
-    "nearby_incidents",
-    "place_mentions",
-    "runner_ups",
-    "search_places",
-    "unresolved_form",
-    "unresolved_names",
-    "write_entries",
-]
+__all__ = ["Corrector", "correction_form", "unresolved_form"]
