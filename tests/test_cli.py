@@ -403,7 +403,7 @@ def test_help_is_plain_text_with_defaults_and_choices(monkeypatch: pytest.Monkey
     for name, text in helps.items():
         assert "`" not in text, (name, text)
     expected_defaults = {
-        "build": ["folder of articles (default: seeds)", "output folder (default: mapdata)"],
+        "build": ["url) (default: seeds)", "output folder (default: mapdata)"],
         "export": [
             "(default: campaign.html, or campaign.<format>)",
             "(default: mapdata)",

@@ -99,10 +99,12 @@ def _refuse(command: str, problem: str) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from geo.corpus.build import build
+    from geo.corpus.build import BuildError, build
 
     if args.budget < 0:
         return _refuse("build", f"--budget {args.budget:g}: give seconds, or 0 for no limit")
+    if args.workers is not None and args.workers < 1:
+        return _refuse("build", f"--workers {args.workers}: give one or more")
     started = time.perf_counter()
     try:
         summary = build(
@@ -111,8 +113,10 @@ def cmd_build(args: argparse.Namespace) -> int:
             processes=args.processes,
             progress=not args.quiet,
             budget_s=args.budget or None,
+            scheduler=args.scheduler,
+            workers=args.workers,
         )
-    except ArticleError as exc:
+    except (ArticleError, BuildError) as exc:
         return _refuse("build", str(exc))
     print(f"{summary}\nbuilt {args.out}/ in {time.perf_counter() - started:.1f} s")
     if summary.empty:  # an empty map is written (the app's empty state), but it is no success
@@ -279,13 +283,32 @@ def _add_evaluate(p: argparse.ArgumentParser) -> None:
 
 
 def _add_build(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--corpus", metavar="DIR", default="seeds", help="folder of articles")
+    p.add_argument(
+        "--corpus",
+        metavar="PATH",
+        default="seeds",
+        help="folder of articles, or a JSON Lines or Parquet archive of them (a row an "
+        "article: id, text, and optionally published, title, source, url)",
+    )
     p.add_argument("--out", metavar="DIR", default="mapdata", help="output folder")
     p.add_argument(
         "--processes",
         type=int,
         metavar="N",
         help="worker processes (default: one per CPU, at most 4)",
+    )
+    cluster = p.add_mutually_exclusive_group()
+    cluster.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="parse the articles on the Dask cluster of this scheduler (tcp://HOST:8786); "
+        "see the README's 'Building on a cluster'",
+    )
+    cluster.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="parse the articles on a Dask cluster of N worker processes started here",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import itertools
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,12 +64,21 @@ def _check_date(value: datetime.date, sidecar: str, warnings: list[str]) -> date
     return value
 
 
+def _iso_day(text: str) -> datetime.date:
+    """The day of an ISO date or timestamp ("2024-05-03", "2024-05-03T10:00:00Z"): the
+    day it names, not converted to another zone."""
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return datetime.datetime.fromisoformat(text).date()
+
+
 def _parse_published(value: object, sidecar: str, warnings: list[str]) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
         value = value.date()
     elif isinstance(value, str):
         try:
-            value = datetime.date.fromisoformat(value.strip())
+            value = _iso_day(value.strip())
         except ValueError:
             warnings.append(f"{sidecar}: published {value!r} is not a YYYY-MM-DD date; ignored")
             return None
@@ -175,6 +186,33 @@ def article_from_text(
     return _build_article(id, None, text, meta, warnings)
 
 
+def article_from_row(id: str, name: str, row: dict[str, object]) -> Article:
+    """An article from a row of an archive (geo.corpus.io.archive): its `text` and the
+    metadata fields a sidecar would hold; `name` ("archive.jsonl row 12") names it in
+    warnings. ArticleError for a row without text; a bad field only adds a warning."""
+    text = row.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ArticleError(name, "no text")
+    warnings: list[str] = []
+    meta: dict[str, object] = {}
+    for key in ("title", "source", "url"):
+        value = row.get(key)
+        if isinstance(value, str) and value.strip():
+            meta[key] = value.strip()
+        elif value not in (None, ""):
+            warnings.append(f"{name}: {key} must be a string; ignored")
+    if row.get("published") not in (None, ""):
+        published = _parse_published(row["published"], name, warnings)
+        if published is not None:
+            meta["published"] = published
+    if is_html_document(text):
+        text = html_to_text(text)
+        if not text.strip():
+            raise ArticleError(name, "an HTML page with no visible text")
+        warnings.append("an HTML page, not text: its visible text was read")
+    return _build_article(id, None, text, meta, warnings)
+
+
 def outside_link(path: Path) -> bool:
     """A symbolic link to a file outside the article's folder (`passwd.txt -> /etc/passwd`):
     never read, so that a corpus shows only what was put in it."""
@@ -278,16 +316,17 @@ def unsupported_files(folder: Path) -> list[Path]:
     ]
 
 
-def article_ids(paths: list[Path]) -> dict[Path, str]:
+def article_ids(paths: list[Path], others: Iterable[str] = ()) -> dict[Path, str]:
     """Each file's article id, unique: its stem, or its full name when an earlier file has
-    the stem, or its folder and name when an earlier file (in another folder) has both."""
+    the stem, or its folder and name when an earlier file (in another folder) has both;
+    never one of `others` (the ids of an archive's rows)."""
     ids: dict[Path, str] = {}
-    taken: set[str] = set()
+    taken: set[str] = set(others)
     for path in paths:
         choices = [path.stem, path.name, f"{path.parent.name}-{path.name}"]
         ids[path] = next((c for c in choices if c not in taken), None) or next(
             f"{path.parent.name}-{n}-{path.name}"
-            for n in range(2, len(paths) + 2)
+            for n in itertools.count(2)
             if f"{path.parent.name}-{n}-{path.name}" not in taken
         )
         taken.add(ids[path])

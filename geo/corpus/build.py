@@ -17,36 +17,26 @@ Each place gets one name across the corpus, the one its articles use most
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
 import hashlib
 import json
-import os
+import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tqdm import tqdm
 
 from geo.corpus.articles import (
     ARTICLE_SUFFIXES,
-    MAX_BYTES,
-    Article,
     ArticleError,
-    article_ids,
     corpus_files,
-    load_article,
-    outside_link,
     unsupported_files,
 )
 from geo.corpus.corrections import (
     CORRECTIONS_FILE,
     Correction,
-    correct_events,
-    correct_mentions,
     corrections_by_article,
     corrections_digest,
     load_corrections,
@@ -55,6 +45,7 @@ from geo.corpus.corrections import (
 from geo.corpus.incident_lines import grouping_views as views
 from geo.corpus.incident_lines import merges_without_target, with_incidents
 from geo.corpus.incidents import DEFAULT_RULES
+from geo.corpus.io.archive import ARCHIVE_SUFFIXES, is_archive, scan_archive
 from geo.corpus.io.store import MONTHS_FILE, STORE_DIR, month_of, write_store
 from geo.corpus.io.store import damaged as store_damage
 from geo.corpus.outputs import (
@@ -65,64 +56,22 @@ from geo.corpus.outputs import (
     write_atomically,
     write_build,
 )
-from geo.corpus.place_names import corpus_names, entry_names, renamed_features
-from geo.corpus.records import EventProperties
-from geo.corpus.tables import dumps_geojson, point_geometry
-from geo.paths import GEO
-from geo.pipeline.actions import DEFAULT_ACTORS, DEFAULT_EVENT_TYPES
-from geo.pipeline.budget import (
-    DEFAULT_BUDGET_S,
-    NO_DEADLINE,
-    BudgetExceeded,
-    Deadline,
-    deadline_after,
+from geo.corpus.place_names import corpus_names, renamed_features
+from geo.corpus.sources import ArticleSource, file_sources
+from geo.corpus.work import (
+    ArticleJob,
+    BuildError,
+    Outcome,
+    article_events,
+    event_properties,
+    feature_json,
+    file_text,
+    json_default,
+    pipeline_version,
+    run_local,
+    times_in_article,
 )
-from geo.pipeline.dates import (
-    PublicationDate,
-    TimeExpression,
-    find_time_expressions,
-    publication_date,
-)
-from geo.pipeline.events import ArticleRef, Event, extract_events
-from geo.pipeline.places.gazetteer import DEFAULT_EXTRA, index_digest
-from geo.pipeline.places.geocoder import ONLINE_ENV, URL_ENV
-from geo.pipeline.places.wordlists import RECOGNITION_WORDS
-from geo.pipeline.precision import geo_precision, time_precision
-
-if TYPE_CHECKING:
-    from geo.pipeline.geoparse import GeoparseResult
-
-# What turns an article into the cached record and feature lines: every module of the
-# pipeline and corpus packages (reading, cleaning, places, dates, events, the build and
-# its GeoJSON writer) and the curated data they read. The map, app and export are not
-# among them.
-CACHED_PACKAGES = (GEO / "pipeline", GEO / "corpus")
-
-
-def _cache_inputs() -> list[Path]:
-    code = sorted(p for package in CACHED_PACKAGES for p in package.rglob("*.py"))
-    return [*code, DEFAULT_ACTORS, DEFAULT_EVENT_TYPES, DEFAULT_EXTRA, RECOGNITION_WORDS]
-
-
-@lru_cache(maxsize=1)
-def pipeline_version() -> str:
-    """A hash of the code and curated data that turn an article into events.
-
-    Any change to recognition, resolution, dating or event rules, to how the result is
-    written (or to the curated files) changes it, and every cache entry is recomputed on
-    the next build; nobody has to keep a list of modules or bump a number.
-    """
-    digest = hashlib.sha256(f"gazetteer-{index_digest()}".encode())
-    # Switching the online geocoder on, off or elsewhere changes what a place resolves to.
-    digest.update(
-        "online={}|{}".format(
-            *(os.environ.get(name, "").strip() for name in (ONLINE_ENV, URL_ENV))
-        ).encode()
-    )
-    for path in _cache_inputs():
-        digest.update(str(path.relative_to(GEO.parent)).encode())
-        digest.update(_file_text(path).encode("utf-8"))
-    return digest.hexdigest()[:16]
+from geo.pipeline.budget import DEFAULT_BUDGET_S
 
 
 @dataclass
@@ -161,158 +110,6 @@ class BuildSummary:
         return f"no articles to map in {self.corpus or 'the corpus'} (it reads {kinds} files)"
 
 
-def _json_default(value: object) -> object:
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
-
-
-def file_key(path: Path, article_id: str, corrections: str = "") -> tuple[str, str] | None:
-    """(cache key, content digest) of an article file, or None when it cannot be read
-    cheaply (too big, unreadable: `load_article` then reports why).
-
-    The key covers the file's bytes, its sidecar, its id, the digest of its corrections
-    (`corrections_digest`) and the pipeline version, so an unchanged article is recognised
-    without decoding or cleaning it, and one with a new or undone correction is not.
-    """
-    try:
-        if outside_link(path) or path.stat().st_size > MAX_BYTES:
-            return None
-        data = path.read_bytes()
-        sidecar = path.with_suffix(".toml")
-        extra = sidecar.read_bytes() if sidecar.exists() else b""
-    except OSError:
-        return None
-    content = hashlib.sha256(data).hexdigest()
-    key = hashlib.sha256(
-        b"\0".join(
-            [
-                pipeline_version().encode(),
-                article_id.encode(),
-                content.encode(),
-                extra,
-                corrections.encode(),
-            ]
-        )
-    ).hexdigest()
-    return key, content
-
-
-def _file_text(path: Path) -> str:
-    return path.read_text(encoding="utf-8") if path.exists() else ""
-
-
-def times_in_article(
-    article: Article, published: PublicationDate, deadline: Deadline = NO_DEADLINE
-) -> list[TimeExpression]:
-    """Time expressions of the cleaned text, with offsets into the original text.
-
-    None reads across text the cleaner removed ("on Friday. <teaser> June 1" is no date).
-    A text without a known publication day is read as a narrative (dates without a year
-    take the story's year, see `find_time_expressions`).
-    """
-    narrative = published.basis in ("inferred", "unknown")
-    found = []
-    for expr in find_time_expressions(
-        article.clean.text_broken_at_gaps(), published.date, narrative=narrative, deadline=deadline
-    ):
-        start, end = article.clean.span_to_original(expr.start, expr.end)
-        found.append(dataclasses.replace(expr, start=start, end=end, text=article.raw[start:end]))
-    return found
-
-
-def article_events(
-    article: Article, result: GeoparseResult, deadline: Deadline = NO_DEADLINE
-) -> tuple[dict[str, Any], list[Event]]:
-    """The article's record for articles.json and its events (BudgetExceeded when the
-    deadline passes first)."""
-    published = publication_date(article.published, article.clean.datelines(), article.clean.text)
-    ref = ArticleRef(
-        article.id, article.title, article.source, article.url, published.date, published.basis
-    )
-    times = times_in_article(article, published, deadline)
-    events = extract_events(ref, article.raw, result.toponyms, times, deadline=deadline)
-    record = {
-        "id": article.id,
-        "file": article.path.name if article.path else None,
-        "title": article.title,
-        "source": article.source,
-        "url": article.url,
-        "published": published.date,
-        "published_basis": published.basis,
-        "published_evidence": published.evidence,
-        "events": len(events),
-        "places": len({(t.name, t.lat, t.lon) for t in result.places}),
-        "unresolved": [dataclasses.asdict(u) for u in result.unresolved],
-        "warnings": list(article.warnings) + ([result.error] if result.error else []),
-        "text": article.clean.text,
-    }
-    return record, events
-
-
-def event_properties(event: Event) -> EventProperties:
-    """The event's record (geo.corpus.records): strings, numbers, booleans and lists of
-    them, which GIS tools read."""
-    return {
-        "id": event.id,
-        "place": event.place,
-        "gazetteer_name": event.gazetteer_name,
-        "level": event.level,
-        "geonameid": event.geonameid,
-        "country": event.country,
-        "place_confidence": event.place_confidence,
-        "uncertainty_km": event.uncertainty_km,
-        "geo_precision": geo_precision(event.level),
-        "date_start": event.date_start.isoformat() if event.date_start else None,
-        "date_end": event.date_end.isoformat() if event.date_end else None,
-        "granularity": event.granularity,
-        "time_basis": event.time_basis,
-        "time_precision": time_precision(event.date_start, event.date_end, event.time_basis),
-        "planned": event.planned,
-        "event_type": event.event_type,
-        "actors": list(event.actors),
-        "figures": list(event.figures),
-        "snippet": event.snippet,
-        "marks": [{"start": m.start, "end": m.end, "kind": m.kind} for m in event.marks],
-        "caption": event.caption,
-        "confidence": event.confidence,
-        "other_places": list(event.other_places),
-        "article_id": event.article.id,
-        "article_title": event.article.title,
-        "article_source": event.article.source,
-        "article_url": event.article.url,
-        "published": event.article.published.isoformat() if event.article.published else None,
-        "published_basis": event.article.published_basis,
-        # Untouched by corrections (the build sets them from the corrections file).
-        "verification": "unverified",
-        "verified_at": None,
-        "corrected": {},
-        "incident_link": None,
-        # The build's grouping across the corpus sets these (with_incidents).
-        "incident_id": "",
-        "incident_verification": "unverified",
-        "incident_reports": 1,
-        "incident_sources": 1 if event.article.source else 0,
-        "disagreement": False,
-    }
-
-
-def feature_json(event: Event, extra: dict[str, Any] | None = None) -> str:
-    """One GeoJSON Feature as a line of JSON (RFC 7946: longitude, latitude in WGS 84);
-    `extra`: what the record gains from corrections (`CorrectedEvents.properties`).
-
-    Always strict JSON that UTF-8 can hold (see `tables.json_safe`); an event without a
-    valid point raises ValueError.
-    """
-    try:
-        geometry = point_geometry(round(event.lon, 6), round(event.lat, 6))
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"event {event.id}: {exc}") from None
-    properties = {**event_properties(event), **(extra or {})}
-    feature = {"type": "Feature", "properties": properties, "geometry": geometry}
-    return dumps_geojson(feature)
-
-
 def events_geojson(feature_lines: list[str]) -> bytes:
     """The FeatureCollection, one feature a line, no `crs` member (RFC 7946).
 
@@ -333,71 +130,120 @@ def user_corpus(out: Path) -> Path:
     return Path(out) / USER_CORPUS
 
 
-def _corpus_paths(corpus: Path, out: Path) -> tuple[list[Path], list[Path]]:
-    """The corpus folder's articles, then those added in the app; and the files of either
-    folder the build cannot read (a .docx, a .pdf). ArticleError for a missing or
-    unreadable corpus folder."""
-    paths, others = corpus_files(corpus), unsupported_files(corpus)
-    added = user_corpus(out)
-    if added.is_dir() and added.resolve() != Path(corpus).resolve():
-        paths += corpus_files(added)
-        others += unsupported_files(added)
-    return paths, others
+def _corpus_sources(corpus: Path, out: Path) -> tuple[list[ArticleSource], list[ArticleError]]:
+    """The corpus's articles (a folder's files, or an archive's rows), then those added in
+    the app; and what cannot be read: an archive's bad rows, the files of either folder
+    that are no articles (a .docx, a .pdf). ArticleError for a missing or unreadable corpus."""
+    corpus, added = Path(corpus), user_corpus(out)
+    sources: list[ArticleSource] = []
+    errors: list[ArticleError] = []
+    folders = [added] if added.is_dir() else []
+    if corpus.is_file() and is_archive(corpus):
+        try:
+            for found in scan_archive(corpus):
+                (errors if isinstance(found, ArticleError) else sources).append(found)  # type: ignore[arg-type]
+        except OSError as exc:
+            raise ArticleError(corpus, f"cannot read: {exc.strerror or exc}") from None
+    elif corpus.is_file():
+        kinds = ", ".join(ARCHIVE_SUFFIXES)
+        raise ArticleError(corpus, f"not a folder of articles nor an archive ({kinds})")
+    elif not (added.is_dir() and added.resolve() == corpus.resolve()):
+        folders.insert(0, corpus)
+    paths = [path for folder in folders for path in corpus_files(folder)]
+    sources += file_sources(paths, frozenset(s.id for s in sources))
+    errors += [
+        ArticleError(
+            path,
+            f"not an article file ({path.suffix or 'no extension'}): "
+            f"the build reads {', '.join(ARTICLE_SUFFIXES)}",
+        )
+        for folder in folders
+        for path in unsupported_files(folder)
+    ]
+    return sources, errors
+
+
+def cache_key(source: ArticleSource, corrections: str = "") -> str | None:
+    """The key of an article's cache entry, or None when it cannot be read cheaply (too
+    big, unreadable: loading it says why).
+
+    The key covers its text and metadata (their fingerprints), its id, the digest of its
+    corrections (`corrections_digest`) and the pipeline version, so an unchanged article
+    is recognised without decoding or cleaning it, and one with a new or undone correction
+    is not.
+    """
+    if not source.digest:
+        return None
+    parts = [pipeline_version(), source.id, source.digest, source.extra, corrections]
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,150}")
+
+
+def cache_name(article_id: str) -> str:
+    """The file of an article's cache entry: its id when that is a plain name; else (an
+    archive's "https://..." or "../x") a digest of it, so no id reaches outside the cache."""
+    if _PLAIN_NAME.fullmatch(article_id) and not article_id.endswith("."):
+        return f"{article_id}.json"
+    return f"id-{hashlib.sha256(article_id.encode()).hexdigest()[:32]}.json"
 
 
 @dataclass
 class _Gathered:
-    """What the build found before parsing: cached entries, articles to parse, errors."""
+    """What the build found before parsing: cached entries, jobs, errors."""
 
-    entries: dict[Path, dict[str, Any]] = field(default_factory=dict)
-    todo: list[tuple[Article, str | None]] = field(default_factory=list)
+    entries: dict[ArticleSource, dict[str, Any]] = field(default_factory=dict)
+    todo: list[ArticleJob] = field(default_factory=list)
     errors: list[ArticleError] = field(default_factory=list)
     repaired: list[str] = field(default_factory=list)
     too_slow: set[str] = field(default_factory=set)  # ids whose skip is cached (kept)
 
 
 def _gather(
-    paths: list[Path],
-    ids: dict[Path, str],
+    sources: list[ArticleSource],
     cache_dir: Path,
     budget_s: float | None,
     fixes: dict[str, list[Correction]],
 ) -> _Gathered:
-    """Each file: its cache entry when its key matches, else the article to parse (or
-    why it cannot be read). An article that ran out of time is not tried again with the
-    same budget (it would cost that budget on every build), only with a larger one."""
+    """Each article: its cache entry when its key matches, else the job to parse it. An
+    article that ran out of time is not tried again with the same budget (it would cost
+    that budget on every build), only with a larger one."""
     found = _Gathered()
-    first_with: dict[str, Path] = {}
-    for path in paths:
-        keyed = file_key(path, ids[path], corrections_digest(fixes.get(ids[path], [])))
-        if keyed is not None:
-            if keyed[1] in first_with:
-                found.errors.append(ArticleError(path, f"duplicate of {first_with[keyed[1]].name}"))
+    first_with: dict[str, ArticleSource] = {}
+    for source in sources:
+        own = fixes.get(source.id, [])
+        key = cache_key(source, corrections_digest(own))
+        if key is not None:
+            if source.digest in first_with:
+                found.errors.append(
+                    ArticleError(
+                        _error_path(source), f"duplicate of {first_with[source.digest].name}"
+                    )
+                )
                 continue
-            first_with[keyed[1]] = path
-            entry, broken = _read_cache(cache_dir / f"{ids[path]}.json", keyed[0])
+            first_with[source.digest] = source
+            entry, broken = _read_cache(cache_dir / cache_name(source.id), key)
             if entry is not None and _worth_retrying(entry, budget_s):
                 pass
             elif entry is not None and entry.get("skipped"):
-                found.errors.append(ArticleError(path, entry["skipped"]))
-                found.too_slow.add(ids[path])
+                found.errors.append(ArticleError(_error_path(source), entry["skipped"]))
+                found.too_slow.add(source.id)
                 continue
             elif entry is not None:
-                found.entries[path] = entry
+                found.entries[source] = entry
                 continue
             if broken:
-                found.repaired.append(f"cache/{ids[path]}.json: {broken}; {path.name} parsed again")
-        try:
-            article = load_article(path)
-        except ArticleError as exc:
-            found.errors.append(exc)
-            continue
-        except Exception as exc:  # noqa: BLE001 - one bad file never stops the corpus
-            found.errors.append(ArticleError(path, f"could not load: {exc!r}"))
-            continue
-        article.id = ids[path]
-        found.todo.append((article, keyed[0] if keyed else None))
+                found.repaired.append(
+                    f"cache/{cache_name(source.id)}: {broken}; {source.name} parsed again"
+                )
+        found.todo.append(ArticleJob(source, key, tuple(own)))
     return found
+
+
+def _error_path(source: ArticleSource) -> Path:
+    """What an ArticleError names: the file, or "feed.jsonl row 12"."""
+    return source.path if source.row is None else Path(source.name)
 
 
 def _worth_retrying(entry: dict[str, Any], budget_s: float | None) -> bool:
@@ -408,14 +254,32 @@ def _worth_retrying(entry: dict[str, Any], budget_s: float | None) -> bool:
     return budget_s is None or not isinstance(had, int | float) or budget_s > had
 
 
+def _in_reading_order(errors: list[ArticleError]) -> list[ArticleError]:
+    """By file, and an archive's rows by number ("row 9" before "row 10")."""
+
+    def order(error: ArticleError) -> list[str | int]:
+        parts = re.split(r"(\d+)", str(error.path))
+        return [int(p) if p.isdigit() else p for p in parts]  # type: ignore[misc]
+
+    return sorted(errors, key=order)
+
+
 def build(
     corpus: Path,
     out: Path,
     processes: int | None = None,
     progress: bool = True,
     budget_s: float | None = DEFAULT_BUDGET_S,
+    scheduler: str | None = None,
+    workers: int | None = None,
 ) -> BuildSummary:
-    """Build the map data of a corpus folder into `out`.
+    """Build the map data of a corpus (a folder of articles, or a JSON Lines or Parquet
+    archive of them: geo.corpus.io.archive) into `out`.
+
+    The articles are parsed in this process or a local pool of `processes`; or on a Dask
+    cluster (geo.corpus.cluster): the scheduler at `scheduler`, or one of `workers`
+    processes started on this machine. The outputs are the same bytes either way.
+    BuildError when the cluster cannot be used (nothing written then).
 
     Each article has `budget_s` seconds (None: no limit); one that takes longer is
     stopped, reported as skipped and not tried again until it changes or has more time.
@@ -424,8 +288,7 @@ def build(
     the map shows the corpus and what its users added, and the corpus folder (tracked
     seeds, say) is never written to.
     """
-    paths, unsupported = _corpus_paths(corpus, out)
-    ids = article_ids(paths)
+    sources, unreadable = _corpus_sources(corpus, out)
     out.mkdir(parents=True, exist_ok=True)
     cache_dir = out / "cache"
     cache_dir.mkdir(exist_ok=True)
@@ -433,41 +296,39 @@ def build(
         stale.unlink()  # left by a build that was killed while writing
     tidy(out)
 
-    fixes, problems = _corrections([corpus, user_corpus(out)], ids.values())
-    found = _gather(paths, ids, cache_dir, budget_s, fixes)
+    folder = corpus.parent if corpus.is_file() else corpus
+    fixes, problems = _corrections([folder, user_corpus(out)], (s.id for s in sources))
+    found = _gather(sources, cache_dir, budget_s, fixes)
     entries, todo = found.entries, found.todo
-    too_slow: list[ArticleError] = []
+    failed: list[ArticleError] = []
+    parsed: set[str] = set()  # ids of the articles parsed now (their cache entries are new)
     if todo:
-        parsed, too_slow = _process(todo, cache_dir, processes, progress, budget_s, fixes)
-        entries.update(parsed)
-    errors = (
-        found.errors
-        + too_slow
-        + [
-            ArticleError(
-                path,
-                f"not an article file ({path.suffix or 'no extension'}): "
-                f"the build reads {', '.join(ARTICLE_SUFFIXES)}",
-            )
-            for path in unsupported
-        ]
-    )
-    errors.sort(key=lambda e: str(e.path))
+        if scheduler or workers:
+            from geo.corpus.cluster import run_on_cluster
+
+            batches = run_on_cluster(todo, scheduler, workers, budget_s)
+        else:
+            batches = run_local(todo, processes, budget_s)
+        done, failed, parsed = _process(batches, len(todo), cache_dir, progress)
+        entries.update(done)
+    # In the corpus's order, whatever order the work finished in: names and keys follow it.
+    entries = {source: entries[source] for source in sources if source in entries}
+    errors = _in_reading_order(found.errors + failed + unreadable)
 
     records: list[dict[str, Any]] = []
     features: list[str] = []
     places: set[tuple[float, float]] = set()
     # One name per place across the corpus (geo.corpus.place_names).
     names = corpus_names(entries.values())
-    for path in paths:
-        if path in entries:
-            records.append(entries[path]["record"])
-            features.extend(renamed_features(entries[path], names))
-            places.update(map(tuple, entries[path]["places"]))
+    for source in sources:
+        if source in entries:
+            records.append(entries[source]["record"])
+            features.extend(renamed_features(entries[source], names))
+            places.update(map(tuple, entries[source]["places"]))
     skipped = [{"file": e.path.name if e.path else None, "reason": e.reason} for e in errors]
     summary = BuildSummary(
         articles=len(records),
-        parsed=len(todo),
+        parsed=len(parsed),
         events=len(features),
         places=len(places),
         unresolved=sum(len(r["unresolved"]) for r in records),
@@ -487,11 +348,31 @@ def build(
                 [e["key"] for e in entries.values()],
                 skipped,
                 problems,
-                _file_text(DEFAULT_RULES),  # incident rules: the grouping, not the parse
+                file_text(DEFAULT_RULES),  # incident rules: the grouping, not the parse
             ],
             sort_keys=True,
         ).encode()
     ).hexdigest()
+    _write_outputs(out, features, records, skipped, problems, build_key, bool(parsed), summary)
+    _prune_cache(
+        cache_dir,
+        {cache_name(s.id) for s in entries} | {cache_name(i) for i in found.too_slow | parsed},
+    )
+    return summary
+
+
+def _write_outputs(
+    out: Path,
+    features: list[str],
+    records: list[dict[str, Any]],
+    skipped: list[dict[str, Any]],
+    problems: list[str],
+    build_key: str,
+    parsed: bool,
+    summary: BuildSummary,
+) -> None:
+    """events.geojson and articles.json, then the columnar store: unless nothing changed
+    since the last build and they are whole."""
     broken = damage(out)
     if broken:
         summary.repaired.append(f"{broken}; written again")
@@ -500,41 +381,35 @@ def build(
     store = store_damage(out) if (out / EVENTS_FILE).exists() else None
     if store and (out / STORE_DIR).exists():
         summary.repaired.append(f"{store}; written again")
-    if (
-        todo
+    if not (
+        parsed
         or broken
         or store
         or _previous_build_key(out) != build_key
         or not (out / EVENTS_FILE).exists()
     ):
-        document = {
-            "pipeline_version": pipeline_version(),
-            "build_key": build_key,
-            "articles": records,
-            "skipped": skipped,
-            "corrections": problems,  # of the file as a whole; an article's are its warnings
-        }
-        # Incidents across the corpus: grouped only when the outputs are written (the
-        # grouping takes ~0.8 s at 10,000 events, more where thousands share a place).
-        lines = with_incidents(features)
-        write_build(out, events_geojson(lines), document)
-        # The columnar store follows (geo.corpus.io.store): the months whose events changed.
-        # The months from the lines before the grouping (the same events in the same
-        # order): their views are the ones kept between builds (incident_lines).
-        months = [month_of(v["properties"].get("date_start")) for v in views(features)]
-        try:
-            write_store(out, lines, months)
-        except Exception as exc:  # noqa: BLE001 - the map is built; the store waits for the next
-            # Without its list of months the store counts as damaged: the next build writes it.
-            (out / STORE_DIR / MONTHS_FILE).unlink(missing_ok=True)
-            summary.repaired.append(f"{STORE_DIR}: not written ({exc}); the next build tries again")
-    _prune_cache(
-        cache_dir,
-        {ids[p] for p in entries}
-        | found.too_slow
-        | {ids[e.path] for e in too_slow if isinstance(e.path, Path)},
-    )
-    return summary
+        return
+    document = {
+        "pipeline_version": pipeline_version(),
+        "build_key": build_key,
+        "articles": records,
+        "skipped": skipped,
+        "corrections": problems,  # of the file as a whole; an article's are its warnings
+    }
+    # Incidents across the corpus: grouped only when the outputs are written (the
+    # grouping takes ~0.8 s at 10,000 events, more where thousands share a place).
+    lines = with_incidents(features)
+    write_build(out, events_geojson(lines), document)
+    # The columnar store follows (geo.corpus.io.store): the months whose events changed.
+    # The months from the lines before the grouping (the same events in the same
+    # order): their views are the ones kept between builds (incident_lines).
+    months = [month_of(v["properties"].get("date_start")) for v in views(features)]
+    try:
+        write_store(out, lines, months)
+    except Exception as exc:  # noqa: BLE001 - the map is built; the store waits for the next
+        # Without its list of months the store counts as damaged: the next build writes it.
+        (out / STORE_DIR / MONTHS_FILE).unlink(missing_ok=True)
+        summary.repaired.append(f"{STORE_DIR}: not written ({exc}); the next build tries again")
 
 
 def _previous_build_key(out: Path) -> str | None:
@@ -581,7 +456,7 @@ def _cache_text(entry: dict[str, Any]) -> str:
     return (
         "\n".join(
             [
-                json.dumps(head, default=_json_default, ensure_ascii=False, sort_keys=True),
+                json.dumps(head, default=json_default, ensure_ascii=False, sort_keys=True),
                 *entry["features"],
             ]
         )
@@ -590,83 +465,33 @@ def _cache_text(entry: dict[str, Any]) -> str:
 
 
 def _process(
-    todo: list[tuple[Article, str | None]],
-    cache_dir: Path,
-    processes: int | None,
-    progress: bool,
-    budget_s: float | None,
-    fixes: dict[str, list[Correction]],
-) -> tuple[dict[Path, dict[str, Any]], list[ArticleError]]:
-    """Geoparse, date and extract the events of each article, caching each result; and
-    the articles that ran out of time (their skip cached too)."""
-    from geo.pipeline.geoparse import Geoparser
-
-    parser = Geoparser()
-    by_id = {article.id: (article, key) for article, key in todo}
-    results: Iterable[GeoparseResult] = parser.parse_many(
-        [(article.id, article.clean) for article, _ in todo],
-        processes=processes,
-        budget_s=budget_s,
-    )
-    done: dict[Path, dict[str, Any]] = {}
-    too_slow: list[ArticleError] = []
-    for result in tqdm(
-        results,
-        total=len(todo),
-        desc="build",
-        unit="article",
-        disable=not progress,
-        file=sys.stderr,
-    ):
-        article, key = by_id[result.id]
-        entry = _article_entry(article, key, result, budget_s, fixes.get(article.id, []))
-        if key is not None and article.path is not None:
-            write_atomically(cache_dir / f"{article.id}.json", _cache_text(entry).encode())
-        if entry.get("skipped"):
-            too_slow.append(ArticleError(article.path or article.id, entry["skipped"]))
-        else:
-            done[article.path] = entry  # type: ignore[index]
-    return done, too_slow
-
-
-def _article_entry(
-    article: Article,
-    key: str | None,
-    result: GeoparseResult,
-    budget_s: float | None,
-    fixes: list[Correction],
-) -> dict[str, Any]:
-    """The cache entry of a parsed article, or of one that ran out of time: dates and
-    events get what the geoparse left of its budget. The article's corrections apply to
-    its places before its events are made, then to its events; those that no longer apply
-    are among its warnings."""
-    skipped: dict[str, Any] = {
-        "key": key,
-        "skipped": result.skipped,
-        "budget_s": budget_s,
-        "features": [],
-    }
-    if result.skipped:
-        return skipped
-    left = None if budget_s is None else max(0.0, budget_s - result.seconds)
-    mentions = correct_mentions(result, article.raw, fixes)
-    try:
-        record, events = article_events(article, mentions.result, deadline_after(left))
-    except BudgetExceeded:
-        return dict(skipped, skipped=str(BudgetExceeded(budget_s or 0.0)))
-    corrected = correct_events(article.id, events, fixes, mentions)
-    stale = mentions.problems + corrected.problems  # corrections that no longer apply
-    record["warnings"] += stale
-    events = corrected.events
-    return {
-        "key": key,
-        "stale_corrections": stale,
-        # Through JSON once, so a fresh record is the same as a cached one.
-        "record": json.loads(json.dumps(record, default=_json_default)),
-        "places": sorted({(e.lat, e.lon) for e in events}),
-        **entry_names(mentions.result.toponyms, events),
-        "features": [feature_json(e, corrected.properties(e.id)) for e in events],
-    }
+    batches: Iterator[list[Outcome]], total: int, cache_dir: Path, progress: bool
+) -> tuple[dict[ArticleSource, dict[str, Any]], list[ArticleError], set[str]]:
+    """The outcomes of the jobs (geo.corpus.work), as they come: each entry cached; the
+    articles that ran out of time (their skip cached too) or could not be read; and the ids
+    of those parsed."""
+    done: dict[ArticleSource, dict[str, Any]] = {}
+    failed: list[ArticleError] = []
+    parsed: set[str] = set()
+    with tqdm(
+        total=total, desc="build", unit="article", disable=not progress, file=sys.stderr
+    ) as bar:
+        for outcomes in batches:
+            for outcome in outcomes:
+                source, entry = outcome.source, outcome.entry
+                if entry is None:
+                    failed.append(ArticleError(_error_path(source), outcome.error or "failed"))
+                    continue
+                parsed.add(source.id)
+                if entry.get("key") is not None:
+                    text = _cache_text(entry).encode()
+                    write_atomically(cache_dir / cache_name(source.id), text)
+                if entry.get("skipped"):
+                    failed.append(ArticleError(_error_path(source), entry["skipped"]))
+                else:
+                    done[source] = entry
+            bar.update(len(outcomes))
+    return done, failed, parsed
 
 
 def _corrections(
@@ -687,9 +512,19 @@ def _corrections(
 
 
 def _prune_cache(cache_dir: Path, keep: set[str]) -> None:
+    """Remove the entries of articles the corpus no longer has (`keep`: file names)."""
     for path in cache_dir.glob("*.json"):
-        if path.stem not in keep:  # "<article id>.json"
+        if path.name not in keep:
             path.unlink()
 
 
-__all__ = ["BuildSummary", "build", "article_events", "event_properties"]
+__all__ = [
+    "BuildError",
+    "BuildSummary",
+    "build",
+    "article_events",
+    "event_properties",
+    "events_geojson",
+    "feature_json",
+    "times_in_article",
+]

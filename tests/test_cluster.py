@@ -1,0 +1,176 @@
+"""Builds on a Dask cluster (geo.corpus.cluster): the same bytes as a local build, a worker
+killed during a build, an article that kills its workers, a scheduler out of reach.
+
+One two-worker cluster of processes serves the module (starting one costs seconds); the
+faults are a test's worker plugin, set up on each worker (and on each worker started in
+place of a killed one) and taken down when its test ends."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dask
+import pytest
+from distributed import Client, LocalCluster, WorkerPlugin
+
+from geo.cli import main
+from geo.corpus import cluster as cluster_module
+from geo.corpus.build import BuildError, build
+from geo.corpus.cluster import BROKE_WORKERS, PLUGIN, GeoparserPlugin
+
+from .conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Client]:
+    # A task whose worker dies is tried once more (as on the cluster `--workers` starts).
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        cluster = LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    """Every file a build wrote (the cache and the columnar store too), by path."""
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def local_seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    out = tmp_path_factory.mktemp("local") / "out"
+    build(SEEDS, out, processes=1, progress=False)
+    return outputs(out)
+
+
+class DyingWorker(WorkerPlugin):
+    """Makes a worker's process exit in the middle of a task: on the first task of the
+    whole cluster (`once`: a marker file says it happened), or on every task holding an
+    article with the id `poison`."""
+
+    def __init__(self, marker: Path | None = None, poison: str | None = None) -> None:
+        self.marker, self.poison = marker, poison
+
+    def setup(self, worker: Any) -> None:
+        self.original = cluster_module.run_jobs
+
+        def run_jobs(jobs: list[Any], *args: Any) -> Any:
+            if self.marker is not None and not self.marker.exists():
+                self.marker.touch()
+                os._exit(1)
+            if self.poison is not None and any(j.source.id == self.poison for j in jobs):
+                os._exit(1)
+            return self.original(jobs, *args)
+
+        cluster_module.run_jobs = run_jobs  # type: ignore[assignment]
+
+    def teardown(self, worker: Any) -> None:
+        cluster_module.run_jobs = self.original
+
+
+@pytest.fixture()
+def dying(client: Client) -> Iterator[Any]:
+    def register(plugin: DyingWorker) -> None:
+        client.register_plugin(plugin, name="dying-worker")
+
+    yield register
+    client.unregister_worker_plugin("dying-worker")
+
+
+def test_a_two_worker_cluster_builds_the_seeds_byte_identically(
+    client: Client, tmp_path: Path, local_seeds: dict[str, bytes]
+) -> None:
+    out = tmp_path / "out"
+    summary = build(SEEDS, out, progress=False, scheduler=client.scheduler.address)
+    assert summary.parsed == 5 and not summary.skipped
+    assert outputs(out) == local_seeds
+    # The cache is shared: a local build after it parses nothing.
+    assert build(SEEDS, out, processes=1, progress=False).parsed == 0
+
+
+def test_a_worker_killed_during_a_build_loses_nothing(
+    client: Client, dying: Any, tmp_path: Path, local_seeds: dict[str, bytes]
+) -> None:
+    marker = tmp_path / "killed"
+    dying(DyingWorker(marker=marker))
+    out = tmp_path / "out"
+    summary = build(SEEDS, out, progress=False, scheduler=client.scheduler.address)
+    assert marker.exists()  # a worker did die, holding a task
+    assert summary.parsed == 5 and not summary.skipped
+    assert outputs(out) == local_seeds  # nothing lost, nothing twice
+
+
+def test_an_article_that_kills_its_workers_is_named_and_skipped(
+    client: Client, dying: Any, tmp_path: Path, local_seeds: dict[str, bytes]
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    # Enough articles for tasks of two (chunked: four tasks a worker), so that the task
+    # with the poison is split and its other article still mapped.
+    for n in range(11):
+        (corpus / f"extra-{n:02}.txt").write_text(f"Note {n}: nothing happened.", "utf-8")
+    (corpus / "poison.txt").write_text("Rebels shelled Gulu on 3 May 2021.", encoding="utf-8")
+    dying(DyingWorker(poison="poison"))
+    out = tmp_path / "out"
+    summary = build(corpus, out, progress=False, scheduler=client.scheduler.address)
+    assert summary.skipped == [f"poison.txt: {BROKE_WORKERS}"]
+    assert summary.articles == 16
+    assert (out / "events.geojson").read_bytes() == local_seeds["events.geojson"]
+
+
+def test_an_unreachable_scheduler_is_one_line_and_the_map_stands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    out = tmp_path / "out"
+    build(corpus, out, processes=1, progress=False)
+    before = {k: v for k, v in outputs(out).items() if not k.startswith("cache/")}
+    (corpus / "new.txt").write_text("Rebels entered Arua on 3 May 2021.", encoding="utf-8")
+    monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT_S", 1.0)
+    address = "tcp://127.0.0.1:9"  # the discard port: nobody listens
+    with pytest.raises(BuildError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
+        build(corpus, out, progress=False, scheduler=address)
+    assert {k: v for k, v in outputs(out).items() if not k.startswith("cache/")} == before
+    code = main(
+        ["build", "--corpus", str(corpus), "--out", str(out), "--scheduler", address, "--quiet"]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("campaign-map build: cannot reach the Dask scheduler at tcp://127.0.0")
+
+
+def test_workers_starts_a_cluster_here(tmp_path: Path, local_seeds: dict[str, bytes]) -> None:
+    out = tmp_path / "out"
+    assert main(["build", "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    assert outputs(out)["events.geojson"] == local_seeds["events.geojson"]
+
+
+class OtherPipeline(GeoparserPlugin):
+    """A worker with other code or another gazetteer: its pipeline version differs."""
+
+    idempotent = False  # it takes the place of the build's own
+
+    def setup(self, worker: Any) -> None:
+        super().setup(worker)
+        self.version = "0123456789abcdef"
+
+
+def test_a_worker_with_another_pipeline_stops_the_build(client: Client, tmp_path: Path) -> None:
+    client.register_plugin(OtherPipeline(), name=PLUGIN)
+    try:
+        with pytest.raises(BuildError, match="runs another pipeline .version 0123456789abcdef"):
+            build(SEEDS, tmp_path / "out", progress=False, scheduler=client.scheduler.address)
+    finally:
+        client.unregister_worker_plugin(PLUGIN)
+    assert not (tmp_path / "out" / "events.geojson").exists()
