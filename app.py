@@ -18,15 +18,25 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.app import correction_choices, corrections_form, dashboard, playback, share, timeline
+from geo.app import (
+    correction_choices,
+    corrections_form,
+    dashboard,
+    large_corpus,
+    playback,
+    share,
+    timeline,
+)
 from geo.app.static_files import StaticFiles
 from geo.corpus.articles import CORRECTIONS_FILE, ArticleError
 from geo.corpus.build import BuildSummary, build, user_corpus
 from geo.corpus.corrections import STATUSES
 from geo.corpus.ingest import UPLOAD_LIMIT_MB, UPLOAD_TYPES, add_article
+from geo.corpus.io.store import MONTHS_FILE, STORE_DIR
 from geo.corpus.outputs import MapDataError, read_build
 from geo.corpus.records import EventFeature
 from geo.map import filters, layers, tiles
+from geo.map.aggregate import EventTable, load_table
 from geo.map.basemap import FILE_NAME as BASEMAP_FILE
 from geo.map.basemap import basemap_damage, basemap_for, region_shapes
 from geo.map.basemap_build import ensure_basemap, remove_damaged_basemap
@@ -54,6 +64,40 @@ st.set_page_config(page_title="Campaign Map", page_icon="🗺️", layout="wide"
 briefing = (
     st.query_params.get("view") == "briefing" or os.environ.get("CAMPAIGN_MAP_VIEW") == "briefing"
 )
+
+
+# -- a large corpus: the map made on the server (geo.app.large_corpus) -----------------
+
+STORE_LIST = MAPDATA / STORE_DIR / MONTHS_FILE  # rewritten by every build that changes the store
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def store_size(store_stamp: float) -> int:
+    return large_corpus.store_event_count(MAPDATA)
+
+
+@st.cache_resource(show_spinner="Reading the events…", max_entries=1)
+def event_table(store_stamp: float) -> EventTable:
+    return load_table(MAPDATA)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def large_base_map(store_stamp: float, style: str) -> object:
+    table = event_table(store_stamp)
+    return large_corpus.base_map(MAPDATA, table, style, publish, publish_asset)
+
+
+def large_page() -> None:
+    """A corpus past LARGE_EVENTS events: its own page (a viewer: no build runs here)."""
+    stamp = _stamp(STORE_LIST)
+    try:
+        table = event_table(stamp)
+    except ValueError as exc:  # the store missing or damaged: one line, the command
+        st.error(escape_markdown(exc))
+        st.stop()
+    style = "dark" if briefing else "light"
+    large_corpus.page(MAPDATA, table, lambda: large_base_map(stamp, style), briefing)
+    st.stop()
 
 
 # -- data ------------------------------------------------------------------------------
@@ -232,6 +276,8 @@ def refresh_if_corpus_changed() -> None:
     st.session_state["corpus_signature"] = signature
 
 
+if store_size(_stamp(STORE_LIST)) >= large_corpus.LARGE_EVENTS:
+    large_page()
 refresh_if_corpus_changed()
 features, articles_doc = load_or_repair()
 articles = {a["id"]: a for a in articles_doc["articles"]}

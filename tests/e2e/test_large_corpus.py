@@ -1,0 +1,120 @@
+"""A large corpus in the app, in Chromium: 60,000 synthetic events in the build's store
+(benchmarks/map_scale.py writes them as a build would). The app takes the large corpus's
+page (geo.app.large_corpus): the map gets clusters made on the server, then markers once
+zoomed in; a click on a marker shows that event's details; nothing leaves the machine."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from benchmarks.map_scale import write_synthetic_store
+from geo.app.large_corpus import LARGE_EVENTS
+from geo.map.aggregate import records_by_id
+
+from .conftest import running_app
+
+EVENTS = 60_000
+assert EVENTS >= LARGE_EVENTS
+
+# The aggregate layer on the map now (aggregates.js keeps it in window.cmAggregateGroup).
+LAYER_JS = """() => {
+    const g = window.cmAggregateGroup;
+    if (!g || !g._map) { return null; }
+    const layers = g.getLayers();
+    return {kind: g.cmKind, count: layers.length,
+            labelled: layers.filter((l) => l.options.label).length};
+}"""
+
+# The pixel of a marker (a circle without a count) that no other marker or bubble is near,
+# inside the map's frame: a click there can only be that marker's.
+MARKER_PIXEL_JS = """() => {
+    const g = window.cmAggregateGroup, map = g._map, size = map.getSize();
+    const all = g.getLayers().map((l) => [l, map.latLngToContainerPoint(l.getLatLng())]);
+    const alone = all.find(([l, p]) => !l.options.label
+        && p.x > 30 && p.y > 30 && p.x < size.x - 30 && p.y < size.y - 30
+        && all.every(([o, q]) => o === l || p.distanceTo(q) > 30));
+    if (!alone) { return null; }
+    const box = map.getContainer().getBoundingClientRect();
+    return {x: box.left + alone[1].x, y: box.top + alone[1].y, id: alone[0].cmId};
+}"""
+
+
+# Two zoom levels closer, on the smallest bubble in view (a quiet place: markers come soon;
+# else the first marker); the layer drawn now is remembered, to wait for the next.
+ZOOM_IN_JS = """() => {
+    const g = window.cmAggregateGroup, map = g._map, layers = g.getLayers();
+    const bubbles = layers.filter((l) => l.options.label);
+    const target = bubbles.length
+        ? bubbles.reduce((a, b) => (a.options.radius <= b.options.radius ? a : b))
+        : layers[0];
+    window.cmZoomedFrom = g;
+    map.setView(target.getLatLng(), Math.min(map.getMaxZoom(), map.getZoom() + 2));
+}"""
+
+
+@pytest.fixture(scope="module")
+def large_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("large") / "mapdata"
+    write_synthetic_store(EVENTS, data)
+    return data
+
+
+@pytest.fixture(scope="module")
+def large_app(large_data: Path) -> Iterator[str]:
+    corpus = large_data.parent / "corpus"
+    corpus.mkdir()
+    with running_app(corpus, large_data) as url:
+        yield url
+
+
+def layer(frame) -> dict:
+    handle = frame.wait_for_function(LAYER_JS, timeout=60_000)
+    return handle.json_value()
+
+
+def test_a_large_corpus_is_drawn_from_the_server_and_a_marker_opens_its_details(
+    page, large_app: str, large_data: Path
+) -> None:
+    pg, log, errors = page
+    pg.goto(large_app)
+    pg.get_by_text(f"{EVENTS:,} events: a large corpus").wait_for(timeout=60_000)
+    frame_element = pg.locator('iframe[title="streamlit_folium.st_folium"]')
+    frame_element.wait_for(timeout=60_000)
+    frame = frame_element.element_handle().content_frame()
+    first = layer(frame)
+    assert first["kind"] == "clusters" and first["labelled"] > 0, first
+    assert first["count"] < 2_000  # the browser holds bubbles, not the events
+    # Every dated event is in the first window (the whole span); the undated are not.
+    assert re.search(r"[\d,]+ events in the window · [\d,]+ in view", pg.inner_text("body"))
+    # Zoom in on a bubble, then on a marker, until the server sends markers and one of them
+    # stands alone (as a person zooms in to click one).
+    where = None
+    for _ in range(10):
+        now = layer(frame)
+        if now["kind"] == "markers":
+            where = frame.evaluate(MARKER_PIXEL_JS)
+            if where:
+                break
+        frame.evaluate(ZOOM_IN_JS)
+        # The app reruns for the new view and sends a new layer.
+        frame.wait_for_function(
+            "(before) => { const g = window.cmAggregateGroup;"
+            " return g && g._map && g !== window.cmZoomedFrom; }",
+            arg=now,
+            timeout=60_000,
+        )
+    assert where, "no marker alone in view after ten zooms"
+    frame_box = frame_element.bounding_box()
+    pg.mouse.click(frame_box["x"] + where["x"], frame_box["y"] + where["y"])
+    # The details panel shows that event (read from the store by its id): exact, not the
+    # nearest event to the mouse.
+    (record,) = records_by_id(large_data, [where["id"]])
+    snippet = record["properties"]["snippet"]
+    pg.locator("blockquote.cm-snippet").first.wait_for(timeout=60_000)
+    assert pg.locator("blockquote.cm-snippet").first.inner_text().strip() == snippet.strip()
+    assert not log.remote(), log.remote()
+    assert not errors, errors
