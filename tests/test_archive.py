@@ -76,6 +76,14 @@ def test_an_archive_maps_as_its_articles_would_as_files(
     rows[2]["text"] = str(rows[2]["text"]) + "\nA later paragraph with nothing in it."
     (write_jsonl if kind == "jsonl" else write_parquet)(archive, rows)  # type: ignore[operator]
     assert build(archive, out, processes=1, progress=False).parsed == 1
+    # A row added above the others: it alone is parsed, and the others are named where
+    # they are now.
+    quiet = {"id": "first", "text": "A quiet day in Gulu."}
+    rows.insert(0, {**dict.fromkeys(rows[0]), **quiet})  # every column (Parquet's schema)
+    (write_jsonl if kind == "jsonl" else write_parquet)(archive, rows)  # type: ignore[operator]
+    assert build(archive, out, processes=1, progress=False).parsed == 1
+    records = json.loads((out / "articles.json").read_text("utf-8"))["articles"]
+    assert [r["file"] for r in records] == [f"feed.{kind} row {n}" for n in range(1, 7)]
 
 
 def test_bad_rows_are_named_and_the_others_mapped(tmp_path: Path) -> None:

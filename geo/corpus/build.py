@@ -322,7 +322,8 @@ def build(
     names = corpus_names(entries.values())
     for source in sources:
         if source in entries:
-            records.append(entries[source]["record"])
+            # Named where it is now: an archive's row moves when rows are added above it.
+            records.append({**entries[source]["record"], "file": source.name})
             features.extend(renamed_features(entries[source], names))
             places.update(map(tuple, entries[source]["places"]))
     skipped = [{"file": e.path.name if e.path else None, "reason": e.reason} for e in errors]

@@ -310,8 +310,6 @@ def run_jobs(
         except Exception as exc:  # noqa: BLE001 - one bad article never stops the corpus
             outcomes.append(Outcome(job.source, error=f"could not be mapped: {exc!r}"))
             continue
-        if entry.get("record"):
-            entry["record"]["file"] = job.source.name
         outcomes.append(Outcome(job.source, entry=entry))
     return outcomes
 
