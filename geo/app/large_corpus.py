@@ -12,7 +12,7 @@ reads the full records of that event and its incident's reports from the store
 What this page keeps: the time window, the event types, the map, the counts, a click's
 details and the events over time. What it leaves to the command line, and says so: adding
 articles and corrections (a corpus this large is built with `campaign-map build`, on a
-cluster if need be), the table and the exports (`campaign-map export --format parquet`).
+cluster if need be), the table and the exports (the store is the events as GeoParquet).
 """
 
 from __future__ import annotations
@@ -250,19 +250,28 @@ def page(
         f"{len(table):,} events: a large corpus. The map shows what is in view: numbered "
         "bubbles where events are dense (a click zooms in), a dot per incident where they "
         "are few (a click shows its reports). Articles are added and corrected with "
-        "`campaign-map build` and `campaign-map correct`; the events are exported with "
-        "`campaign-map export`."
+        "`campaign-map build` and `campaign-map correct`; the events themselves are "
+        f"`{STORE_DIR}/` in the data folder (GeoParquet: geopandas, DuckDB and QGIS read it)."
     )
     span = date_span(table)
     with st.sidebar:
         st.header("Filters")
         present = [t for t in EVENT_STYLES if t in table.type_names]
-        types = st.multiselect(
-            "Event types (none: all)",
-            present,
-            format_func=lambda t: EVENT_STYLES[t][1],
-            key="large_types",
+        types = frozenset(
+            st.multiselect(
+                "Event types (none: all)",
+                present,
+                format_func=lambda t: EVENT_STYLES[t][1],
+                key="large_types",
+            )
         )
+    box = data_box(table) or (-180.0, -60.0, 180.0, 75.0)
+    first = MapView((box[1], box[0], box[3], box[2]), fitted_zoom(box, MAP_WIDTH_PX, MAP_HEIGHT_PX))
+
+    # The slider, a pan or a zoom, a click rerun this panel alone, not the page (the chart
+    # below depends on the types only).
+    @st.fragment
+    def window_panel() -> None:
         window = (
             st.slider(
                 "Time window", span[0], span[1], span, format="YYYY-MM-DD", key="large_window"
@@ -270,33 +279,34 @@ def page(
             if span and span[0] < span[1]
             else span
         )
-    mask = window_mask(table, window, frozenset(types))
-    box = data_box(table) or (-180.0, -60.0, 180.0, 75.0)
-    first = MapView((box[1], box[0], box[3], box[2]), fitted_zoom(box, MAP_WIDTH_PX, MAP_HEIGHT_PX))
-    # The view the map reported on the run before (streamlit-folium keeps its value under
-    # its key): the layer is made for it before the map is drawn.
-    view = view_from(st.session_state.get(MAP_KEY), first)
-    layer = layer_for(table, mask, view)
-    st.markdown(f'<div class="cm-period">{count_line(layer)}</div>', unsafe_allow_html=True)
-    group = folium.FeatureGroup(name="aggregates", control=False)
-    AggregateLayer(layer, dark=briefing, scripts=False).add_to(group)
-    returned = st_folium(
-        copy.deepcopy(base_map()),
-        key=MAP_KEY,
-        height=MAP_HEIGHT_PX,
-        use_container_width=True,
-        feature_group_to_add=group,
-        returned_objects=RETURNS,
-    )
-    if view_from(returned, view) != view:
-        st.rerun()  # the map moved: its layer is made again for where it is now
-    st.subheader("Event details")
-    picked = picked_records(data_dir, table, mask, (returned or {}).get("last_object_clicked"))
-    if not picked:
-        st.caption("Click a dot on the map: its event and its incident's other reports.")
-    for feature in picked:
-        st.markdown(event_popup(feature["properties"]), unsafe_allow_html=True)
-    weeks = weekly_counts(table, frozenset(types))
+        mask = window_mask(table, window, types)
+        # The view the map reported on the run before (streamlit-folium keeps its value
+        # under its key): the layer is made for it before the map is drawn.
+        view = view_from(st.session_state.get(MAP_KEY), first)
+        layer = layer_for(table, mask, view)
+        st.markdown(f'<div class="cm-period">{count_line(layer)}</div>', unsafe_allow_html=True)
+        group = folium.FeatureGroup(name="aggregates", control=False)
+        AggregateLayer(layer, dark=briefing, scripts=False).add_to(group)
+        returned = st_folium(
+            copy.deepcopy(base_map()),
+            key=MAP_KEY,
+            height=MAP_HEIGHT_PX,
+            use_container_width=True,
+            feature_group_to_add=group,
+            returned_objects=RETURNS,
+        )
+        if view_from(returned, view) != view:
+            st.rerun(scope="fragment")  # the map moved: its layer again, for where it is
+        st.subheader("Event details")
+        clicked = (returned or {}).get("last_object_clicked")
+        picked = picked_records(data_dir, table, mask, clicked)
+        if not picked:
+            st.caption("Click a dot on the map: its event and its incident's other reports.")
+        for feature in picked:
+            st.markdown(event_popup(feature["properties"]), unsafe_allow_html=True)
+
+    window_panel()
+    weeks = weekly_counts(table, types)
     if weeks:
         st.subheader("Events a week")
         st.bar_chart(pd.Series(weeks, name="events"), height=180)
