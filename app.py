@@ -78,7 +78,9 @@ def store_size(store_stamp: float) -> int:
 
 @st.cache_resource(show_spinner="Reading the events…", max_entries=1)
 def event_table(store_stamp: float) -> EventTable:
-    return load_table(MAPDATA)
+    table = load_table(MAPDATA)
+    keep_out_of_gc()  # as the dashboard's events: no full collection over them per rerun
+    return table
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
