@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import html
 import re
+from pathlib import Path
 from typing import Any
 
 import folium
@@ -227,3 +228,22 @@ def test_follow_element_loads_its_script_and_style() -> None:
     assert f"window.cmFollow({m.get_name()}, " in page
     assert '"minKm": 200.0' in page and '"overlay": ".cm-brief"' in page
     assert "cm-static:follow.js" in page and "cm-static:briefing-map.css" in page
+
+
+def test_a_corpus_signature_changes_when_its_files_or_its_archive_change(tmp_path: Path) -> None:
+    from geo.app.playback import folder_signature
+
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Fighting in Gulu.", encoding="utf-8")
+    before = folder_signature(folder)
+    (folder / "b.txt").write_text("Shelling in Arua.", encoding="utf-8")
+    assert folder_signature(folder) != before
+    archive = tmp_path / "feed.jsonl"
+    archive.write_text('{"id": 1, "text": "Fighting in Gulu."}\n', encoding="utf-8")
+    before = folder_signature(archive)
+    assert before  # an archive has a signature: the app rebuilds when it grows
+    with archive.open("a", encoding="utf-8") as rows:
+        rows.write('{"id": 2, "text": "Shelling in Arua."}\n')
+    assert folder_signature(archive) != before
+    assert folder_signature(tmp_path / "missing") == ()

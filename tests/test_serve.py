@@ -124,6 +124,26 @@ def test_serve_points_the_app_at_data_built_elsewhere(
     assert capsys.readouterr().out == f"Campaign Map: http://localhost:{port}/?view=briefing\n"
 
 
+def test_serve_takes_an_archive_as_its_corpus(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "built").mkdir()
+    (tmp_path / "feed.jsonl").write_text('{"id": 1, "text": "Fighting in Gulu."}\n', "utf-8")
+    (tmp_path / "notes.csv").write_text("id,text\n", "utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(subprocess, "Popen", FakeServer)
+    FakeServer.started = []
+    port = app_server.free_port()
+    argv = ["serve", "--headless", "--port", str(port), "--data", "built"]
+    assert main([*argv, "--corpus", "feed.jsonl"]) == 0
+    (server,) = FakeServer.started
+    assert server.env["CAMPAIGN_MAP_CORPUS"] == str(tmp_path / "feed.jsonl")
+    capsys.readouterr()
+    # A file that is no archive is still no corpus.
+    assert main([*argv, "--corpus", "notes.csv"]) == 2
+    assert capsys.readouterr().err == "campaign-map serve: --corpus notes.csv: no such folder\n"
+
+
 def _child(code: str) -> list[str]:
     return [sys.executable, "-c", code]
 

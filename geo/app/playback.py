@@ -140,7 +140,11 @@ def period_label(start: datetime.date, end: datetime.date) -> str:
 
 
 def folder_signature(folder: Path) -> tuple[tuple[str, float, int], ...]:
-    """Names, times and sizes of a corpus folder's files: changes when files come or go."""
+    """Names, times and sizes of a corpus folder's files: changes when files come or go;
+    of an archive (a corpus that is one .jsonl or .parquet file), its own."""
+    if folder.is_file():
+        stat = folder.stat()
+        return ((folder.name, stat.st_mtime, stat.st_size),)
     if not folder.is_dir():
         return ()
     entries = []

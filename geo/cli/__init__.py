@@ -150,6 +150,7 @@ def _serve_environment(args: argparse.Namespace) -> dict[str, str] | str:
     """The app's environment: --data and --corpus as absolute paths (the app runs from the
     project folder, not from where the command was typed); or what is wrong with them."""
     from geo.app import server as app_server
+    from geo.corpus.io.archive import is_archive
 
     env = dict(os.environ)
     for flag, variable, value in (
@@ -159,7 +160,9 @@ def _serve_environment(args: argparse.Namespace) -> dict[str, str] | str:
         if value is None:
             continue  # the app's own default, or the variable already set
         folder = Path(value).expanduser().resolve()
-        if not folder.is_dir():
+        # A corpus may also be an archive of articles (geo.corpus.io.archive).
+        archive = flag == "--corpus" and folder.is_file() and is_archive(folder)
+        if not folder.is_dir() and not archive:
             return f"{flag} {value}: no such folder"
         env[variable] = str(folder)
     if args.briefing:
