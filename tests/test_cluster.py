@@ -7,9 +7,11 @@ place of a killed one) and taken down when its test ends."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -174,3 +176,48 @@ def test_a_worker_with_another_pipeline_stops_the_build(client: Client, tmp_path
     finally:
         client.unregister_worker_plugin(PLUGIN)
     assert not (tmp_path / "out" / "events.geojson").exists()
+
+
+class ShutsTheClusterDown(WorkerPlugin):
+    """The first task brings the whole cluster down (its scheduler included), as a
+    scheduler's machine lost in the middle of a build."""
+
+    def setup(self, worker: Any) -> None:
+        def run_jobs(jobs: list[Any], *args: Any) -> Any:
+            from distributed import get_client
+
+            get_client().shutdown()
+            time.sleep(60)  # never returns: the cluster goes down around it
+
+        cluster_module.run_jobs = run_jobs  # type: ignore[assignment]
+
+
+def test_a_scheduler_lost_during_a_build_is_one_line_and_the_map_stands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    out = tmp_path / "out"
+    build(corpus, out, processes=1, progress=False)
+    before = {k: v for k, v in outputs(out).items() if not k.startswith("cache/")}
+    (corpus / "new.txt").write_text("Rebels entered Arua on 3 May 2021.", encoding="utf-8")
+    monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT_S", 2.0)  # its reconnection too
+    cluster = LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=logging.CRITICAL,
+    )
+    client = Client(cluster)
+    client.register_plugin(ShutsTheClusterDown(), name="shuts-down")
+    address = cluster.scheduler_address
+    try:
+        with pytest.raises(BuildError, match=f"lost the scheduler at {address} during the build"):
+            build(corpus, out, progress=False, scheduler=address)
+    finally:  # what is left of the cluster: gone already, so no waiting for answers
+        with contextlib.suppress(Exception):
+            client.close(timeout=1)
+        with contextlib.suppress(Exception):
+            cluster.close(timeout=1)
+    assert {k: v for k, v in outputs(out).items() if not k.startswith("cache/")} == before

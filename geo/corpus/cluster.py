@@ -13,13 +13,15 @@ Faults: a worker that dies (killed, out of memory) loses its task to another wor
 task that has brought down more workers than the scheduler allows (`allowed-failures`) is
 split into its articles, and an article that still does is reported by name and skipped;
 a scheduler out of reach, or one without workers, is a BuildError naming its address,
-raised before anything is written.
+raised before anything is written; so is a scheduler lost during the build (what was
+parsed by then is cached, and the outputs are the last build's).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from typing import Any, cast
 
@@ -117,6 +119,11 @@ def run_on_cluster(
             task = tasks.pop(future)
             try:
                 version, outcomes = future.result()
+            except CancelledError:  # the scheduler is gone: every task's future is cancelled
+                raise BuildError(
+                    f"lost {where} during the build; the articles parsed so far are cached "
+                    "and the next build goes on from them"
+                ) from None
             except Exception as exc:  # noqa: BLE001 - a killed worker (KilledWorker), or worse
                 if len(task) > 1:  # one of its articles, or none: each is tried alone
                     for job in task:
