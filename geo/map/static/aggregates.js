@@ -124,6 +124,7 @@ window.cmAggregates = function (parent, opts, source) {
         draw(d);
         window.cmAggregateGroup = group;
         group.cmKind = d.kind;
+        group.cmZoom = d.zoom;  // the zoom the server made it for
     }
     if (source.url) {
         fetch(source.url).then(function (r) { return r.json(); }).then(shown);
