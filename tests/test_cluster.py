@@ -130,20 +130,32 @@ def test_an_article_that_kills_its_workers_is_named_and_skipped(
     assert (out / "events.geojson").read_bytes() == local_seeds["events.geojson"]
 
 
-def test_an_unreachable_scheduler_is_one_line_and_the_map_stands(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def a_map_and_a_new_article(tmp_path: Path) -> tuple[Path, Path]:
+    """(corpus, out): the seeds built locally into out, then an article added to the
+    corpus, so that the next build has one to parse."""
     corpus = tmp_path / "corpus"
     shutil.copytree(SEEDS, corpus)
     out = tmp_path / "out"
     build(corpus, out, processes=1, progress=False)
-    before = {k: v for k, v in outputs(out).items() if not k.startswith("cache/")}
     (corpus / "new.txt").write_text("Rebels entered Arua on 3 May 2021.", encoding="utf-8")
+    return corpus, out
+
+
+def map_files(out: Path) -> dict[str, bytes]:
+    """The map a build left (its outputs and store; not the cache, which may have grown)."""
+    return {k: v for k, v in outputs(out).items() if not k.startswith("cache/")}
+
+
+def test_an_unreachable_scheduler_is_one_line_and_the_map_stands(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    corpus, out = a_map_and_a_new_article(tmp_path)
+    before = map_files(out)
     monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT_S", 1.0)
     address = "tcp://127.0.0.1:9"  # the discard port: nobody listens
     with pytest.raises(BuildError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         build(corpus, out, progress=False, scheduler=address)
-    assert {k: v for k, v in outputs(out).items() if not k.startswith("cache/")} == before
+    assert map_files(out) == before
     code = main(
         ["build", "--corpus", str(corpus), "--out", str(out), "--scheduler", address, "--quiet"]
     )
@@ -195,12 +207,8 @@ class ShutsTheClusterDown(WorkerPlugin):
 def test_a_scheduler_lost_during_a_build_is_one_line_and_the_map_stands(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    out = tmp_path / "out"
-    build(corpus, out, processes=1, progress=False)
-    before = {k: v for k, v in outputs(out).items() if not k.startswith("cache/")}
-    (corpus / "new.txt").write_text("Rebels entered Arua on 3 May 2021.", encoding="utf-8")
+    corpus, out = a_map_and_a_new_article(tmp_path)
+    before = map_files(out)
     monkeypatch.setattr(cluster_module, "CONNECT_TIMEOUT_S", 2.0)  # its reconnection too
     cluster = LocalCluster(
         n_workers=1,
@@ -220,4 +228,4 @@ def test_a_scheduler_lost_during_a_build_is_one_line_and_the_map_stands(
             client.close(timeout=1)
         with contextlib.suppress(Exception):
             cluster.close(timeout=1)
-    assert {k: v for k, v in outputs(out).items() if not k.startswith("cache/")} == before
+    assert map_files(out) == before

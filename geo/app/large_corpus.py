@@ -37,6 +37,7 @@ from geo.map.aggregate import (
     in_window,
     incident_reports,
     records_by_id,
+    type_mask,
     view_layer,
 )
 from geo.map.framing import FIT_MAX_ZOOM, FIT_PADDING
@@ -137,14 +138,9 @@ def window_mask(
 ) -> np.ndarray:
     """The events of the window (all of them when the corpus has no dated event) of the
     chosen types (none chosen: every type)."""
-    start, end = window if window else (None, None)
     if window is None:
-        mask = np.ones(len(table), dtype=bool)
-        if types:
-            names = np.array(table.type_names, dtype=object)
-            mask &= np.isin(names[table.type_code], sorted(types))
-        return mask
-    return in_window(table, start, end, types or None)
+        return type_mask(table, types)
+    return in_window(table, *window, types or None)
 
 
 def weekly_counts(table: EventTable, types: frozenset[str]) -> dict[datetime.date, int]:
