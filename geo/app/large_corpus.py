@@ -25,65 +25,30 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from geo.corpus.io.store import STORE_DIR
 from geo.map.aggregate import (
-    EPOCH,
+    LARGE_EVENTS,
     Bounds,
     EventTable,
     ViewLayer,
+    data_box,
+    date_span,
+    day_of,
     events_at,
     in_window,
     incident_reports,
     records_by_id,
+    store_event_count,
     type_mask,
     view_layer,
 )
 from geo.map.framing import FIT_MAX_ZOOM, FIT_PADDING
 from geo.map.view import MIN_ZOOM
 
-# From here on the app draws the map on the server. The dashboard's slider is at its 300 ms
-# target at 10,000 events (benchmarks/app_speed.py) and grows with the events.
-LARGE_EVENTS = 50_000
 MAP_HEIGHT_PX = 620  # the dashboard's map height
 MAP_WIDTH_PX = 1000  # a guess at the map's width before the browser says where it is
 DETAILS_MOST = 10  # events read and shown for one click
-
-
-def store_event_count(data_dir: Path) -> int:
-    """The number of events in the build's store, from its files' footers (no row read);
-    0 without a store."""
-    total = 0
-    for part in sorted((Path(data_dir) / STORE_DIR).glob("month=*/*.parquet")):
-        try:
-            total += pq.read_metadata(part).num_rows
-        except (OSError, ValueError):
-            continue  # a damaged month: the build repairs it; the dashboard says so
-    return total
-
-
-def day_of(number: int) -> datetime.date:
-    return EPOCH + datetime.timedelta(days=int(number))
-
-
-def date_span(table: EventTable) -> tuple[datetime.date, datetime.date] | None:
-    """The first start and the last end of the dated events; None when none is dated."""
-    if not table.dated.any():
-        return None
-    return day_of(table.start[table.dated].min()), day_of(table.end[table.dated].max())
-
-
-def data_box(table: EventTable) -> tuple[float, float, float, float] | None:
-    """(min lon, min lat, max lon, max lat) of the events; None without events."""
-    if not len(table):
-        return None
-    return (
-        float(table.lon.min()),
-        float(table.lat.min()),
-        float(table.lon.max()),
-        float(table.lat.max()),
-    )
 
 
 def fitted_zoom(box: tuple[float, float, float, float], width: int, height: int) -> int:

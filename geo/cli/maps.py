@@ -173,10 +173,14 @@ def _chosen_events(args: argparse.Namespace) -> _Chosen:
 
 def _export_map(args: argparse.Namespace, briefing: bool) -> tuple[folium.Map, int]:
     """The export's map of `args` (data folder, title, filters) and how many events it has.
-    Its time control opens on the --start/--end window, the rest of the span a drag away."""
+    Its time control opens on the --start/--end window, the rest of the span a drag away.
+    A large corpus's export holds one window in full (`_large_export_map`)."""
+    from geo.map.aggregate import LARGE_EVENTS, store_event_count
     from geo.map.basemap import basemap_for
     from geo.map.export import export_map
 
+    if store_event_count(Path(args.data)) >= LARGE_EVENTS:
+        return _large_export_map(args, briefing)
     picked = _chosen_events(args)
     chosen, articles, data, features = picked.events, picked.articles, picked.data, picked.features
     start, end = picked.start, picked.end
@@ -189,6 +193,36 @@ def _export_map(args: argparse.Namespace, briefing: bool) -> tuple[folium.Map, i
         window=(start or datetime.date.min, end or datetime.date.max) if start or end else None,
     )
     return m, len(chosen)
+
+
+def _large_export_map(args: argparse.Namespace, briefing: bool) -> tuple[folium.Map, int]:
+    """A large corpus's export (geo.map.large_export): the events of the --start/--end
+    window (default: the most recent stretch that fits) in full, through the other
+    filters (checked against the window's events), and the rest as counts."""
+    from geo.map import large_export
+    from geo.map.aggregate import load_table
+    from geo.map.filters import filter_events
+
+    dates = _dates(args)
+    data = Path(args.data)
+    types = _chosen(args.types, EVENT_TYPES, "--types")
+    try:
+        table = load_table(data)
+        window = large_export.export_window(table, *dates, types)
+    except ValueError as exc:  # an unreadable store, a window too full: one line
+        raise _Refused(str(exc)) from None
+
+    def keep(features: list[EventFeature]) -> list[EventFeature]:
+        return filter_events(features, _event_filter(args, window, features, data))
+
+    export = large_export.large_export(data, table, window, types, keep)
+    if not export.features:
+        raise _Refused(
+            f"no event of {window[0]} to {window[1]} in {data} passes these filters; "
+            "nothing written"
+        )
+    m = large_export.large_export_map(data, table, export, title=args.title, briefing=briefing)
+    return m, len(export.features)
 
 
 def _export_format(args: argparse.Namespace) -> tuple[str, str]:

@@ -61,6 +61,10 @@ UNDATED_DAY = np.iinfo(np.int32).min
 MAX_MERCATOR_LAT = 85.0511287798
 TILE_PX = 256
 STORE_HINT = "run `campaign-map build`"
+# From here on the app draws the map on the server (geo.app.large_corpus) and an export
+# holds one window of the events in full (geo.map.large_export). The dashboard's slider is
+# at its 300 ms target at 10,000 events (benchmarks/app_speed.py) and grows with them.
+LARGE_EVENTS = 50_000
 
 # The columns the map needs, as the build writes them (geo.corpus.io.frame). Given to the
 # dataset as its schema: a month whose file lacks one (an older build) reads it as nulls.
@@ -195,6 +199,45 @@ def _event_table(table: pa.Table) -> EventTable:
         incident_names=np.array(incident_names, dtype=strings),
         precision=precision[order].astype(np.int8),
         ids=np.asarray(ids.to_numpy()[order], dtype=strings),
+    )
+
+
+def store_event_count(data_dir: Path) -> int:
+    """The number of events in the build's store, from its files' footers (no row read);
+    0 without a store."""
+    total = 0
+    for part in sorted((Path(data_dir) / STORE_DIR).glob("month=*/*.parquet")):
+        try:
+            total += pq.read_metadata(part).num_rows
+        except (OSError, ValueError):
+            continue  # a damaged month: the build repairs it; the dashboard says so
+    return total
+
+
+def day_of(number: int) -> datetime.date:
+    return EPOCH + datetime.timedelta(days=int(number))
+
+
+def date_span(
+    table: EventTable, mask: Bool | None = None
+) -> tuple[datetime.date, datetime.date] | None:
+    """The first start and the last end of the dated events (of `mask`); None when none
+    is dated."""
+    dated = table.dated if mask is None else table.dated & mask
+    if not dated.any():
+        return None
+    return day_of(table.start[dated].min()), day_of(table.end[dated].max())
+
+
+def data_box(table: EventTable) -> tuple[float, float, float, float] | None:
+    """(min lon, min lat, max lon, max lat) of the events; None without events."""
+    if not len(table):
+        return None
+    return (
+        float(table.lon.min()),
+        float(table.lat.min()),
+        float(table.lon.max()),
+        float(table.lat.max()),
     )
 
 

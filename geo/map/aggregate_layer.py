@@ -1,6 +1,7 @@
-"""The map of a large corpus as one folium element: a `geo.map.aggregate.ViewLayer` (what is
+"""The map of a large corpus as folium elements: a `geo.map.aggregate.ViewLayer` (what is
 in view at this zoom and window: clusters or one marker per incident) drawn by the page on
-a canvas (geo/map/static/aggregates.js, window.cmAggregates).
+a canvas (geo/map/static/aggregates.js, window.cmAggregates); and an export's events held as
+counts only, one such layer made ahead per zoom (`OverviewLayer`, window.cmZoomAggregates).
 
 Like the project's other elements (geo.map.layers), it carries data and one call, no code:
 the script comes as a link (`default_js`) that `geo.map.view.finish` points at the app's
@@ -69,11 +70,49 @@ class AggregateLayer(JSCSSMixin, MacroElement):
         data = layer.to_json() if isinstance(layer, ViewLayer) else dict(layer)
         url = publish("aggregates", data) if publish else None
         self.source: dict[str, Any] = {"url": url} if url else {"data": data}
-        self.options = {
-            "radius": radius,
-            # The markers' outline: dark on the light map, light on the briefing screen's.
-            "stroke": "#f2f2f2" if dark else "#222",
-            "dark": dark,
-            "padding": FIT_PADDING,
-            "styles": {t: [colour, label] for t, (colour, label) in EVENT_STYLES.items()},
+        self.options = drawing_options(radius, dark)
+
+
+def drawing_options(radius: int, dark: bool) -> dict[str, Any]:
+    """What aggregates.js draws with: marker size, outline, the types' colours and labels."""
+    return {
+        "radius": radius,
+        # The markers' outline: dark on the light map, light on the briefing screen's.
+        "stroke": "#f2f2f2" if dark else "#222",
+        "dark": dark,
+        "padding": FIT_PADDING,
+        "styles": {t: [colour, label] for t, (colour, label) in EVENT_STYLES.items()},
+    }
+
+
+# Events held as counts only: grey, apart from every type's colour, and their numbers'
+# ink; on the light map and on the briefing screen's dark one.
+MUTED = {False: ("#7b828c", "#3d434a"), True: ("#a3abb5", "#dde2e8")}
+
+
+class OverviewLayer(JSCSSMixin, MacroElement):
+    """Events an export holds as counts only (geo.map.large_export): one layer per zoom,
+    made ahead (`{zoom: ViewLayer}`), the page drawing at each zoom the one made for the
+    closest zoom at or below it. Grey bubbles and dots under the events held in full;
+    their tooltips say `what` they are ("outside this file's window"); a bubble's click
+    zooms to its members, a dot's shows nothing more (the page has no record of it)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        window.cmZoomAggregates({{ this._parent.get_name() }}, {{ this.options | tojson }},
+                                {{ this.layers | tojson }});
+        {% endmacro %}
+        """
+    )
+    default_js = static_links(*AGGREGATE_JS)
+
+    def __init__(
+        self, layers: Mapping[int, ViewLayer], what: str, radius: int = 5, dark: bool = False
+    ) -> None:
+        super().__init__()
+        self._name = "OverviewLayer"
+        self.layers = [[zoom, layers[zoom].to_json()] for zoom in sorted(layers)]
+        self.options = drawing_options(radius, dark) | {
+            "muted": {"colour": MUTED[dark][0], "ink": MUTED[dark][1], "what": what}
         }

@@ -106,6 +106,8 @@ def export_map(
     built: datetime.datetime | None = None,
     basemap: Path | None = None,
     window: tuple[datetime.date, datetime.date] | None = None,
+    extras: Sequence[MacroElement] = (),
+    note: str = "",
 ) -> folium.Map:
     """The export's map: the app's layers plus the in-page time control and the title box.
 
@@ -113,6 +115,8 @@ def export_map(
     `basemap` (default: the project's basemap if it covers them, `basemap_for`), showing the
     events of `window` (default: all).
     Undated events cannot be placed on the time control: the note says how many are left out.
+    `extras` go on the map under the events (the overview of a large corpus's other events,
+    geo.map.large_export), `note` (HTML) at the end of the title box's note.
     """
     dated = [f for f in features if f["properties"].get("date_start")]
     basemap = basemap or basemap_for(None, event_bounds(dated))
@@ -121,6 +125,8 @@ def export_map(
     figure = m.get_root()
     if isinstance(figure, Figure):
         figure.title = escape_text(title)
+    for extra in extras:
+        extra.add_to(m)
     # The events, the legend, the edge hints and the first view: the app's (geo.map.layers).
     event_layers(m, dated, region_shapes(basemap), briefing=briefing)
     span = date_range(dated)
@@ -132,7 +138,8 @@ def export_map(
     if span:
         TimeSlider(*span, window=window, dark=briefing).add_to(m)
     built = built or datetime.datetime.now(datetime.UTC).replace(microsecond=0)
-    TitleBox(title, about_note(features, dated, articles, built), dark=briefing).add_to(m)
+    about = about_note(features, dated, articles, built) + note
+    TitleBox(title, about, dark=briefing).add_to(m)
     return finish(m)
 
 

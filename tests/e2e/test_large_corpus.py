@@ -1,7 +1,9 @@
-"""A large corpus in the app, in Chromium: 60,000 synthetic events in the build's store
+"""A large corpus in Chromium: 60,000 synthetic events in the build's store
 (benchmarks/map_scale.py writes them as a build would). The app takes the large corpus's
 page (geo.app.large_corpus): the map gets clusters made on the server, then markers once
-zoomed in; a click on a marker shows that event's details; nothing leaves the machine."""
+zoomed in; a click on a marker shows that event's details; nothing leaves the machine.
+Its export (geo.map.large_export) opens from file://: one window's events in full, the
+rest as grey counts that follow the zoom."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ import pytest
 
 from benchmarks.map_scale import write_synthetic_store
 from geo.app.large_corpus import LARGE_EVENTS
+from geo.cli import main
+from geo.map import aggregate, large_export
 from geo.map.aggregate import records_by_id
 
-from .conftest import running_app
+from .conftest import file_page, open_a_popup, running_app, screenshot
 
 EVENTS = 60_000
 assert EVENTS >= LARGE_EVENTS
@@ -105,6 +109,7 @@ def test_a_large_corpus_is_drawn_from_the_server_and_a_marker_opens_its_details(
                 break
         frame.evaluate(ZOOM_IN_JS)
     assert where, "no marker alone in view after ten zooms"
+    frame_element.scroll_into_view_if_needed()  # all of the map on the screen: any marker
     frame_box = frame_element.bounding_box()
     pg.mouse.click(frame_box["x"] + where["x"], frame_box["y"] + where["y"])
     # The details panel shows that event (read from the store by its id): exact, not the
@@ -115,3 +120,50 @@ def test_a_large_corpus_is_drawn_from_the_server_and_a_marker_opens_its_details(
     assert pg.locator("blockquote.cm-snippet").first.inner_text().strip() == snippet.strip()
     assert not log.remote(), log.remote()
     assert not errors, errors
+
+
+# The export's overview (aggregates.js keeps it in window.cmOverviewGroup).
+OVERVIEW_JS = """() => {
+    const g = window.cmOverviewGroup;
+    if (!g || !g._map || g.cmZoom === undefined) { return null; }
+    return {zoom: g.cmZoom, mapZoom: g._map.getZoom(), count: g.getLayers().length};
+}"""
+
+
+def test_a_large_corpus_exports_a_window_in_full_and_the_rest_as_counts(
+    browser, large_data: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "large.html"
+    assert main(["export", "--data", str(large_data), "--out", str(out)]) == 0
+    table = aggregate.load_table(large_data)
+    window = large_export.export_window(table, None, None, frozenset())
+    held = large_export.window_events(large_data, table, window, frozenset())
+    assert 0 < len(held) <= large_export.EXPORT_MOST_EVENTS
+    outside = len(table) - len(held)
+    with file_page(browser, {"width": 1400, "height": 900}) as (pg, errors):
+        pg.goto(out.as_uri())
+        pg.wait_for_selector("html[data-visible-events]", state="attached", timeout=60_000)
+        # The time control opens on the window: all its events, and no other, are shown.
+        assert int(pg.locator("html").get_attribute("data-visible-events")) == len(held)
+        first = pg.wait_for_function(OVERVIEW_JS, timeout=30_000).json_value()
+        assert first["count"] > 0 and first["zoom"] == first["mapZoom"], first
+        key = pg.locator(".cm-overview-key").inner_text()
+        assert f"{outside:,} events outside this file's window" in key
+        screenshot(pg, "large-export")
+        # Closer: the overview made for that zoom, more parted.
+        pg.evaluate("() => { const m = window.cmOverviewGroup._map; m.setZoom(m.getZoom() + 2); }")
+        pg.wait_for_function(
+            "(zoom) => window.cmOverviewGroup.cmZoom === zoom",
+            arg=first["zoom"] + 2,
+            timeout=30_000,
+        )
+        closer = pg.evaluate(OVERVIEW_JS)
+        assert closer["count"] != first["count"], (first, closer)
+        pg.evaluate("() => { const m = window.cmOverviewGroup._map; m.setZoom(m.getZoom() - 2); }")
+        # A marker of the window opens its popup: that event's own sentence.
+        snippet = open_a_popup(pg).locator(".cm-snippet").first.inner_text().strip()
+        assert snippet in {f["properties"]["snippet"].strip() for f in held}
+        pg.get_by_text("About this map").click()
+        about = pg.locator(".cm-title details").inner_text()
+        assert f"this file holds in full the {len(held):,} events of" in about
+        assert not errors, errors

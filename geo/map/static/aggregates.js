@@ -39,21 +39,21 @@ window.cmShortCount = function (n) {
     return (n / 1000000).toFixed(1).replace(/\.0$/, "") + "M";
 };
 
-// parent: the map or a feature group on it. opts: {radius, stroke, dark, padding, styles:
-// type -> [colour, label]}; source: {data: ViewLayer.to_json()} or {url} to fetch it from.
-// Returns the layer group (added at once, filled when the data is there): streamlit-folium
-// listens to the layers on the map when it mounts, and the group passes its markers'
-// clicks on to it.
-window.cmAggregates = function (parent, opts, source) {
-    var group = L.featureGroup().addTo(parent);
-    var renderer = L.canvas({padding: 0.5});
-    // The app sends a new layer on every step and removes the old one: its canvas goes
-    // with it (Leaflet keeps a renderer on the map once used).
-    group.on("remove", function () { renderer.remove(); });
-    var scale = parseFloat(window.getComputedStyle(document.documentElement)
+// The scale the page's style asks for (geo.map.layers.PageStyle: larger on a briefing screen).
+window.cmPageScale = function () {
+    return parseFloat(window.getComputedStyle(document.documentElement)
         .getPropertyValue("--cm-scale")) || 1;
-    function style(types, code) {
-        return opts.styles[types[code]] || opts.styles.other || ["#BBBBBB", "Other"];
+};
+
+// Draws one layer (geo.map.aggregate.ViewLayer.to_json()) into `group` on `renderer`.
+// opts: {radius, stroke, dark, padding, styles: type -> [colour, label]} and, for the
+// events an export holds as counts only (geo.map.large_export), muted: {colour, ink,
+// what}: bubbles and dots in that colour (numbers in ink), tooltips saying what they are,
+// a dot's click reports nothing (there is no record behind it in the page).
+window.cmDrawAggregates = function (group, renderer, opts, d) {
+    var scale = window.cmPageScale(), muted = opts.muted;
+    function style(code) {
+        return opts.styles[d.types[code]] || opts.styles.other || ["#BBBBBB", "Other"];
     }
     // Longitudes come in the frame of the view asked for (west may be below -180); the
     // event's own point is the same modulo 360.
@@ -68,37 +68,47 @@ window.cmAggregates = function (parent, opts, source) {
             }
         }, 0);
     }
-    function markers(d) {
+    function markers() {
         var m = d.markers;
         m.id.forEach(function (id, i) {
-            var st = style(d.types, m.type[i]), n = m.reports[i];
+            var st = style(m.type[i]), n = m.reports[i];
             // More reports, a little larger, as layers.js sizes an incident's marker.
             var radius = Math.round(opts.radius * scale *
                 (1 + 0.25 * Math.min(2, Math.log2(Math.max(1, n)))));
             var marker = L.circleMarker([m.lat[i], m.lon[i]], {renderer: renderer,
-                radius: radius, color: opts.stroke, weight: 1, fillColor: st[0],
-                fillOpacity: 0.95});
-            marker.bindTooltip(window.cmEsc(st[1]) + (n > 1 ? " · " + n + " reports" : ""));
+                radius: radius, color: opts.stroke, weight: 1,
+                fillColor: muted ? muted.colour : st[0], fillOpacity: muted ? 0.6 : 0.95});
+            marker.bindTooltip(window.cmEsc(st[1]) + (n > 1 ? " · " + n + " reports" : "") +
+                               (muted ? " · " + window.cmEsc(muted.what) : ""));
             marker.cmId = id;
-            marker.on("click", function () { report(m.lat[i], m.lon[i], id); });
+            if (!muted) {
+                marker.on("click", function () { report(m.lat[i], m.lon[i], id); });
+            }
             group.addLayer(marker);
         });
     }
-    function clusters(d) {
+    function clusters() {
         var c = d.clusters, south = c.bounds[0], west = c.bounds[1], north = c.bounds[2],
             east = c.bounds[3];
         // The largest first: a smaller bubble overlapping it stays on top, seen and clickable.
         var order = c.events.map(function (n, i) { return i; });
         order.sort(function (a, b) { return c.events[b] - c.events[a] || a - b; });
         order.forEach(function (i) {
-            var n = c.events[i], st = style(d.types, c.type[i]);
+            var n = c.events[i], st = style(c.type[i]);
             var radius = Math.round(scale * Math.min(28, 11 + 2.2 * Math.log2(n)));
-            var bubble = window.cmCountMarker([c.lat[i], c.lon[i]], {renderer: renderer,
-                radius: radius, color: st[0], weight: 4, opacity: 0.95,
+            // Muted: a dashed grey disc behind the map's own bubbles, not one of them.
+            var bubble = window.cmCountMarker([c.lat[i], c.lon[i]], muted ? {
+                renderer: renderer, radius: radius, color: muted.colour, weight: 1.5,
+                dashArray: "4 3", fillColor: muted.colour, fillOpacity: 0.22,
+                label: window.cmShortCount(n), labelColor: muted.ink,
+                fontPx: Math.round(10 * scale)
+            } : {
+                renderer: renderer, radius: radius, color: st[0], weight: 4, opacity: 0.95,
                 fillColor: opts.dark ? "#24272c" : "#ffffff", fillOpacity: 0.85,
                 label: window.cmShortCount(n), labelColor: opts.dark ? "#eeeeee" : "#222222",
                 fontPx: Math.round(11 * scale)});
-            bubble.bindTooltip(n + " events, " + c.incidents[i] + " incidents; most: " +
+            bubble.bindTooltip(n + " events, " + c.incidents[i] + " incidents" +
+                               (muted ? " " + window.cmEsc(muted.what) : "") + "; most: " +
                                window.cmEsc(st[1]));
             bubble.on("click", function () {
                 var map = bubble._map, box = L.latLngBounds([south[i], west[i]],
@@ -106,7 +116,7 @@ window.cmAggregates = function (parent, opts, source) {
                 // All at one point: no zoom parts them; report the point, the details
                 // panel lists its events.
                 if (box.getSouthWest().equals(box.getNorthEast())) {
-                    report(south[i], west[i], null);
+                    if (!muted) { report(south[i], west[i], null); }
                 } else if (map) {
                     map.fitBounds(box, {padding: opts.padding});
                 }
@@ -115,13 +125,24 @@ window.cmAggregates = function (parent, opts, source) {
         });
     }
     // Markers over the bubbles: a lone incident beside a cluster stays clickable.
-    function draw(d) {
-        if (d.clusters) { clusters(d); }
-        if (d.markers) { markers(d); }
-    }
+    if (d.clusters) { clusters(); }
+    if (d.markers) { markers(); }
+};
+
+// parent: the map or a feature group on it. opts: as cmDrawAggregates; source: {data:
+// ViewLayer.to_json()} or {url} to fetch it from.
+// Returns the layer group (added at once, filled when the data is there): streamlit-folium
+// listens to the layers on the map when it mounts, and the group passes its markers'
+// clicks on to it.
+window.cmAggregates = function (parent, opts, source) {
+    var group = L.featureGroup().addTo(parent);
+    var renderer = L.canvas({padding: 0.5});
+    // The app sends a new layer on every step and removes the old one: its canvas goes
+    // with it (Leaflet keeps a renderer on the map once used).
+    group.on("remove", function () { renderer.remove(); });
     // The layer on the map now and how it was drawn: what the tests and benchmarks read.
     function shown(d) {
-        draw(d);
+        window.cmDrawAggregates(group, renderer, opts, d);
         window.cmAggregateGroup = group;
         group.cmKind = d.kind;
         group.cmZoom = d.zoom;  // the zoom the server made it for
@@ -130,6 +151,31 @@ window.cmAggregates = function (parent, opts, source) {
         fetch(source.url).then(function (r) { return r.json(); }).then(shown);
     } else {
         shown(source.data);
+    }
+    return group;
+};
+
+// An export's layers made ahead for a range of zooms (geo.map.large_export): on each
+// zoom, the layer made for the closest zoom at or below it (the lowest one below them
+// all). layers: [[zoom, ViewLayer.to_json()], ...] in ascending zoom.
+window.cmZoomAggregates = function (map, opts, layers) {
+    var group = L.featureGroup().addTo(map);
+    // Its own pane over the basemap's (350), under the events' (region outlines 390,
+    // markers 400): the events held in full stay on top, seen and clickable.
+    if (!map.getPane("cmOverview")) { map.createPane("cmOverview").style.zIndex = 370; }
+    var renderer = L.canvas({padding: 0.5, pane: "cmOverview"});
+    function redraw() {
+        var zoom = map.getZoom(), chosen = layers[0];
+        layers.forEach(function (entry) { if (entry[0] <= zoom) { chosen = entry; } });
+        if (group.cmZoom === chosen[0]) { return; }
+        group.clearLayers();
+        window.cmDrawAggregates(group, renderer, opts, chosen[1]);
+        group.cmZoom = chosen[0];
+    }
+    window.cmOverviewGroup = group;  // what the tests read
+    if (layers.length) {
+        map.whenReady(redraw);
+        map.on("zoomend", redraw);
     }
     return group;
 };
