@@ -108,3 +108,28 @@ def test_the_count_line(data: Path) -> None:
     view = MapView((2.7, 32.2, 2.9, 32.4), 12)  # around the incident's two reports
     line = large_corpus.count_line(large_corpus.layer_for(table, mask, view))
     assert line == "4 events in the window · 2 in view (1 incidents) · 2 outside the view"
+
+
+def test_the_html_download_holds_the_window_or_its_recent_stretch(data: Path) -> None:
+    table = aggregate.load_table(data)
+    may, june = (D(2021, 5, 1), D(2021, 5, 31)), (D(2021, 6, 2), D(2021, 6, 30))
+    assert large_corpus.export_choice(table, may, frozenset(), most=3) == (
+        may,
+        "The window's 3 events in full, the others as counts: one self-contained HTML file "
+        "that works offline",
+    )
+    # Too many: the stretch ending on the window's last day that fits.
+    chosen, help_text = large_corpus.export_choice(table, may, frozenset(), most=2)
+    assert chosen == (D(2021, 5, 4), D(2021, 5, 31))
+    assert help_text == (
+        "The window holds 3 events, more than an export holds in full (2): the file holds "
+        "4 May 2021 to 31 May 2021 in full, the others as counts"
+    )
+    whole = (D(2021, 5, 1), D(2021, 6, 1))
+    assert large_corpus.export_choice(table, whole, frozenset({"capture"}), most=1)[0] == (
+        D(2021, 5, 4),
+        D(2021, 6, 1),
+    )
+    chosen, help_text = large_corpus.export_choice(table, whole, frozenset(), most=0)
+    assert chosen is None and help_text.startswith("1 Jun 2021 alone holds more events")
+    assert large_corpus.export_choice(table, june, frozenset(), most=5)[0] is None

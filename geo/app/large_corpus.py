@@ -12,7 +12,8 @@ reads the full records of that event and its incident's reports from the store
 What this page keeps: the time window, the event types, the map, the counts, a click's
 details and the events over time. What it leaves to the command line, and says so: adding
 articles and corrections (a corpus this large is built with `campaign-map build`, on a
-cluster if need be), the table and the exports (the store is the events as GeoParquet).
+cluster if need be), the table and the event files (the store is the events as
+GeoParquet). Its HTML map download holds the window (geo.map.large_export).
 """
 
 from __future__ import annotations
@@ -157,6 +158,77 @@ def layer_for(table: EventTable, mask: np.ndarray, view: MapView) -> ViewLayer:
     return view_layer(table, mask, view.bounds, view.zoom)
 
 
+def export_choice(
+    table: EventTable,
+    window: tuple[datetime.date, datetime.date],
+    types: frozenset[str],
+    most: int | None = None,
+) -> tuple[tuple[datetime.date, datetime.date] | None, str]:
+    """The window the HTML map download holds in full, and the button's help saying so:
+    the window itself when it fits (`most`, default the export's EXPORT_MOST_EVENTS), else
+    its most recent stretch that fits; None when its last day alone holds more."""
+    from geo.map.export import readable_date
+    from geo.map.large_export import EXPORT_MOST_EVENTS, recent_window
+
+    most = EXPORT_MOST_EVENTS if most is None else most
+    held = int(np.count_nonzero(in_window(table, *window, types or None)))
+    if not held:
+        return None, "No event in the window: nothing to put on a map"
+    if held <= most:
+        return window, (
+            f"The window's {held:,} events in full, the others as counts: one "
+            "self-contained HTML file that works offline"
+        )
+    chosen = recent_window(table, types, most, last=window[1])
+    if chosen is None:
+        last = readable_date(window[1].isoformat())
+        return None, (
+            f"{last} alone holds more events than an export holds in full ({most:,}): "
+            "choose fewer types"
+        )
+    fits = " to ".join(readable_date(day.isoformat()) for day in chosen)
+    return chosen, (
+        f"The window holds {held:,} events, more than an export holds in full ({most:,}): "
+        f"the file holds {fits} in full, the others as counts"
+    )
+
+
+def export_button(
+    data_dir: Path,
+    table: EventTable,
+    window: tuple[datetime.date, datetime.date] | None,
+    types: frozenset[str],
+    briefing: bool,
+) -> None:
+    """The window's map as one offline HTML file (geo.map.large_export: its events in full,
+    the rest as counts; `export_choice`), made when the button is clicked."""
+    import streamlit as st
+
+    from geo.map.export import render_export
+    from geo.map.large_export import large_export, large_export_map
+
+    if window is None:  # no dated event: nothing to put on a time control
+        return
+    chosen, help_text = export_choice(table, window, types)
+
+    def html() -> bytes:
+        if chosen is None:  # the button is disabled
+            return b""
+        export = large_export(data_dir, table, chosen, types)
+        m = large_export_map(data_dir, table, export, briefing=briefing)
+        return render_export(m).encode("utf-8")
+
+    st.download_button(
+        "Download HTML map",
+        html,
+        f"campaign-map-{chosen[0]}-{chosen[1]}.html" if chosen else "campaign-map.html",
+        "text/html",
+        on_click="ignore",
+        disabled=chosen is None,
+        help=help_text,
+    )
+
+
 MAP_KEY = "large-map"
 RETURNS = ["last_object_clicked", "bounds", "zoom"]
 
@@ -210,7 +282,8 @@ def page(
     st.caption(
         f"{len(table):,} events: a large corpus. The map shows what is in view: numbered "
         "bubbles where events are dense (a click zooms in), a dot per incident where they "
-        "are few (a click shows its reports). Articles are added and corrected with "
+        "are few (a click shows its reports); **Download HTML map** saves the window's map. "
+        "Articles are added and corrected with "
         "`campaign-map build` and `campaign-map correct`; the events themselves are "
         f"`{STORE_DIR}/` in the data folder (GeoParquet: geopandas, DuckDB and QGIS read it)."
     )
@@ -245,7 +318,10 @@ def page(
         # under its key): the layer is made for it before the map is drawn.
         view = view_from(st.session_state.get(MAP_KEY), first)
         layer = layer_for(table, mask, view)
-        st.markdown(f'<div class="cm-period">{count_line(layer)}</div>', unsafe_allow_html=True)
+        line, button = st.columns([5, 1], vertical_alignment="center")
+        line.markdown(f'<div class="cm-period">{count_line(layer)}</div>', unsafe_allow_html=True)
+        with button:
+            export_button(data_dir, table, window, types, briefing)
         group = folium.FeatureGroup(name="aggregates", control=False)
         AggregateLayer(layer, dark=briefing, scripts=False).add_to(group)
         returned = st_folium(
@@ -281,6 +357,8 @@ __all__ = [
     "count_line",
     "data_box",
     "date_span",
+    "export_button",
+    "export_choice",
     "fitted_zoom",
     "layer_for",
     "picked_records",

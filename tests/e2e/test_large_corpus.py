@@ -122,6 +122,29 @@ def test_a_large_corpus_is_drawn_from_the_server_and_a_marker_opens_its_details(
     assert not errors, errors
 
 
+def test_the_large_page_downloads_its_windows_map(page, large_app: str, large_data: Path) -> None:
+    """The window is the whole span at first: more than an export holds in full, so the file
+    holds its most recent stretch that fits, and says so."""
+    pg, log, errors = page
+    pg.goto(large_app)
+    button = pg.get_by_role("button", name="Download HTML map")
+    button.wait_for(timeout=60_000)
+    button.hover()  # its help: what the file holds
+    pg.get_by_text("more than an export holds in full").wait_for(timeout=10_000)
+    screenshot(pg, "large-page-download")
+    table = aggregate.load_table(large_data)
+    window = large_export.recent_window(table, None, large_export.EXPORT_MOST_EVENTS)
+    with pg.expect_download(timeout=120_000) as download:
+        button.click()
+    assert download.value.suggested_filename == f"campaign-map-{window[0]}-{window[1]}.html"
+    page_text = re.sub(r"\s+", " ", Path(download.value.path()).read_text(encoding="utf-8"))
+    held = large_export.window_events(large_data, table, window, frozenset())
+    assert f"this file holds in full the {len(held):,} events of" in page_text
+    assert "window.cmZoomAggregates(" in page_text
+    assert not log.remote(), log.remote()
+    assert not errors, errors
+
+
 # The export's overview (aggregates.js keeps it in window.cmOverviewGroup).
 OVERVIEW_JS = """() => {
     const g = window.cmOverviewGroup;
