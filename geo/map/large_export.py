@@ -83,23 +83,17 @@ def recent_window(
         dated &= table.start <= day_number(last)
     if not dated.any():
         return None
-    end = int(table.end[dated].max()) if last is None else day_number(last)
-    ends = np.sort(table.end[dated])
-
-    # The events of [day, end]: those ending on or after `day` (all start by `end`).
-    def count(day: int) -> int:
-        return len(ends) - int(np.searchsorted(ends, day, side="left"))
-
-    if count(end) > most:
+    ends = table.end[dated].astype(np.int64)
+    first = int(table.start[dated].min())
+    end = int(ends.max()) if last is None else day_number(last)
+    # held[i]: the events of [first + i, end], those ending on or after that day (all start
+    # by `end`): a count by end day summed from the right. It falls as the day rises.
+    base = min(first, int(ends.min()))
+    by_end = np.bincount(ends - base, minlength=end - base + 1)
+    held = np.cumsum(by_end[::-1])[::-1][first - base : end - base + 1]
+    if held[-1] > most:
         return None
-    low, high = int(table.start[dated].min()), end
-    while low < high:  # the first day whose stretch fits: the count falls as the day rises
-        middle = (low + high) // 2
-        if count(middle) <= most:
-            high = middle
-        else:
-            low = middle + 1
-    return day_of(low), day_of(end)
+    return day_of(first + int(np.argmax(held <= most))), day_of(end)
 
 
 def export_window(
