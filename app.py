@@ -36,7 +36,7 @@ from geo.corpus.io.store import MONTHS_FILE, STORE_DIR
 from geo.corpus.outputs import MapDataError, read_build
 from geo.corpus.records import EventFeature
 from geo.map import filters, layers, tiles
-from geo.map.aggregate import EventTable, load_table
+from geo.map.aggregate import EventTable, load_table_once
 from geo.map.basemap import FILE_NAME as BASEMAP_FILE
 from geo.map.basemap import basemap_damage, basemap_for, region_shapes
 from geo.map.basemap_build import ensure_basemap, remove_damaged_basemap
@@ -78,7 +78,7 @@ def store_size(store_stamp: float) -> int:
 
 @st.cache_resource(show_spinner="Reading the events…", max_entries=1)
 def event_table(store_stamp: float) -> EventTable:
-    table = load_table(MAPDATA)
+    table = load_table_once(MAPDATA, store_stamp)  # read at the server's start, if it was
     keep_out_of_gc()  # as the dashboard's events: no full collection over them per rerun
     return table
 

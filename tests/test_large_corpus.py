@@ -5,6 +5,7 @@ the test (tests/test_aggregate.py's builder)."""
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 
 import numpy as np
@@ -133,3 +134,37 @@ def test_the_html_download_holds_the_window_or_its_recent_stretch(data: Path) ->
     chosen, help_text = large_corpus.export_choice(table, whole, frozenset(), most=0)
     assert chosen is None and help_text.startswith("1 Jun 2021 alone holds more events")
     assert large_corpus.export_choice(table, june, frozenset(), most=5)[0] is None
+
+
+def test_the_table_is_read_once_per_store_version(tmp_path: Path, monkeypatch) -> None:
+    """The app's server reads a large store when it starts (read_large_store); the app's
+    first visitor then gets that table, not a second read; a new build, a new read."""
+    from geo.app import server
+
+    data = stored(tmp_path / "data", [feature(i, 30.0 + i, 10.0, "2021-05-03") for i in range(6)])
+    monkeypatch.setenv(server.DATA_ENV, str(data))
+    monkeypatch.setattr(aggregate, "LARGE_EVENTS", 5)
+    reads = []
+    real_load = aggregate.load_table
+    monkeypatch.setattr(aggregate, "load_table", lambda d: reads.append(d) or real_load(d))
+    server.read_large_store()
+    assert len(reads) == 1
+    table = aggregate.load_table_once(data, aggregate.store_stamp(data))
+    assert len(reads) == 1 and len(table) == 6
+    stored(data, [feature(i, 30.0 + i, 10.0, "2021-05-03") for i in range(7)])
+    months = data / aggregate.STORE_DIR / "_months.json"
+    os.utime(months, (months.stat().st_atime, months.stat().st_mtime + 5))  # a later build
+    assert len(aggregate.load_table_once(data)) == 7 and len(reads) == 2
+    # A corpus below the threshold: nothing read. A store that cannot be read: nothing
+    # raised (the app says what is wrong when a visitor comes).
+    monkeypatch.setattr(aggregate, "LARGE_EVENTS", 50)
+    server.read_large_store()
+    assert len(reads) == 2
+    monkeypatch.setattr(aggregate, "LARGE_EVENTS", 5)
+    os.utime(months, (months.stat().st_atime, months.stat().st_mtime + 5))
+
+    def unreadable(d: Path) -> None:
+        raise ValueError(f"{d}: the event store cannot be read")
+
+    monkeypatch.setattr(aggregate, "load_table", unreadable)
+    server.read_large_store()

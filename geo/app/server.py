@@ -5,6 +5,7 @@ Streamlit imports an app's modules during the first visitor's first run: here ab
 (pandas and Altair 0.7 s, folium 0.4 s, the pipeline 0.3 s), all before that visitor's map
 can be drawn. Imported once when the server starts, they are in
 `sys.modules` for every visitor, the first one included (benchmarks/app_speed.py: "cold").
+A large corpus's events are read then too, beside Streamlit's start (`read_large_store`).
 
 Also the one place that says how the app is started: `command` (the command line, used by
 `campaign-map serve`), `port_in_use` and `next_free_port` (checked before it starts),
@@ -23,6 +24,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -239,6 +241,20 @@ def running(
                 proc.wait()
 
 
+def read_large_store() -> None:
+    """A large corpus's events (the app's large page: geo.map.aggregate.load_table_once)
+    read before its first visitor asks: a million events take 1.3-1.5 s. Anything amiss
+    with the store is left for the app to say."""
+    from geo.map import aggregate
+
+    data = Path(os.environ.get(DATA_ENV, "mapdata"))  # as app.py
+    try:
+        if aggregate.store_event_count(data) >= aggregate.LARGE_EVENTS:
+            aggregate.load_table_once(data)
+    except (OSError, ValueError):
+        return
+
+
 def main() -> None:
     started = time.perf_counter()
     for name in PRELOAD:
@@ -248,6 +264,7 @@ def main() -> None:
         file=sys.stderr,
         flush=True,
     )
+    threading.Thread(target=read_large_store, name="read-large-store", daemon=True).start()
     from streamlit.web.cli import main as streamlit_main
 
     streamlit_main(prog_name="streamlit")  # what `python -m streamlit` runs

@@ -33,6 +33,7 @@ from __future__ import annotations
 import datetime
 import json
 import struct
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -45,7 +46,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from geo.corpus.io.store import STORE_DIR
+from geo.corpus.io.store import MONTHS_FILE, STORE_DIR
 from geo.corpus.records import EventProperties
 
 Bool = npt.NDArray[np.bool_]
@@ -167,6 +168,33 @@ def load_table(data_dir: Path) -> EventTable:
     # later use (the process stayed 220 MB larger at 1,000,000 events): none is coming.
     pa.default_memory_pool().release_unused()
     return loaded
+
+
+def store_stamp(data_dir: Path) -> float:
+    """When the store last changed: its months list's time (every build that changes the
+    store rewrites it); 0.0 without one."""
+    months = Path(data_dir) / STORE_DIR / MONTHS_FILE
+    return months.stat().st_mtime if months.exists() else 0.0
+
+
+# The table of one store version, kept for the process (`load_table_once`).
+_KEPT: dict[tuple[Path, float], EventTable] = {}
+_READING = threading.Lock()
+
+
+def load_table_once(data_dir: Path, stamp: float | None = None) -> EventTable:
+    """`load_table`, read once per store version (`stamp`, default `store_stamp`) and kept
+    for the process, the last version only. The app's server calls it when it starts
+    (geo.app.server.read_large_store), so that its first visitor finds a million events
+    read; a visitor who comes while it reads waits for that read, not another."""
+    key = (Path(data_dir).resolve(), store_stamp(data_dir) if stamp is None else stamp)
+    with _READING:
+        table = _KEPT.get(key)
+        if table is None:
+            table = load_table(data_dir)
+            _KEPT.clear()
+            _KEPT[key] = table
+    return table
 
 
 def _event_table(table: pa.Table) -> EventTable:
