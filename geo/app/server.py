@@ -50,6 +50,9 @@ PRELOAD = (
     "geo.corpus.build",
     "geo.corpus.ingest",
     "geo.map.export",
+    "geo.map.aggregate",
+    "geo.map.large_export",
+    "geo.app.large_corpus",
 )
 
 
