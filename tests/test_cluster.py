@@ -1,5 +1,5 @@
 """Builds on a Dask cluster (geo.corpus.cluster): the same bytes as a local build, a worker
-killed during a build, an article that kills its workers, a scheduler out of reach.
+killed during a build, an article that kills or hangs its workers, a scheduler out of reach.
 
 One two-worker cluster of processes serves the module (starting one costs seconds); the
 faults are a test's worker plugin, set up on each worker (and on each worker started in
@@ -23,15 +23,16 @@ from distributed import Client, LocalCluster, WorkerPlugin
 from geo.cli import main
 from geo.corpus import cluster as cluster_module
 from geo.corpus.build import BuildError, build
-from geo.corpus.cluster import BROKE_WORKERS, PLUGIN, GeoparserPlugin
+from geo.corpus.cluster import BROKE_WORKERS, HUNG_WORKERS, PLUGIN, GeoparserPlugin, HangWatch
 
 from .conftest import SEEDS
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Client]:
-    # A task whose worker dies is tried once more (as on the cluster `--workers` starts).
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+    # As the cluster `--workers` starts: a task whose worker dies is tried once more; one
+    # task at a time on a worker.
+    with dask.config.set(cluster_module.LOCAL_CONFIG):
         cluster = LocalCluster(
             n_workers=2,
             threads_per_worker=1,
@@ -128,6 +129,64 @@ def test_an_article_that_kills_its_workers_is_named_and_skipped(
     assert summary.skipped == [f"poison.txt: {BROKE_WORKERS}"]
     assert summary.articles == 16
     assert (out / "events.geojson").read_bytes() == local_seeds["events.geojson"]
+
+
+class HangingWorker(WorkerPlugin):
+    """Makes every task holding an article with the id `poison` never return: it waits, as
+    native code stuck on a lock would, where no time budget's check can stop it."""
+
+    def __init__(self, poison: str) -> None:
+        self.poison = poison
+
+    def setup(self, worker: Any) -> None:
+        self.original = cluster_module.run_jobs
+
+        def run_jobs(jobs: list[Any], *args: Any) -> Any:
+            if any(j.source.id == self.poison for j in jobs):
+                time.sleep(3600)
+            return self.original(jobs, *args)
+
+        cluster_module.run_jobs = run_jobs  # type: ignore[assignment]
+
+    def teardown(self, worker: Any) -> None:
+        cluster_module.run_jobs = self.original
+
+
+def test_an_article_that_hangs_its_workers_is_named_and_skipped(
+    client: Client,
+    dying: Any,
+    tmp_path: Path,
+    local_seeds: dict[str, bytes],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An article's budget of 8 s and a second more: a worker holding it for 9 s is hung.
+    monkeypatch.setattr(cluster_module, "HANG_GRACE_S", 1.0)
+    monkeypatch.setattr(cluster_module, "WATCH_EVERY_S", 0.5)
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "poison.txt").write_text("Rebels shelled Gulu on 3 May 2021.", encoding="utf-8")
+    dying(HangingWorker(poison="poison"))
+    out = tmp_path / "out"
+    began = time.monotonic()
+    summary = build(corpus, out, progress=False, scheduler=client.scheduler.address, budget_s=8)
+    assert summary.skipped == [f"poison.txt: {HUNG_WORKERS.format(seconds=9)}"]
+    assert (out / "events.geojson").read_bytes() == local_seeds["events.geojson"]
+    assert time.monotonic() - began < 120  # two hangs of 9 s, two restarts: not forever
+
+
+def test_a_worker_is_hung_when_it_holds_the_same_tasks_too_long() -> None:
+    watch = HangWatch({"a": 10.0, "b": 30.0, "c": 10.0})
+    assert watch.hung({"w1": ["a"], "w2": []}, now=0.0) == {}
+    assert watch.hung({"w1": ["a"], "w2": ["c"]}, now=5.0) == {}  # w2's clock starts now
+    assert watch.hung({"w1": ["a"], "w2": ["c"]}, now=11.0) == {"w1": ["a"]}
+    # Reported once, then watched anew; a worker that moved on is not hung.
+    assert watch.hung({"w1": ["a"], "w2": ["b"]}, now=12.0) == {}
+    assert watch.hung({"w1": ["a"], "w2": ["b"]}, now=30.0) == {"w1": ["a"]}
+    # Two tasks held: the longer allowance counts; an unknown task is never hung.
+    watch = HangWatch({"a": 10.0, "b": 30.0})
+    watch.hung({"w": ["a", "b"], "x": ["zz"]}, now=0.0)
+    assert watch.hung({"w": ["b", "a"], "x": ["zz"]}, now=20.0) == {}
+    assert watch.hung({"w": ["a", "b"], "x": ["zz"]}, now=31.0) == {"w": ["a", "b"]}
 
 
 def a_map_and_a_new_article(tmp_path: Path) -> tuple[Path, Path]:

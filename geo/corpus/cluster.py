@@ -10,9 +10,12 @@ own process keeps the rest: it writes the cache and the outputs, so cluster and 
 share their cache and make the same bytes.
 
 Faults: a worker that dies (killed, out of memory) loses its task to another worker; a
-task that has brought down more workers than the scheduler allows (`allowed-failures`) is
-split into its articles, and an article that still does is reported by name and skipped;
-a scheduler out of reach, or one without workers, is a BuildError naming its address,
+worker that holds a task longer than its articles' time budgets allow (hung in something
+the budget's checks cannot stop: native code) is restarted by its nanny (`HangWatch`),
+which the scheduler counts as a task that brought a worker down; a task that has brought
+down more workers than the scheduler allows (`allowed-failures`) is split into its
+articles, and an article that still does is reported by name and skipped; a scheduler out
+of reach, or one without workers, is a BuildError naming its address,
 raised before anything is written; so is a scheduler lost during the build (what was
 parsed by then is cached, and the outputs are the last build's).
 """
@@ -20,7 +23,8 @@ parsed by then is cached, and the outputs are the last build's).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from typing import Any, cast
@@ -33,10 +37,21 @@ from geo.corpus.work import ArticleJob, BuildError, Outcome, chunked, pipeline_v
 
 PLUGIN = "campaign-map-geoparser"
 CONNECT_TIMEOUT_S = 10.0  # for the scheduler to answer, and for a first worker to join
-# On the cluster this machine starts: a task whose worker died is tried once more, then
-# split (see the module's docstring); a scheduler of the user's keeps its own setting.
-LOCAL_ALLOWED_FAILURES = 1
+# The cluster this machine starts: a task whose worker died is tried once more, then split
+# (see the module's docstring); one task at a time on a worker, so that a worker restarted
+# for a hung task takes no waiting task down with it. A scheduler of the user's keeps its
+# own settings.
+LOCAL_CONFIG = {
+    "distributed.scheduler.allowed-failures": 1,
+    "distributed.scheduler.worker-saturation": 1.0,
+}
 BROKE_WORKERS = "stopped the build worker that read it (it crashed or was killed); skipped"
+HUNG_WORKERS = "hung the build worker that read it (no answer in {seconds:g} s); skipped"
+# A task may take its articles' budgets (each stops at its own) and this much more (a
+# worker's pause, a slow disk) before its worker counts as hung.
+HANG_GRACE_S = 60.0
+POLL_S = 0.05  # how often the build looks for finished tasks
+WATCH_EVERY_S = 5.0  # and asks the scheduler which worker holds which task
 
 
 class GeoparserPlugin(WorkerPlugin):
@@ -69,7 +84,7 @@ def _client(scheduler: str | None, workers: int | None) -> Iterator[Client]:
         with client:
             yield client
         return
-    with dask.config.set({"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}):
+    with dask.config.set(LOCAL_CONFIG):
         cluster = LocalCluster(
             n_workers=workers,
             threads_per_worker=1,
@@ -95,6 +110,56 @@ def _prepared(client: Client, where: str) -> int:
     return len(client.scheduler_info(n_workers=-1)["workers"])
 
 
+class HangWatch:
+    """Finds workers that have held the same tasks for longer than those tasks may take
+    (`allowance_s`, by task key): hung. A worker's tasks are what the scheduler says it is
+    processing; the clock starts when that set last changed."""
+
+    def __init__(self, allowance_s: Mapping[str, float]) -> None:
+        self.allowance_s = allowance_s
+        self.since: dict[str, tuple[frozenset[str], float]] = {}
+
+    def hung(self, processing: Mapping[str, Sequence[str]], now: float) -> dict[str, list[str]]:
+        """The hung workers (by address) and the tasks they hold, from the scheduler's
+        `processing` at time `now`; a worker reported once is watched anew."""
+        found = {}
+        for worker, keys in processing.items():
+            held = frozenset(str(k) for k in keys)
+            was = self.since.get(worker)
+            if not held or was is None or was[0] != held:
+                self.since[worker] = (held, now)
+                continue
+            allowed = max(self.allowance_s.get(k, float("inf")) for k in held)
+            if now - was[1] > allowed:
+                found[worker] = sorted(held)
+                self.since.pop(worker)
+        for gone in set(self.since) - set(processing):
+            del self.since[gone]
+        return found
+
+
+def _finished(finished: as_completed, watch: Any) -> Iterator[Future]:
+    """The futures of `finished` as they finish; while none does, `watch()` every
+    WATCH_EVERY_S seconds."""
+    watched = time.monotonic()
+    while not finished.is_empty():
+        if finished.has_ready():
+            yield next(finished)
+            continue
+        if time.monotonic() - watched >= WATCH_EVERY_S:
+            watch()
+            watched = time.monotonic()
+        time.sleep(POLL_S)
+
+
+def _failure(exc: BaseException, hung_for: float | None) -> str:
+    """Why an article's own task failed: it brought workers down (crashed them, or hung
+    them `hung_for` seconds), or raised."""
+    if not isinstance(exc, KilledWorker):
+        return f"failed: {exc!r}"
+    return BROKE_WORKERS if hung_for is None else HUNG_WORKERS.format(seconds=hung_for)
+
+
 def run_on_cluster(
     jobs: Sequence[ArticleJob],
     scheduler: str | None,
@@ -106,16 +171,30 @@ def run_on_cluster(
     with _client(scheduler, workers) as client:
         size = _prepared(client, where)
         tasks: dict[Future, list[ArticleJob]] = {}
+        allowance_s: dict[str, float] = {}
+        hung: dict[str, float] = {}  # the tasks whose workers were restarted: their allowance
         finished = as_completed(loop=client.loop)
 
         def submit(task: list[ArticleJob]) -> None:
             future = client.submit(_run_task, task, budget_s, pure=False)
             tasks[future] = task
+            if budget_s is not None:  # no budget, no bound on a task's time
+                allowance_s[str(future.key)] = len(task) * budget_s + HANG_GRACE_S
             finished.add(future)
+
+        watch = HangWatch(allowance_s)
+
+        def restart_hung() -> None:
+            found = watch.hung(client.processing(), time.monotonic())
+            if found:
+                hung.update((k, allowance_s[k]) for keys in found.values() for k in keys)
+                # Its nanny kills the process and starts another; a worker without one is
+                # let go (a deployment restarts it), the scheduler's own check the last resort.
+                client.restart_workers(list(found), raise_for_error=False)
 
         for task in chunked(jobs, size):
             submit(task)
-        for future in finished:
+        for future in _finished(finished, restart_hung):
             task = tasks.pop(future)
             try:
                 version, outcomes = future.result()
@@ -129,7 +208,7 @@ def run_on_cluster(
                     for job in task:
                         submit([job])
                     continue
-                why = BROKE_WORKERS if isinstance(exc, KilledWorker) else f"failed: {exc!r}"
+                why = _failure(exc, hung.get(str(future.key)))
                 outcomes, version = [Outcome(task[0].source, error=why)], pipeline_version()
             if version != pipeline_version():
                 raise BuildError(
@@ -140,4 +219,4 @@ def run_on_cluster(
             yield outcomes
 
 
-__all__ = ["BROKE_WORKERS", "GeoparserPlugin", "run_on_cluster"]
+__all__ = ["BROKE_WORKERS", "HUNG_WORKERS", "GeoparserPlugin", "HangWatch", "run_on_cluster"]
