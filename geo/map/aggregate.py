@@ -404,6 +404,9 @@ def _in_view(table: EventTable, rows: Int, bounds: Bounds) -> tuple[Int, Float]:
     south, west, north, east = bounds
     w, e, shift = _frame(west, east)
     lat, lon = table.lat[rows], table.lon[rows]
+    if w == -180.0 and e >= 180.0:  # the whole world across: every longitude as it is
+        inside = (lat >= south) & (lat <= north)
+        return rows[inside], lon[inside] + shift
     framed = np.where(lon < w, lon + 360.0, lon)  # w <= framed < w + 360
     inside = (lat >= south) & (lat <= north) & (framed <= e)
     return rows[inside], framed[inside] + shift
@@ -461,14 +464,18 @@ def _incidents_per_group(incident: Int, group: Int, n_groups: int) -> Int:
     """How many distinct incidents each group holds. The rows are in incident order: an
     incident whose rows all fall in one group is one run; only incidents spread over groups
     (a rare few) are sorted out pair by pair."""
-    firsts = _runs(incident)
-    if not len(firsts):
+    if not len(incident):
         return np.zeros(n_groups, np.int32)
-    run_of_row = np.repeat(np.arange(len(firsts)), np.diff(np.append(firsts, len(incident))))
-    spread_rows = group != group[firsts][run_of_row]
-    spread_runs = np.unique(run_of_row[spread_rows])
+    starts = np.empty(len(incident), np.bool_)
+    starts[0] = True
+    np.not_equal(incident[1:], incident[:-1], out=starts[1:])
+    firsts = np.flatnonzero(starts)
+    run_of_row = np.cumsum(starts, dtype=np.int32) - 1
+    spread = group != group[firsts][run_of_row]
+    if not spread.any():
+        return np.bincount(group[firsts], minlength=n_groups).astype(np.int32)
     single = np.ones(len(firsts), np.bool_)
-    single[spread_runs] = False
+    single[run_of_row[spread]] = False
     counts = np.bincount(group[firsts[single]], minlength=n_groups)
     rows = np.flatnonzero(~single[run_of_row])
     pairs = np.unique(run_of_row[rows].astype(np.int64) * n_groups + group[rows])
@@ -503,7 +510,8 @@ def _cell_groups(lat: Float, lon: Float, zoom: float, cell_px: int) -> Int:
     """Each row's cluster: its grid cell's, cells with close centres merged
     (`_merge_near`); clusters numbered in the order of their first cell (column, row)."""
     x, y = _mercator_px(lat, lon, zoom)
-    cx, cy = (x // cell_px).astype(np.int64), (y // cell_px).astype(np.int64)
+    # np.floor of a quotient: a tenth of the time of the float `//` (its remainder).
+    cx, cy = np.floor(x / cell_px).astype(np.int64), np.floor(y / cell_px).astype(np.int64)
     cx -= cx.min()
     cy -= cy.min()
     rows_of_column = int(cy.max()) + 1
