@@ -210,10 +210,11 @@ def large_export(
 ) -> LargeExport:
     """The window's events in full (those `keep` keeps: the caller's other filters) and
     the other events of these types as an overview."""
-    features = window_events(data_dir, table, window, types)
+    held = in_window(table, *window, types or None)
+    features: list[Any] = records_by_id(data_dir, table.ids[held].tolist())
     if keep is not None:
         features = keep(features)
-    others = type_mask(table, types) & ~in_window(table, *window, types or None)
+    others = type_mask(table, types) & ~held
     return LargeExport(
         features, window, types, int(np.count_nonzero(others)), overview_layers(table, others)
     )
