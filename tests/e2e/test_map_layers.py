@@ -112,6 +112,7 @@ def test_outliers_are_hinted_at_the_edge_and_a_click_goes_there(seeds, big_page)
     assert words in hint.inner_text()
     assert "←" in hint.inner_text()  # west of the view
     # At the left edge of the map, not over the events.
+    hint.wait_for(state="visible")
     box = hint.bounding_box()
     assert (
         box is not None

@@ -64,22 +64,40 @@ window.cmEdgeHints = function (map, opts) {
                 at: Math.max(length * 0.2, Math.min(length * 0.8, along))};
     }
 
+    // One button per country, kept across renders (moved and relabelled, not rebuilt): a
+    // hint under the pointer or holding the keyboard focus stays the same element.
+    var buttons = {};
+
+    function button(c) {
+        var b = buttons[c];
+        if (!b) {
+            b = buttons[c] = L.DomUtil.create("button", "cm-hint", box);
+            b.type = "button";
+            b.title = "Show them";
+            b.setAttribute("data-country", c);
+            b.addEventListener("click", function () {
+                map.fitBounds(b.cmBounds, {padding: opts.padding, maxZoom: opts.maxZoom});
+            });
+        }
+        return b;
+    }
+
     function render() {
-        var size = map.getSize(), placed = {left: [], right: [], top: [], bottom: []};
-        box.innerHTML = "";
+        var size = map.getSize(), placed = {left: [], right: [], top: [], bottom: []}, kept = {};
         groups().forEach(function (g) {
             var e = edge(g, size), west = e.arrow === "←" || e.arrow === "↖" || e.arrow === "↙";
             var words = g.n + " event" + (g.n === 1 ? "" : "s") +
                 (opts.places[g.c] ? " in " + opts.places[g.c] : "");
-            var b = L.DomUtil.create("button", "cm-hint cm-hint-" + e.side, box);
-            b.type = "button";
-            b.textContent = west ? e.arrow + " " + words : words + " " + e.arrow;
-            b.setAttribute("data-country", g.c);
-            b.title = "Show them";
-            b.addEventListener("click", function () {
-                map.fitBounds(g.bounds, {padding: opts.padding, maxZoom: opts.maxZoom});
-            });
+            var b = button(g.c), text = west ? e.arrow + " " + words : words + " " + e.arrow;
+            b.className = "cm-hint cm-hint-" + e.side;
+            if (b.textContent !== text) { b.textContent = text; }
+            b.style.left = b.style.top = "";
+            b.cmBounds = g.bounds;
+            kept[g.c] = true;
             placed[e.side].push({el: b, at: e.at});
+        });
+        Object.keys(buttons).forEach(function (c) {
+            if (!kept[c]) { L.DomUtil.remove(buttons[c]); delete buttons[c]; }
         });
         Object.keys(placed).forEach(function (side) {  // along each side, none over another
             var vertical = side === "left" || side === "right", end = -Infinity;
@@ -90,7 +108,7 @@ window.cmEdgeHints = function (map, opts) {
                 end = start + extent;
             });
         });
-        document.documentElement.setAttribute("data-edge-hints", String(box.children.length));
+        document.documentElement.setAttribute("data-edge-hints", String(Object.keys(buttons).length));
     }
 
     map.on("moveend resize", render);
