@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import platform
 import shutil
 import time
 from collections.abc import Iterator
@@ -99,6 +100,20 @@ def test_a_two_worker_cluster_builds_the_seeds_byte_identically(
     assert outputs(out) == local_seeds
     # The cache is shared: a local build after it parses nothing.
     assert build(SEEDS, out, processes=1, progress=False).parsed == 0
+
+
+def worker_malloc(dask_worker: Any) -> tuple[str | None, bool]:
+    return os.environ.get("MALLOC_TRIM_THRESHOLD_"), dask_worker.plugins[PLUGIN].malloc_tuned
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="glibc's malloc only")
+def test_workers_take_back_glibc_s_malloc_limits(client: Client) -> None:
+    # The nanny's trim setting, which fixes the mmap threshold, is there; the plugin set
+    # both thresholds back (mallopt said yes).
+    client.register_plugin(GeoparserPlugin(), name=PLUGIN)
+    by_worker = client.run(worker_malloc)
+    assert len(by_worker) == 2
+    assert all(env is not None and tuned for env, tuned in by_worker.values()), by_worker
 
 
 def test_a_worker_killed_during_a_build_loses_nothing(

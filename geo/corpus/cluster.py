@@ -22,7 +22,9 @@ parsed by then is cached, and the outputs are the last build's).
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import CancelledError
@@ -54,8 +56,34 @@ POLL_S = 0.05  # how often the build looks for finished tasks
 WATCH_EVERY_S = 5.0  # and asks the scheduler which worker holds which task
 
 
+# Dask's nanny starts its workers with MALLOC_TRIM_THRESHOLD_ set (to hand freed memory
+# back to the system), and a threshold set by hand stops glibc from raising its mmap
+# threshold as it otherwise does: every array over 128 KiB the model makes is then mapped
+# and unmapped anew, and a worker parsed 15-20% slower than a plain process
+# (docs/results.md). A worker takes back the ceilings glibc's own raising would reach on a
+# 64-bit machine (mallopt(3): DEFAULT_MMAP_THRESHOLD_MAX, and twice it to trim).
+MMAP_THRESHOLD_BYTES = 32 << 20
+TRIM_THRESHOLD_BYTES = 64 << 20
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters, from glibc's malloc.h
+
+
+def tune_malloc() -> bool:
+    """Sets this process's glibc malloc thresholds for parsing; False where the C library
+    is not glibc (nothing to do)."""
+    if not sys.platform.startswith("linux"):
+        return False
+    libc = ctypes.CDLL(None)
+    if not hasattr(libc, "gnu_get_libc_version"):  # musl and others: not glibc's malloc
+        return False
+    return bool(
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+        and libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
+    )
+
+
 class GeoparserPlugin(WorkerPlugin):
-    """Loads what the work needs once per worker: the model, the gazetteer index."""
+    """Loads what the work needs once per worker: the model, the gazetteer index; and sets
+    the worker's malloc for it (`tune_malloc`)."""
 
     # Registered once: a cluster that served an earlier build keeps its loaded models.
     idempotent = True
@@ -63,6 +91,7 @@ class GeoparserPlugin(WorkerPlugin):
     def setup(self, worker: Any) -> None:
         from geo.pipeline.geoparse import Geoparser
 
+        self.malloc_tuned = tune_malloc()
         self.parser = Geoparser()
         self.version = pipeline_version()
 
