@@ -68,3 +68,17 @@ def test_a_line_is_read_once_per_process() -> None:
     views = incident_lines.grouping_views([*given[:2], "{}"])
     assert views[0] is kept[given[0]]  # not read again
     assert set(incident_lines._views) == {*given[:2], "{}"}  # only the last build's kept
+
+
+def test_the_views_share_their_keys_and_short_values() -> None:
+    # A build holds a view per event of the corpus: each holding its own copy of every key
+    # and place name was 4.8 KB an event (benchmarks/build_memory.py).
+    first, second = (
+        json.dumps({"type": "Feature", "properties": {"place": "Ville" + "-sur-Mer", "id": i}})
+        for i in ("a:1", "b:1")
+    )
+    one, two = incident_lines.grouping_views([first, second])
+    key_one = next(iter(one["properties"]))
+    key_two = next(iter(two["properties"]))
+    assert key_one == key_two == "place" and key_one is key_two
+    assert one["properties"]["place"] is two["properties"]["place"]

@@ -110,16 +110,26 @@ class BuildSummary:
         return f"no articles to map in {self.corpus or 'the corpus'} (it reads {kinds} files)"
 
 
-def events_geojson(feature_lines: list[str]) -> bytes:
-    """The FeatureCollection, one feature a line, no `crs` member (RFC 7946).
+def events_geojson_pieces(feature_lines: Iterable[str]) -> Iterator[bytes]:
+    """The FeatureCollection, one feature a line, no `crs` member (RFC 7946), a line at a
+    time: a large corpus's file is never held whole (its lines are, once).
 
     Written directly rather than through geopandas/GDAL, from lines serialised once when
     each article was parsed: importing geopandas and a GDAL write would add ~1.3 s to every
     incremental build (the target is under 2 s). The tests read the file back with GDAL
     (pyogrio) and geopandas.
     """
-    text = '{"type": "FeatureCollection", "features": [\n' + ",\n".join(feature_lines) + "\n]}\n"
-    return text.encode("utf-8")
+    yield b'{"type": "FeatureCollection", "features": [\n'
+    separator = b""
+    for line in feature_lines:
+        yield separator + line.encode("utf-8")
+        separator = b",\n"
+    yield b"\n]}\n"
+
+
+def events_geojson(feature_lines: list[str]) -> bytes:
+    """events.geojson's bytes (`events_geojson_pieces`), whole."""
+    return b"".join(events_geojson_pieces(feature_lines))
 
 
 USER_CORPUS = "corpus"  # the data folder's folder of articles added in the app
@@ -400,7 +410,7 @@ def _write_outputs(
     # Incidents across the corpus: grouped only when the outputs are written (the
     # grouping takes ~0.8 s at 10,000 events, more where thousands share a place).
     lines = with_incidents(features)
-    write_build(out, events_geojson(lines), document)
+    write_build(out, events_geojson_pieces(lines), document)
     # The columnar store follows (geo.corpus.io.store): the months whose events changed.
     # The months from the lines before the grouping (the same events in the same
     # order): their views are the ones kept between builds (incident_lines).

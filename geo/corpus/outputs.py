@@ -21,6 +21,7 @@ import math
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,41 +77,51 @@ def _umask() -> int:
     return mask
 
 
-def _temporary_copy(target: Path, data: bytes) -> Path:
-    """`data` in a new file beside `target`, readable as any new file of this user would
-    be (mkstemp's files are private: other users and web servers could not read a map)."""
+def _temporary_copy(target: Path, data: bytes | Iterable[bytes]) -> tuple[Path, str]:
+    """`data` (or its pieces, written as they come) in a new file beside `target`, readable
+    as any new file of this user would be (mkstemp's files are private: other users and
+    web servers could not read a map); and its SHA-256."""
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    checksum = hashlib.sha256()
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for piece in [data] if isinstance(data, bytes) else data:
+                handle.write(piece)
+                checksum.update(piece)
         os.chmod(name, 0o666 & ~_umask())
     except BaseException:
         os.unlink(name)
         raise
-    return Path(name)
+    return Path(name), checksum.hexdigest()
 
 
 def write_atomically(target: Path, data: bytes) -> None:
     """Write through a temporary file in the same folder, then rename over the target."""
-    tmp = _temporary_copy(target, data)
+    tmp, _ = _temporary_copy(target, data)
     try:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def write_build(out: Path, events: bytes, document: dict[str, Any]) -> None:
+def write_build(out: Path, events: bytes | Iterable[bytes], document: dict[str, Any]) -> None:
     """Put a build's two files in place so that a reader sees the old build or this one.
+    `events`: the bytes of events.geojson, or its pieces (a large corpus's events are
+    written as they come, never held whole).
 
     Order: both files complete beside their targets; the old events linked under a second
     name; the events renamed in; the manifest renamed in (the build is now the new one);
     the second name removed. `read_build` follows it: events that do not match the
     manifest are read from the second name.
     """
-    manifest = dict(document, events_sha256=digest(events))
-    articles = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
-    events_tmp = _temporary_copy(out / EVENTS_FILE, events)
-    articles_tmp = _temporary_copy(out / ARTICLES_FILE, articles)
+    events_tmp, events_sha256 = _temporary_copy(out / EVENTS_FILE, events)
+    try:
+        manifest = dict(document, events_sha256=events_sha256)
+        articles = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+        articles_tmp, _ = _temporary_copy(out / ARTICLES_FILE, articles.encode())
+    except BaseException:
+        events_tmp.unlink(missing_ok=True)
+        raise
     try:
         _keep_described_events(out)
         os.replace(events_tmp, out / EVENTS_FILE)
