@@ -257,3 +257,19 @@ def open_a_popup(pg, where=None):
             wait_map_still(where)
     content.wait_for(timeout=5_000)
     return content
+
+
+def wait_idle(pg, timeout: float = 30_000) -> None:
+    """Until the script has not been running for half a second (the map's first answer
+    reruns the app once; a click during a rerun may hit an element being replaced)."""
+    pg.wait_for_function(
+        """() => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        const now = Date.now();
+        if (!app || app.dataset.testScriptState !== "notRunning") { window.cmIdleSince = 0; }
+        else if (!window.cmIdleSince) { window.cmIdleSince = now; }
+        return window.cmIdleSince && now - window.cmIdleSince > 500;
+    }""",
+        polling=100,
+        timeout=timeout,
+    )

@@ -19,7 +19,7 @@ from geo.corpus.build import build
 from geo.map import filters
 from tests.test_app_corrections import write_corpus
 
-from .conftest import running_app, screenshot, wait_map_data
+from .conftest import running_app, screenshot, wait_idle, wait_map_data
 from .test_app import MAP_FRAME
 
 SIDEBAR = '[data-testid="stSidebar"]'
@@ -47,7 +47,9 @@ def open_event(pg, url: str, event_id: str):
     pg.wait_for_selector(MAP_FRAME, timeout=60_000)
     pg.locator(".cm-popup").first.wait_for(timeout=60_000)
     expander = pg.locator('[data-testid="stExpander"]').filter(has_text="Correct this event")
+    wait_idle(pg)  # a click during a rerun may hit a button being replaced, and be lost
     expander.first.locator("summary").click()
+    wait_idle(pg)
     return expander.first
 
 

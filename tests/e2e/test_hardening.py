@@ -32,7 +32,7 @@ from geo.corpus.articles import MAX_BYTES
 from geo.corpus.build import build
 from geo.map import filters, framing
 
-from .conftest import running_app, screenshot, wait_map_still
+from .conftest import running_app, screenshot, wait_idle, wait_map_still
 
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 UNMAPPED = "Places that could not be resolved, undated articles, skipped files"
@@ -128,22 +128,6 @@ def map_frame(pg, timeout: float = 60_000):
     frame = pg.locator(MAP_FRAME).last.element_handle(timeout=timeout).content_frame()
     frame.wait_for_function("() => (window.campaignLayers || []).length >= 2", timeout=timeout)
     return frame
-
-
-def wait_idle(pg, timeout: float = 30_000) -> None:
-    """Until the script has not been running for half a second (the map's first answer
-    reruns the app once; a click during a rerun may hit an element being replaced)."""
-    pg.wait_for_function(
-        """() => {
-        const app = document.querySelector('[data-testid="stApp"]');
-        const now = Date.now();
-        if (!app || app.dataset.testScriptState !== "notRunning") { window.cmIdleSince = 0; }
-        else if (!window.cmIdleSince) { window.cmIdleSince = now; }
-        return window.cmIdleSince && now - window.cmIdleSince > 500;
-    }""",
-        polling=100,
-        timeout=timeout,
-    )
 
 
 def visible_count(pg) -> int:
