@@ -96,10 +96,13 @@ class EventTable:
     never in a window, as in `geo.map.filters`), else both are UNDATED_DAY. `type_code`
     indexes `type_names` (sorted; a missing type is ""); `incident` indexes
     `incident_names` (sorted; an event without an incident is its own, named by its id).
+    `mercator_y`: the latitude's Web Mercator y as a share of the world's height (0 at the
+    top), projected once here rather than on every slider step (`_mercator_px`).
     """
 
     lon: Float
     lat: Float
+    mercator_y: Float
     start: Int
     end: Int
     dated: Bool
@@ -215,9 +218,11 @@ def _event_table(table: pa.Table) -> EventTable:
     id_rank[pc.sort_indices(ids).to_numpy()] = np.arange(len(ids))
     order = np.lexsort((id_rank, precision, incident))
     strings = np.dtypes.StringDType()
+    lat = lat[order].astype(np.float64)
     return EventTable(
         lon=lon[order].astype(np.float64),
-        lat=lat[order].astype(np.float64),
+        lat=lat,
+        mercator_y=_mercator_share(lat),
         start=start[order].astype(np.int32),
         end=end[order].astype(np.int32),
         dated=dated[order],
@@ -435,13 +440,18 @@ def _markers(table: EventTable, rows: Int, lon: Float) -> Markers:
     )
 
 
-def _mercator_px(lat: Float, lon: Float, zoom: float) -> tuple[Float, Float]:
-    """Web Mercator pixel coordinates at `zoom` (256-pixel tiles, origin top left)."""
-    world = TILE_PX * 2.0**zoom
+def _mercator_share(lat: Float) -> Float:
+    """Web Mercator y as a share of the world's height (0 at the top, 1 at the bottom)."""
     phi = np.radians(np.clip(lat, -MAX_MERCATOR_LAT, MAX_MERCATOR_LAT))
-    x = (lon + 180.0) / 360.0 * world
-    y = (0.5 - np.arcsinh(np.tan(phi)) / (2 * np.pi)) * world
-    return x, y
+    share: Float = 0.5 - np.arcsinh(np.tan(phi)) / (2 * np.pi)
+    return share
+
+
+def _mercator_px(mercator_y: Float, lon: Float, zoom: float) -> tuple[Float, Float]:
+    """Web Mercator pixel coordinates at `zoom` (256-pixel tiles, origin top left), from
+    the rows' `EventTable.mercator_y`."""
+    world = TILE_PX * 2.0**zoom
+    return (lon + 180.0) / 360.0 * world, mercator_y * world
 
 
 # Grid keys up to this many cells are counted with bincount (linear time); beyond (a view
@@ -506,10 +516,10 @@ def _merge_near(
 _AROUND = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy]
 
 
-def _cell_groups(lat: Float, lon: Float, zoom: float, cell_px: int) -> Int:
+def _cell_groups(mercator_y: Float, lon: Float, zoom: float, cell_px: int) -> Int:
     """Each row's cluster: its grid cell's, cells with close centres merged
     (`_merge_near`); clusters numbered in the order of their first cell (column, row)."""
-    x, y = _mercator_px(lat, lon, zoom)
+    x, y = _mercator_px(mercator_y, lon, zoom)
     # np.floor of a quotient: a tenth of the time of the float `//` (its remainder).
     cx, cy = np.floor(x / cell_px).astype(np.int64), np.floor(y / cell_px).astype(np.int64)
     cx -= cx.min()
@@ -537,7 +547,7 @@ def _clusters(
 ) -> tuple[Clusters, Int]:
     """The rows' clusters, and each row's cluster."""
     lat = table.lat[rows]
-    group = _cell_groups(lat, lon, zoom, cell_px)
+    group = _cell_groups(table.mercator_y[rows], lon, zoom, cell_px)
     k = int(group.max()) + 1
     events = np.bincount(group, minlength=k)
     n_types = max(len(table.type_names), 1)
