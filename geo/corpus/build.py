@@ -336,6 +336,8 @@ def build(
             records.append({**entries[source]["record"], "file": source.name})
             features.extend(renamed_features(entries[source], names))
             places.update(map(tuple, entries[source]["places"]))
+            # Held once, in `features`: the grouping writes each line anew and lets it go.
+            del entries[source]["features"]
     skipped = [{"file": e.path.name if e.path else None, "reason": e.reason} for e in errors]
     summary = BuildSummary(
         articles=len(records),
@@ -407,14 +409,15 @@ def _write_outputs(
         "skipped": skipped,
         "corrections": problems,  # of the file as a whole; an article's are its warnings
     }
+    # The store's months from the lines before the grouping (the same events in the same
+    # order): their views are the ones kept between builds (incident_lines).
+    months = [month_of(v["properties"].get("date_start")) for v in views(features)]
     # Incidents across the corpus: grouped only when the outputs are written (the
-    # grouping takes ~0.8 s at 10,000 events, more where thousands share a place).
+    # grouping takes ~0.8 s at 10,000 events, more where thousands share a place). The
+    # lines are rewritten in place: `features` holds the grouped lines from here on.
     lines = with_incidents(features)
     write_build(out, events_geojson_pieces(lines), document)
     # The columnar store follows (geo.corpus.io.store): the months whose events changed.
-    # The months from the lines before the grouping (the same events in the same
-    # order): their views are the ones kept between builds (incident_lines).
-    months = [month_of(v["properties"].get("date_start")) for v in views(features)]
     try:
         write_store(out, lines, months)
     except Exception as exc:  # noqa: BLE001 - the map is built; the store waits for the next

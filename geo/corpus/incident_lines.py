@@ -14,6 +14,7 @@ A build with outputs to write runs this over the whole corpus (the events of 2,0
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -33,9 +34,14 @@ FIELDS = (
 )
 _FIELD = re.compile(r'"(' + "|".join(FIELDS) + r')": (?:true|false|null|-?\d+|"(?:[^"\\]|\\.)*")')
 
-# line -> the view the grouping reads (a feature without its long fields), for the lines of
-# the last build: a process that builds again (the app) reads only the new lines.
-_views: dict[str, dict[str, Any]] = {}
+# line's digest -> the view the grouping reads (a feature without its long fields), for the
+# lines of the last build: a process that builds again (the app) reads only the new lines.
+# By digest, not by line, so that the build can let a line go once it has its incident.
+_views: dict[bytes, dict[str, Any]] = {}
+
+
+def _line_key(line: str) -> bytes:
+    return hashlib.blake2b(line.encode("utf-8"), digest_size=16).digest()
 
 
 # Strings up to this long are shared between the views (sys.intern): keys, places, types,
@@ -68,9 +74,12 @@ def grouping_views(feature_lines: list[str]) -> list[dict[str, Any]]:
     """The features as the grouping reads them, each line parsed once per process."""
     global _views
     seen = _views
-    views = {line: seen.get(line) or _view(line) for line in feature_lines}
+    keys = [_line_key(line) for line in feature_lines]
+    views = {
+        key: seen.get(key) or _view(line) for key, line in zip(keys, feature_lines, strict=True)
+    }
     _views = views  # another build may replace it now: this one reads its own
-    return [views[line] for line in feature_lines]
+    return [views[key] for key in keys]
 
 
 def with_fields(
@@ -92,10 +101,11 @@ def _encoded(fields: Mapping[str, Any]) -> dict[str, str]:
 
 
 def with_incidents(feature_lines: list[str]) -> list[str]:
-    """The feature lines with each event's incident: its id, how many reports and sources
-    it has, whether they disagree, its verdict. The events of the whole corpus are grouped,
-    across articles, once they are put together."""
-    out = list(feature_lines)
+    """The feature lines with each event's incident written in, in place (a corpus's lines
+    are held once, not twice): its id, how many reports and sources it has, whether they
+    disagree, its verdict. The events of the whole corpus are grouped, across articles,
+    once they are put together. Returns the list."""
+    out = feature_lines
     for incident in incidents(grouping_views(feature_lines)):
         fields = {
             "incident_id": incident.id,
@@ -106,7 +116,7 @@ def with_incidents(feature_lines: list[str]) -> list[str]:
         }
         encoded = _encoded(fields)
         for i in incident.members:
-            out[i] = with_fields(feature_lines[i], fields, encoded)
+            out[i] = with_fields(out[i], fields, encoded)
     return out
 
 
