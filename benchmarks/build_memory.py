@@ -8,8 +8,10 @@ whatever the cluster, so its memory per event says how large a corpus one machin
     python benchmarks/build_memory.py [--articles 2000]
 
 Parses a synthetic corpus once (build_speed.py's), then builds it again from the cache in
-a new process with its outputs removed (so they are all written), and prints that
-process's peak resident memory above what it held before the build, per event.
+a new process with its outputs removed (so they are all written), twice, and prints that
+process's resident memory as each step ends, and above what it held before the build: at
+its peak, and once the incidents are grouped (what it holds of the corpus while it writes
+the outputs: the part that grows with the corpus), per event.
 """
 
 from __future__ import annotations
@@ -36,22 +38,26 @@ def _rss_mb() -> float:
     return 0.0
 
 
-def _trace_stages() -> None:
-    """Print the resident memory as each step of the build's assembly ends."""
+def _trace_stages() -> dict[str, float]:
+    """Print the resident memory as each step of the build's assembly ends; and keep it."""
     import geo.corpus.build as build_module
+
+    after: dict[str, float] = {}
 
     def traced(name: str) -> None:
         step = getattr(build_module, name)
 
         def run(*args: object, **kwargs: object) -> object:
             result = step(*args, **kwargs)
-            print(f"  after {name}: resident {_rss_mb():.0f} MB")
+            after[name] = _rss_mb()
+            print(f"  after {name}: resident {after[name]:.0f} MB")
             return result
 
         setattr(build_module, name, run)
 
     for name in ("_gather", "corpus_names", "with_incidents", "write_build", "write_store"):
         traced(name)
+    return after
 
 
 def assemble(corpus: Path, out: Path) -> None:
@@ -66,17 +72,19 @@ def assemble(corpus: Path, out: Path) -> None:
             shutil.rmtree(target)
         else:
             target.unlink(missing_ok=True)
-    _trace_stages()
+    after = _trace_stages()
     before = _rss_mb()
     started = time.perf_counter()
     summary = build(corpus, out, processes=1, progress=False)
     took = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    grown = peak - before
+    events = max(summary.events, 1)
+    grown, held = peak - before, after.get("with_incidents", before) - before
     print(
         f"{summary.articles} articles ({summary.parsed} parsed), {summary.events} events: "
         f"{took:.1f} s; resident {before:.0f} MB before, peak {peak:.0f} MB "
-        f"(+{grown:.0f} MB, {grown * 1024 / max(summary.events, 1):.1f} KB an event)"
+        f"(+{grown:.0f} MB, {grown * 1024 / events:.1f} KB an event); held after grouping "
+        f"+{held:.0f} MB ({held * 1024 / events:.1f} KB an event)"
     )
 
 
