@@ -340,3 +340,18 @@ def test_build_budget_on_the_command_line(
     )
     assert main([*argv, "--budget", "0"]) == 0  # no limit
     assert "2 articles" in capsys.readouterr().out
+
+
+def test_articles_file_is_written_in_pieces_as_one_dump_would_be() -> None:
+    from geo.corpus.outputs import _json_pieces
+
+    document = {
+        "articles": [
+            {"id": f"a{i}", "text": "Rebels entered Gulu — «ville» 城\n" * 40} for i in range(50)
+        ],
+        "skipped": [{"file": "x.pdf", "reason": "not an article"}],
+        "build_key": "k",
+    }
+    whole = (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
+    pieces = list(_json_pieces(document, piece_chars=500))
+    assert len(pieces) > 10 and b"".join(pieces) == whole

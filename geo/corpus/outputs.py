@@ -16,12 +16,13 @@ and the way out; the build writes damaged outputs again (`damage`).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,22 @@ def write_atomically(target: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _json_pieces(document: dict[str, Any], piece_chars: int = 1 << 16) -> Iterator[bytes]:
+    """`json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n"`, encoded
+    as it is made, in pieces of about `piece_chars`: a large corpus's articles (with their
+    texts) are never held whole as one string, nor as its bytes."""
+    encoder = json.JSONEncoder(ensure_ascii=False, indent=1, sort_keys=True)
+    pending: list[str] = []
+    size = 0
+    for chunk in itertools.chain(encoder.iterencode(document), ["\n"]):
+        pending.append(chunk)
+        size += len(chunk)
+        if size >= piece_chars:
+            yield "".join(pending).encode("utf-8")
+            pending, size = [], 0
+    yield "".join(pending).encode("utf-8")
+
+
 def write_build(out: Path, events: bytes | Iterable[bytes], document: dict[str, Any]) -> None:
     """Put a build's two files in place so that a reader sees the old build or this one.
     `events`: the bytes of events.geojson, or its pieces (a large corpus's events are
@@ -117,8 +134,7 @@ def write_build(out: Path, events: bytes | Iterable[bytes], document: dict[str, 
     events_tmp, events_sha256 = _temporary_copy(out / EVENTS_FILE, events)
     try:
         manifest = dict(document, events_sha256=events_sha256)
-        articles = json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
-        articles_tmp, _ = _temporary_copy(out / ARTICLES_FILE, articles.encode())
+        articles_tmp, _ = _temporary_copy(out / ARTICLES_FILE, _json_pieces(manifest))
     except BaseException:
         events_tmp.unlink(missing_ok=True)
         raise
