@@ -676,7 +676,7 @@ def _strict_collection(data: bytes, count: int) -> list[dict]:
 def test_events_geojson_is_strict_rfc7946(events) -> None:
     lines = [feature_json(event) for event in events]
     assert all("\n" not in line for line in lines)  # one feature a line: the cache splits there
-    written = _strict_collection(events_geojson(lines), len(events))
+    written = _strict_collection(b"".join(events_geojson(lines)), len(events))
     for event, feature in zip(events, written, strict=True):
         assert feature["properties"] == _scalar(event_properties(event))
         assert feature["geometry"]["coordinates"] == [round(event.lon, 6), round(event.lat, 6)]

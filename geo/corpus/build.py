@@ -110,7 +110,7 @@ class BuildSummary:
         return f"no articles to map in {self.corpus or 'the corpus'} (it reads {kinds} files)"
 
 
-def events_geojson_pieces(feature_lines: Iterable[str]) -> Iterator[bytes]:
+def events_geojson(feature_lines: Iterable[str]) -> Iterator[bytes]:
     """The FeatureCollection, one feature a line, no `crs` member (RFC 7946), a line at a
     time: a large corpus's file is never held whole (its lines are, once).
 
@@ -125,11 +125,6 @@ def events_geojson_pieces(feature_lines: Iterable[str]) -> Iterator[bytes]:
         yield separator + line.encode("utf-8")
         separator = b",\n"
     yield b"\n]}\n"
-
-
-def events_geojson(feature_lines: list[str]) -> bytes:
-    """events.geojson's bytes (`events_geojson_pieces`), whole."""
-    return b"".join(events_geojson_pieces(feature_lines))
 
 
 USER_CORPUS = "corpus"  # the data folder's folder of articles added in the app
@@ -415,11 +410,11 @@ def _write_outputs(
     # Incidents across the corpus: grouped only when the outputs are written (the
     # grouping takes ~0.8 s at 10,000 events, more where thousands share a place). The
     # lines are rewritten in place: `features` holds the grouped lines from here on.
-    lines = with_incidents(features)
-    write_build(out, events_geojson_pieces(lines), document)
+    with_incidents(features)
+    write_build(out, events_geojson(features), document)
     # The columnar store follows (geo.corpus.io.store): the months whose events changed.
     try:
-        write_store(out, lines, months)
+        write_store(out, features, months)
     except Exception as exc:  # noqa: BLE001 - the map is built; the store waits for the next
         # Without its list of months the store counts as damaged: the next build writes it.
         (out / STORE_DIR / MONTHS_FILE).unlink(missing_ok=True)

@@ -105,7 +105,6 @@ def with_incidents(feature_lines: list[str]) -> list[str]:
     are held once, not twice): its id, how many reports and sources it has, whether they
     disagree, its verdict. The events of the whole corpus are grouped, across articles,
     once they are put together. Returns the list."""
-    out = feature_lines
     for incident in incidents(grouping_views(feature_lines)):
         fields = {
             "incident_id": incident.id,
@@ -116,8 +115,8 @@ def with_incidents(feature_lines: list[str]) -> list[str]:
         }
         encoded = _encoded(fields)
         for i in incident.members:
-            out[i] = with_fields(out[i], fields, encoded)
-    return out
+            feature_lines[i] = with_fields(feature_lines[i], fields, encoded)
+    return feature_lines
 
 
 def merges_without_target(feature_lines: list[str]) -> list[str]:
